@@ -1,0 +1,32 @@
+import { describe, it, expect } from '@jest/globals'
+import { lastErrorLine, run, CommandError } from '../../../src/docker/exec.js'
+
+describe('lastErrorLine', () => {
+  it('prefers the last ERROR line of a tool', () => {
+    const stderr = '#1 building\nERROR: failed to solve: stage "nope" not found\n#2 done\n'
+    expect(lastErrorLine(stderr)).toBe('ERROR: failed to solve: stage "nope" not found')
+  })
+  it('falls back to the last non-empty line', () => {
+    expect(lastErrorLine('first\nsecond\n\n')).toBe('second')
+    expect(lastErrorLine('')).toBe('no output')
+  })
+})
+
+describe('run', () => {
+  it('passes arguments without a shell', async () => {
+    const r = await run('printf', ['%s|', 'a b', '$HOME', '; echo x'])
+    expect(r.stdout).toBe('a b|$HOME|; echo x|')
+  })
+  it('throws a CommandError carrying the last error line', async () => {
+    await expect(run('sh', ['-c', 'echo boom >&2; exit 3'])).rejects.toThrow(CommandError)
+    await expect(run('sh', ['-c', 'echo boom >&2; exit 3'])).rejects.toThrow(/exit 3\): boom/)
+  })
+  it('kills a command at its timeout', async () => {
+    const r = await run('sleep', ['5'], { timeoutMs: 200, allowFailure: true })
+    expect(r.timedOut).toBe(true)
+    expect(r.durationMs).toBeLessThan(3000)
+  })
+  it('names a missing command', async () => {
+    await expect(run('no-such-tool-xyz', [])).rejects.toThrow(/no-such-tool-xyz was not found/)
+  })
+})

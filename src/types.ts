@@ -1,0 +1,63 @@
+/** The one record that flows through the pipeline, and the shapes it is made of. */
+
+export type Severity = 'error' | 'warning' | 'notice'
+
+/** Something worth telling the user, with where it comes from and what to change. */
+export interface Finding {
+  severity: Severity
+  /** Stable machine-readable identifier, e.g. `missing-loader`, `arch-mismatch`, `cgo-on-musl`. */
+  code: string
+  /** One sentence: what is wrong. */
+  message: string
+  /** What to change. */
+  fix?: string
+  /** The facts behind it (paths, ELF fields, runtime output). */
+  evidence?: string
+  /** Platform it concerns, when it concerns one. */
+  platform?: string
+  /** File it concerns: a path inside the image, or the Dockerfile (with `line`). */
+  file?: string
+  line?: number
+  endLine?: number
+}
+
+/** How the start check ended. */
+export type SmokeOutcome =
+  | 'exited' // ran to completion with an accepted exit code
+  | 'running' // still running at the timeout: it started (a server); stopped and removed
+  | 'crashed' // exited with an exit code that is not accepted
+  | 'start-failed' // the runtime could not start the process at all (exec errors)
+  | 'skipped'
+
+export interface SmokeResult {
+  outcome: SmokeOutcome
+  passed: boolean
+  exitCode: number | null
+  durationMs: number
+  /** The runtime's own message, or a short description of the outcome. */
+  message: string
+  /** Last lines of the container's output (stdout and stderr), for crashes. */
+  outputTail?: string
+}
+
+export type PlatformStatus = 'passed' | 'failed'
+
+export interface PlatformResult {
+  platform: string
+  /** Unique per-run local reference the platform's image was loaded under. */
+  localRef: string
+  imageId?: string
+  /** Bytes on disk, uncompressed. */
+  size?: number
+  compressedSize?: number
+  layers?: number
+  buildMs?: number
+  checkMs?: number
+  findings: Finding[]
+  smoke?: SmokeResult
+  status: PlatformStatus
+  /** Why it failed, in one line, when it failed outside the start check (build error, budget). */
+  error?: string
+  /** Digest of the platform's manifest in the registry, once pushed. */
+  digest?: string
+}
