@@ -47,6 +47,8 @@ export interface PlatformResult {
   /** Unique per-run local reference the platform's image was loaded under. */
   localRef: string
   imageId?: string
+  /** Digest of the image's config: the same in the engine and in the registry once pushed. */
+  configDigest?: string
   /** Bytes on disk, uncompressed. */
   size?: number
   compressedSize?: number

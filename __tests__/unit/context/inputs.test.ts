@@ -1,0 +1,162 @@
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { InputError, normalizePlatform, parseDuration, parseInputs, splitArgs, parseRunArgs, isImageReference } from '../../../src/context.js'
+
+let workspace: string
+beforeAll(() => {
+  workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'ws-'))
+  fs.mkdirSync(path.join(workspace, 'app'))
+  fs.writeFileSync(path.join(workspace, 'app', 'Dockerfile'), 'FROM scratch\n')
+  fs.writeFileSync(path.join(workspace, 'secret.txt'), 'x')
+})
+afterAll(() => fs.rmSync(workspace, { recursive: true, force: true }))
+
+function parse(values: Record<string, string>) {
+  const all: Record<string, string> = { context: 'app', ...values }
+  return parseInputs((name) => all[name] ?? '', workspace)
+}
+
+describe('parseInputs accepts good input', () => {
+  it('applies the defaults', () => {
+    const i = parse({})
+    expect(i.context).toBe(path.join(workspace, 'app'))
+    expect(i.file).toBe(path.join(workspace, 'app', 'Dockerfile'))
+    expect(i.platforms).toEqual([])
+    expect(i.push).toBe(false)
+    expect(i.smoke).toBe(true)
+    expect(i.smokeTimeoutMs).toBe(10_000)
+    expect(i.smokeNetwork).toBe('none')
+    expect(i.setupQemu).toBe('auto')
+    expect(i.qemuImage).toBe('tonistiigi/binfmt:latest')
+    expect(i.sizeMetric).toBe('disk')
+    expect(i.smokeArgs).toBeUndefined()
+  })
+  it('reads lists, key-values and typed values', () => {
+    const i = parse({
+      platforms: 'linux/amd64,\nlinux/arm64/v8\nlinux/arm',
+      tags: 'ghcr.io/o/app:1.0\nregistry:5000/a/b@sha256:' + 'a'.repeat(64),
+      'build-args': 'A=1\nB=x=y',
+      labels: 'org.opencontainers.image.title=app',
+      push: 'true',
+      'smoke-args': `--flag "two words" 'x y'`,
+      'smoke-timeout': '1m30s',
+      'smoke-exit-codes': '2, 3',
+      'smoke-run-args': '--env=A=1\n--user 1000',
+      'max-size': '20MB',
+      'compare-to': 'ghcr.io/o/app:latest',
+      'max-growth': '5%'
+    })
+    expect(i.platforms).toEqual(['linux/amd64', 'linux/arm64', 'linux/arm/v7'])
+    expect(i.tags).toHaveLength(2)
+    expect(i.buildArgs).toEqual({ A: '1', B: 'x=y' })
+    expect(i.smokeArgs).toEqual(['--flag', 'two words', 'x y'])
+    expect(i.smokeTimeoutMs).toBe(90_000)
+    expect(i.smokeExitCodes).toEqual([2, 3])
+    expect(i.smokeRunArgs).toEqual(['--env=A=1', '--user', '1000'])
+    expect(i.maxSize).toBe(20_000_000)
+    expect(i.maxGrowth).toEqual({ percent: 5 })
+  })
+})
+
+// Each bad input must be refused with a message naming the input, quoting the bad value and saying what is accepted.
+const bad: [string, Record<string, string>, RegExp][] = [
+  ['context', { context: 'nope' }, /no directory/],
+  ['context', { context: '../outside' }, /inside the workspace/],
+  ['context', { context: 'app/Dockerfile' }, /is not a directory/],
+  ['file', { file: 'app/missing.Dockerfile' }, /no file/],
+  ['file', { file: 'app' }, /is not a file/],
+  ['target', { target: 'bad target' }, /build stage/],
+  ['platforms', { platforms: 'linux' }, /os\/arch/],
+  ['platforms', { platforms: 'linux/sparc' }, /os\/arch/],
+  ['platforms', { platforms: 'windows/amd64' }, /os\/arch/],
+  ['platforms', { platforms: 'linux/arm/v9' }, /variant/],
+  ['platforms', { platforms: 'linux/amd64,linux/amd64' }, /listed twice/],
+  ['platforms', { platforms: 'linux/amd64/v2/x' }, /os\/arch/],
+  ['tags', { tags: 'UPPER/case:1' }, /image reference/],
+  ['tags', { tags: 'app:bad tag' }, /image reference/],
+  ['tags', { tags: 'app:' }, /image reference/],
+  ['tags', { push: 'true' }, /give at least one image reference/],
+  ['build-args', { 'build-args': 'NOVALUE' }, /KEY=VALUE/],
+  ['build-args', { 'build-args': '=x' }, /KEY=VALUE/],
+  ['labels', { labels: 'bad key=1' }, /KEY=VALUE/],
+  ['push', { push: 'maybe' }, /true or false/],
+  ['no-cache', { 'no-cache': 'yess' }, /true or false/],
+  ['smoke', { smoke: '2' }, /true or false/],
+  ['setup-qemu', { 'setup-qemu': 'always' }, /auto, true, false/],
+  ['qemu-image', { 'qemu-image': 'Not A Ref' }, /image reference/],
+  ['smoke-args', { 'smoke-args': '"unclosed' }, /close every quote/],
+  ['smoke-timeout', { 'smoke-timeout': '10 seconds' }, /duration/],
+  ['smoke-timeout', { 'smoke-timeout': '0s' }, /duration/],
+  ['smoke-timeout', { 'smoke-timeout': '-5s' }, /duration/],
+  ['smoke-timeout', { 'smoke-timeout': '48h' }, /duration/],
+  ['smoke-exit-codes', { 'smoke-exit-codes': '256' }, /0 to 255/],
+  ['smoke-exit-codes', { 'smoke-exit-codes': 'one' }, /0 to 255/],
+  ['smoke-network', { 'smoke-network': 'container:other' }, /none, bridge, host/],
+  ['smoke-network', { 'smoke-network': 'a b' }, /none, bridge, host/],
+  ['smoke-run-args', { 'smoke-run-args': '--privileged' }, /not allowed/],
+  ['smoke-run-args', { 'smoke-run-args': '-v /:/host' }, /not allowed/],
+  ['smoke-run-args', { 'smoke-run-args': '--cap-add=SYS_ADMIN' }, /not allowed/],
+  ['smoke-run-args', { 'smoke-run-args': 'rm -rf /' }, /docker run options/],
+  ['max-size', { 'max-size': '20XB' }, /size/],
+  ['max-size', { 'max-size': 'big' }, /size/],
+  ['size-metric', { 'size-metric': 'gzip' }, /disk, compressed/],
+  ['compare-to', { 'compare-to': 'http://x/y' }, /image reference/],
+  ['max-growth', { 'max-growth': '5%' }, /compare-to/],
+  ['max-growth', { 'compare-to': 'a:1', 'max-growth': 'lots' }, /max-growth/],
+  ['fail-on-advice', { 'fail-on-advice': 'strict' }, /true or false/],
+  ['cache', { cache: 'sometimes' }, /auto, true, false/],
+  ['secret-files', { 'secret-files': 'id=missing.txt' }, /no file/],
+  ['secrets', { secrets: 'no equals sign here' }, /id=value/]
+]
+
+describe('parseInputs refuses bad input before anything runs', () => {
+  it.each(bad)('%s: %j', (input, values, accepted) => {
+    let error: unknown
+    try {
+      parse(values)
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(InputError)
+    const e = error as InputError
+    expect(e.input).toBe(input)
+    expect(e.message).toContain(`Input "${input}"`)
+    expect(e.message).toMatch(accepted)
+  })
+
+  it('has at least 30 cases', () => expect(bad.length).toBeGreaterThanOrEqual(30))
+
+  it('never echoes a secret value', () => {
+    expect(() => parse({ secrets: 'bad id with spaces=hunter2' })).toThrow(/value is not shown/)
+    try {
+      parse({ secrets: 'bad id with spaces=hunter2' })
+    } catch (e) {
+      expect((e as Error).message).not.toContain('hunter2')
+    }
+  })
+})
+
+describe('value parsers', () => {
+  it('normalizes platforms like the engine', () => {
+    expect(normalizePlatform('p', 'linux/x86_64')).toBe('linux/amd64')
+    expect(normalizePlatform('p', 'Linux/AArch64')).toBe('linux/arm64')
+    expect(normalizePlatform('p', 'linux/arm/v6')).toBe('linux/arm/v6')
+    expect(normalizePlatform('p', 'linux/amd64/v3')).toBe('linux/amd64/v3')
+  })
+  it('parses durations', () => {
+    expect(parseDuration('t', '500ms')).toBe(500)
+    expect(parseDuration('t', '2m')).toBe(120_000)
+    expect(parseDuration('t', '1.5')).toBe(1500)
+    expect(parseDuration('t', '1h')).toBe(3_600_000)
+  })
+  it('splits arguments without a shell', () => {
+    expect(splitArgs('a', `serve --port 80 "" '$HOME'`)).toEqual(['serve', '--port', '80', '', '$HOME'])
+    expect(parseRunArgs('r', '--tmpfs /tmp')).toEqual(['--tmpfs', '/tmp'])
+  })
+  it('knows image references', () => {
+    for (const ok of ['alpine', 'alpine:3.12.2', 'localhost:5000/a/b:c', 'ghcr.io/o/r', '[::1]:5000/x:y']) expect(isImageReference(ok)).toBe(true)
+    for (const no of ['', 'Alpine', 'a:', ':tag', 'a//b', 'a:b:c', '-a']) expect(isImageReference(no)).toBe(false)
+  })
+})

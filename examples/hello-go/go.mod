@@ -1,0 +1,3 @@
+module example.com/hellodocker-go
+
+go 1.15

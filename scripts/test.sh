@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command (npm test): provisions a real Docker build environment on this
+# machine (idempotent), then runs the unit tests and the integration tests on both of the engine's
+# image stores: containerd, then classic.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export NODE_OPTIONS=--experimental-vm-modules
+jest=(npx jest --ci)
+
+bash scripts/provision.sh --store containerd
+"${jest[@]}" --selectProjects unit
+echo "== integration tests, containerd image store"
+SMOKESTACK_STORE=containerd "${jest[@]}" --selectProjects integration --runInBand
+
+bash scripts/provision.sh --store classic
+echo "== integration tests, classic image store"
+SMOKESTACK_STORE=classic "${jest[@]}" --selectProjects integration --runInBand
+
+# Leave the machine as the demo expects it.
+bash scripts/provision.sh --store containerd >/dev/null

@@ -1,0 +1,14 @@
+/** A Dockerfile, or the target asked of it, that cannot be built: reported before any build starts. */
+export class DockerfileError extends Error {
+  /** The Dockerfile concerned. */
+  readonly file: string
+  /** 1-based line, when one instruction is at fault. */
+  readonly line?: number
+
+  constructor(message: string, file: string, line?: number) {
+    super(message)
+    this.name = 'DockerfileError'
+    this.file = file
+    this.line = line
+  }
+}

@@ -1,0 +1,34 @@
+/** What an image reference says about the image: its repository name and C library. */
+
+/** `reg:5000/library/golang:1.21-alpine@sha256:…` → `{ path: 'library/golang', name: 'golang', tag: '1.21-alpine' }`. */
+export function parseImageReference(reference: string): { path: string; name: string; tag?: string } {
+  const withoutDigest = reference.split('@')[0].toLowerCase()
+  const slash = withoutDigest.lastIndexOf('/')
+  const colon = withoutDigest.lastIndexOf(':')
+  const tag = colon > slash ? withoutDigest.slice(colon + 1) : undefined
+  let path = colon > slash ? withoutDigest.slice(0, colon) : withoutDigest
+  const segments = path.split('/')
+  if (segments.length > 1 && /[.:]|^localhost$/.test(segments[0])) path = segments.slice(1).join('/')
+  const name = path.slice(path.lastIndexOf('/') + 1)
+  return { path, name, ...(tag !== undefined && { tag }) }
+}
+
+/**
+ * The C library an image provides to dynamically linked programs:
+ * `none` for `scratch` and distroless/static, `musl` for anything alpine, else `glibc`.
+ */
+export type Libc = 'none' | 'musl' | 'glibc'
+
+export function imageLibc(reference: string): Libc {
+  const { path, tag } = parseImageReference(reference)
+  if (path === 'scratch' || /(^|\/)distroless\/static/.test(path)) return 'none'
+  if (path.includes('alpine') || (tag ?? '').includes('alpine')) return 'musl'
+  return 'glibc'
+}
+
+/** Images that carry a compiler toolchain and are meant for building, not shipping. */
+const TOOLCHAIN_IMAGES = new Set(['golang', 'rust', 'gcc', 'buildpack-deps'])
+
+export function isToolchainImage(reference: string): boolean {
+  return TOOLCHAIN_IMAGES.has(parseImageReference(reference).name)
+}

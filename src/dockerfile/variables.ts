@@ -1,0 +1,128 @@
+/**
+ * Dockerfile variable substitution (`$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR-word}`,
+ * `${VAR:+word}`, `${VAR+word}`, `${VAR#prefix}`, `${VAR%suffix}`), as BuildKit applies it
+ * to instructions such as FROM and as the shell applies it inside RUN.
+ */
+
+/** Returns a variable's value, or `undefined` when it is not defined. */
+export type VariableLookup = (name: string) => string | undefined
+
+export interface ExpandOptions {
+  /** The Dockerfile escape character (`\` unless `# escape=` says otherwise). */
+  escapeChar?: string
+  /**
+   * Undefined variables for which this returns true are left as written (e.g. the automatic
+   * platform arguments, whose value depends on the platform being built); all other undefined
+   * variables expand to the empty string.
+   */
+  keepUndefined?: (name: string) => boolean
+}
+
+const NAME_START = /[A-Za-z_]/
+const NAME_CHAR = /[A-Za-z0-9_]/
+
+/** Substitutes variables in `text`. */
+export function expandVariables(text: string, lookup: VariableLookup, options: ExpandOptions = {}): string {
+  const escapeChar = options.escapeChar ?? '\\'
+  const keepUndefined = options.keepUndefined ?? (() => false)
+  let out = ''
+  let i = 0
+  while (i < text.length) {
+    const ch = text[i]
+    if (ch === escapeChar && text[i + 1] === '$') {
+      out += '$'
+      i += 2
+      continue
+    }
+    if (ch !== '$') {
+      out += ch
+      i += 1
+      continue
+    }
+    const next = text[i + 1]
+    if (next === '{') {
+      const close = findClosingBrace(text, i + 2)
+      if (close < 0) {
+        out += text.slice(i)
+        break
+      }
+      const original = text.slice(i, close + 1)
+      out += expandBraced(text.slice(i + 2, close), original, lookup, options, keepUndefined)
+      i = close + 1
+      continue
+    }
+    if (next !== undefined && NAME_START.test(next)) {
+      let end = i + 2
+      while (end < text.length && NAME_CHAR.test(text[end])) end += 1
+      const name = text.slice(i + 1, end)
+      const value = lookup(name)
+      out += value ?? (keepUndefined(name) ? text.slice(i, end) : '')
+      i = end
+      continue
+    }
+    out += ch
+    i += 1
+  }
+  return out
+}
+
+function findClosingBrace(text: string, from: number): number {
+  let depth = 1
+  for (let i = from; i < text.length; i++) {
+    if (text[i] === '{') depth += 1
+    else if (text[i] === '}') {
+      depth -= 1
+      if (depth === 0) return i
+    }
+  }
+  return -1
+}
+
+function expandBraced(
+  body: string,
+  original: string,
+  lookup: VariableLookup,
+  options: ExpandOptions,
+  keepUndefined: (name: string) => boolean
+): string {
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)(:?[-+]|##?|%%?)?([\s\S]*)$/.exec(body)
+  if (!match) return original
+  const [, name, operator, word] = match
+  const value = lookup(name)
+  const expandWord = (): string => expandVariables(word, lookup, options)
+  switch (operator) {
+    case undefined:
+      return value ?? (keepUndefined(name) ? original : '')
+    case ':-':
+      return value ? value : value === undefined && keepUndefined(name) ? original : expandWord()
+    case '-':
+      return value !== undefined ? value : keepUndefined(name) ? original : expandWord()
+    case ':+':
+      return value ? expandWord() : value === undefined && keepUndefined(name) ? original : ''
+    case '+':
+      return value !== undefined ? expandWord() : keepUndefined(name) ? original : ''
+    default: {
+      if (value === undefined) return keepUndefined(name) ? original : ''
+      return trimPattern(value, expandWord(), operator)
+    }
+  }
+}
+
+/** `${VAR#pat}`, `${VAR##pat}`, `${VAR%pat}`, `${VAR%%pat}` with `*` and `?` wildcards. */
+function trimPattern(value: string, pattern: string, operator: string): string {
+  const source = pattern
+    .split('')
+    .map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('')
+  const greedy = operator.length === 2
+  const quantified = greedy ? source : source.replace(/\[\\s\\S\]\*/g, '[\\s\\S]*?')
+  if (operator.startsWith('#')) {
+    const match = new RegExp(`^(?:${quantified})`).exec(value)
+    return match ? value.slice(match[0].length) : value
+  }
+  // Suffix removal: shortest suffix = longest kept prefix, and vice versa.
+  for (let cut = greedy ? 0 : value.length; greedy ? cut <= value.length : cut >= 0; cut += greedy ? 1 : -1) {
+    if (new RegExp(`^(?:${source})$`).test(value.slice(cut))) return value.slice(0, cut)
+  }
+  return value
+}

@@ -1,0 +1,277 @@
+/**
+ * run(): the pipeline, in order — inputs, Dockerfile, engine and builder, QEMU, build, look inside,
+ * start, measure, publish, report. The only place that calls setFailed.
+ */
+import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import * as core from '@actions/core'
+import { InputError, parseInputs, type Inputs } from './context.js'
+import { Tracker, removeLeftovers } from './cleanup.js'
+import { analyzeDockerfile, DockerfileError, type DockerfileAnalysis } from './dockerfile/index.js'
+import { inspectEngine } from './docker/engine.js'
+import { checkBuildx, inspectBuilder } from './docker/buildx.js'
+import { installQemu, planQemu, readHandlers } from './docker/qemu.js'
+import { nativePlatforms } from './docker/platform.js'
+import { buildPlatform } from './build/index.js'
+import { localReference } from './build/args.js'
+import { examineImage, explainStartFailure } from './verify/index.js'
+import { runSmoke } from './verify/smoke.js'
+import { measureImage, checkBudget, compareToBaseline, checkGrowth, compressedSizeFromRegistry } from './size/index.js'
+import { planCache, restoreBuildCache, saveBuildCache, hashBuildInputs, cacheBuildArgsFor, cacheServiceAvailable, type CacheHit } from './cache/index.js'
+import { publish } from './publish/index.js'
+import { computeOutputs, type RunReport, type SizeDelta } from './report/outputs.js'
+import { renderSummary } from './report/summary.js'
+import { annotate } from './report/annotations.js'
+import type { Finding, PlatformResult } from './types.js'
+
+export interface RunOptions {
+  /** Reads an input; defaults to the Actions runner's INPUT_* variables. */
+  input?: (name: string) => string
+  workspace?: string
+}
+
+function newRunId(): string {
+  const parts = [process.env.GITHUB_RUN_ID, process.env.GITHUB_RUN_ATTEMPT].filter(Boolean)
+  return [...parts, randomBytes(4).toString('hex')].join('-')
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}
+
+/** The pipeline. Returns the report; throws only on errors that stop everything (bad input, no engine). */
+export interface PipelineOutcome {
+  report: RunReport
+  advice: Finding[]
+  analysis: DockerfileAnalysis
+  notes: string[]
+  largestLayers: Record<string, { size: number; createdBy: string }[]>
+}
+
+export async function pipeline(inputs: Inputs, tracker: Tracker): Promise<PipelineOutcome> {
+  const notes: string[] = []
+  const runId = newRunId()
+  const tempDir = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'smokestack-'))
+  tracker.add('dirs', tempDir)
+
+  const engine = await core.group('Engine and builder', async () => {
+    const engine = await inspectEngine()
+    const buildx = await checkBuildx()
+    const builder = await inspectBuilder(inputs.builder)
+    core.info(`Engine ${engine.serverVersion} on ${engine.platform} (${engine.containerdStore ? 'containerd' : 'classic'} image store); buildx ${buildx}; builder "${builder.name}" (${builder.driver})`)
+    return { ...engine, builder }
+  })
+  const platforms = inputs.platforms.length ? inputs.platforms : [engine.platform]
+  const native = nativePlatforms(engine.platform)
+
+  const analysis = await core.group('Dockerfile', async () => {
+    const analysis = analyzeDockerfile({
+      path: inputs.file,
+      content: fs.readFileSync(inputs.file, 'utf8'),
+      target: inputs.target,
+      platforms,
+      nativePlatforms: native,
+      buildArgs: inputs.buildArgs
+    })
+    core.info(`Stages: ${analysis.stages.map((s) => s.name ?? `#${s.index}`).join(', ')}; target: ${analysis.targetStage.name ?? `#${analysis.targetStage.index}`}`)
+    return analysis
+  })
+  const advice = analysis.findings
+  for (const f of advice) annotate(f)
+  if (inputs.failOnAdvice && advice.length > 0) throw new Error(`fail-on-advice is true and the Dockerfile advice found ${advice.length} pitfall(s): ${advice.map((f) => f.code).join(', ')}`)
+
+  await core.group('QEMU', async () => {
+    const plan = planQemu(inputs.setupQemu, platforms, engine.platform, readHandlers())
+    core.info(plan.install.length ? `Installing QEMU handlers for ${plan.install.join(', ')} (${plan.reason})` : `No QEMU set-up: ${plan.reason}`)
+    if (plan.install.length) await installQemu(inputs.qemuImage, plan.install)
+  })
+
+  const cachePlan = planCache({
+    mode: inputs.cache,
+    extraKey: inputs.cacheKey,
+    inActions: process.env.GITHUB_ACTIONS === 'true',
+    serviceAvailable: cacheServiceAvailable(process.env),
+    driver: engine.builder.driver,
+    containerdStore: engine.containerdStore,
+    os: process.platform,
+    platforms,
+    target: inputs.target,
+    ...(await hashBuildInputs(inputs.file, inputs.context)),
+    tempDir
+  })
+  let cacheHit: CacheHit | undefined
+  if (cachePlan.enabled) {
+    cacheHit = (await restoreBuildCache(cachePlan)).hit
+  } else if (cachePlan.warn) {
+    core.warning(cachePlan.reason)
+  } else {
+    core.info(cachePlan.reason)
+  }
+
+  const secretSpecs = writeSecrets(inputs, tempDir)
+  const results: PlatformResult[] = []
+  const largestLayers: Record<string, { size: number; createdBy: string }[]> = {}
+  for (const platform of platforms) {
+    const localRef = localReference(runId, platform)
+    const result: PlatformResult = { platform, localRef, findings: [], status: 'passed' }
+    results.push(result)
+    await core.group(`${platform}: build`, async () => {
+      tracker.add('images', localRef)
+      const built = await buildPlatform(
+        {
+          context: inputs.context,
+          file: inputs.file,
+          platform,
+          localRef,
+          target: inputs.target,
+          builder: inputs.builder,
+          buildArgs: inputs.buildArgs,
+          labels: inputs.labels,
+          noCache: inputs.noCache,
+          cacheArgs: cachePlan.enabled ? cacheBuildArgsFor(cachePlan, platform) : [],
+          secrets: secretSpecs
+        },
+        tempDir
+      )
+      result.buildMs = built.durationMs
+      if (!built.ok) {
+        result.status = 'failed'
+        result.error = `build failed: ${built.error}`
+        core.info(built.log.split('\n').slice(-40).join('\n'))
+        return
+      }
+      result.imageId = built.imageId
+      result.configDigest = built.configDigest
+      core.info(`Built ${localRef} (${built.imageId}) in ${(built.durationMs / 1000).toFixed(1)} s`)
+    })
+    if (result.status === 'failed') continue
+
+    await core.group(`${platform}: look inside and start`, async () => {
+      const started = Date.now()
+      const examined = await examineImage(localRef, platform, { args: inputs.smokeArgs })
+      result.findings.push(...examined.findings)
+      if (inputs.smoke) {
+        const containerName = `smokestack-${runId}-${platform.replace(/\//g, '-')}`
+        tracker.add('containers', containerName)
+        result.smoke = await runSmoke({
+          image: localRef,
+          platform,
+          containerName,
+          args: inputs.smokeArgs,
+          timeoutMs: inputs.smokeTimeoutMs,
+          acceptedExitCodes: inputs.smokeExitCodes,
+          network: inputs.smokeNetwork,
+          runArgs: inputs.smokeRunArgs
+        })
+        tracker.forget('containers', containerName)
+        core.info(`Start: ${result.smoke.outcome} — ${result.smoke.message}`)
+        if (!result.smoke.passed) {
+          result.status = 'failed'
+          if (result.smoke.outcome === 'start-failed') result.error = `${result.smoke.message}: ${explainStartFailure(result.smoke.message, examined.findings)}`
+          else result.error = result.smoke.message
+        }
+      }
+      if (examined.findings.some((f) => f.severity === 'error')) result.status = 'failed'
+      result.checkMs = Date.now() - started
+    })
+
+    await core.group(`${platform}: size`, async () => {
+      const size = await measureImage(localRef)
+      result.size = size.size
+      result.compressedSize = size.compressedSize
+      result.layers = size.layers
+      largestLayers[platform] = size.largestLayers
+      const over = checkBudget({ platform, size: size.size, compressedSize: size.compressedSize }, { maxSize: inputs.maxSize, metric: inputs.sizeMetric })
+      if (over) {
+        result.findings.push(over)
+        result.status = 'failed'
+      }
+    })
+  }
+
+  const report: RunReport = { results, cacheHit }
+  if (inputs.compareTo) {
+    const current = new Map(results.filter((r) => r.compressedSize !== undefined).map((r) => [r.platform, r.compressedSize as number]))
+    const baseline = await compareToBaseline(current, inputs.compareTo)
+    if (!baseline.available) {
+      core.warning(`Baseline ${inputs.compareTo} could not be read (${baseline.reason}); sizes are not compared`)
+      notes.push(`Baseline ${inputs.compareTo} not compared: ${baseline.reason}`)
+    } else {
+      report.deltas = baseline.deltas as SizeDelta[]
+      if (inputs.maxGrowth) {
+        for (const f of checkGrowth(baseline.deltas, inputs.maxGrowth)) {
+          const r = results.find((x) => x.platform === f.platform)
+          if (r) {
+            r.findings.push(f)
+            r.status = 'failed'
+          }
+        }
+      }
+    }
+  }
+
+  if (cachePlan.enabled && results.every((r) => r.status === 'passed' || !r.error?.startsWith('build failed'))) {
+    await saveBuildCache(cachePlan, cacheHit ?? 'false')
+  }
+
+  if (inputs.push) {
+    if (results.every((r) => r.status === 'passed')) {
+      await core.group('Publish', async () => {
+        const published = await publish(results, inputs.tags, tracker)
+        report.digest = published.digest
+        for (const r of results) {
+          r.digest = published.platformDigests[r.platform]
+          if (r.digest) r.compressedSize = await compressedSizeFromRegistry(`${inputs.tags[0].replace(/:[^:/]+$/, '')}@${r.digest}`, r.platform)
+        }
+      })
+    } else {
+      notes.push('Nothing was pushed: publishing needs every platform to pass.')
+    }
+  }
+  return { report, advice, analysis, notes, largestLayers }
+}
+
+/** Writes build secrets to files only the runner user can read, in the run's temporary directory. */
+function writeSecrets(inputs: Inputs, tempDir: string): string[] {
+  const specs: string[] = []
+  for (const s of inputs.secrets) {
+    core.setSecret(s.value)
+    const file = path.join(tempDir, `secret-${s.id}`)
+    fs.writeFileSync(file, s.value, { mode: 0o600 })
+    specs.push(`id=${s.id},src=${file}`)
+  }
+  for (const s of inputs.secretFiles) specs.push(`id=${s.id},src=${s.path}`)
+  return specs
+}
+
+export async function run(options: RunOptions = {}): Promise<void> {
+  const tracker = new Tracker()
+  const onSignal = (signal: NodeJS.Signals): void => {
+    core.error(`Cancelled (${signal}); cleaning up`)
+    void removeLeftovers(tracker.items).finally(() => process.exit(1))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    const inputs = parseInputs(options.input ?? ((name) => core.getInput(name)), options.workspace ?? process.env.GITHUB_WORKSPACE ?? process.cwd())
+    const { report, advice, notes, largestLayers } = await pipeline(inputs, tracker)
+    for (const [name, value] of Object.entries(computeOutputs(report))) core.setOutput(name, value)
+    for (const r of report.results) {
+      for (const f of r.findings) annotate({ ...f, platform: r.platform })
+      if (r.status === 'failed' && r.error) core.error(`${r.platform}: ${r.error}`, { title: `smokestack: ${r.platform} failed` })
+    }
+    if (process.env.GITHUB_STEP_SUMMARY) {
+      await core.summary.addRaw(renderSummary(report, { title: 'smokestack', advice, largestLayers, notes })).write()
+    }
+    const failed = report.results.filter((r) => r.status === 'failed')
+    if (failed.length) core.setFailed(`${failed.length} of ${report.results.length} platform(s) failed: ${failed.map((r) => r.platform).join(', ')}`)
+  } catch (e) {
+    if (e instanceof InputError || e instanceof DockerfileError) core.setFailed(e.message)
+    else core.setFailed(errorText(e))
+  } finally {
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+  }
+}

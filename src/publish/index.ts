@@ -1,0 +1,67 @@
+/** Publishing: push each verified platform, then join them in one manifest list under every tag. */
+import * as core from '@actions/core'
+import { docker } from '../docker/exec.js'
+import type { Tracker } from '../cleanup.js'
+import type { PlatformResult } from '../types.js'
+import { imagetoolsCreateArgs, parseIndex, parsePushDigest, platformPushRef, splitReference } from './plan.js'
+
+export interface PublishOutcome {
+  /** Digest of the manifest list. */
+  digest: string
+  /** Platform → digest of its manifest in the registry. */
+  platformDigests: Record<string, string>
+}
+
+/** Reads the config digest of a pushed manifest. */
+async function configDigestOf(ref: string): Promise<string | undefined> {
+  const raw = await docker(['buildx', 'imagetools', 'inspect', '--raw', ref])
+  const m = JSON.parse(raw.stdout) as { config?: { digest?: string } }
+  return m.config?.digest
+}
+
+/**
+ * Pushes every platform (all must have passed), then creates the manifest lists. Throws, naming the
+ * platform and tag, when a push fails; no manifest list exists then.
+ */
+export async function publish(results: PlatformResult[], tags: string[], tracker: Tracker): Promise<PublishOutcome> {
+  const failed = results.filter((r) => r.status !== 'passed')
+  if (failed.length > 0) throw new Error(`refusing to publish: ${failed.map((r) => r.platform).join(', ')} did not pass`)
+  const { repository } = splitReference(tags[0])
+  const platformDigests: Record<string, string> = {}
+  for (const r of results) {
+    const pushRef = platformPushRef(tags[0], r.platform)
+    await docker(['tag', r.localRef, pushRef])
+    tracker.add('images', pushRef)
+    const push = await docker(['push', pushRef], { allowFailure: true, timeoutMs: 30 * 60_000 })
+    if (push.exitCode !== 0) {
+      const why = push.stderr.trim().split('\n').at(-1) ?? `exit ${push.exitCode}`
+      throw new Error(`push of ${r.platform} to ${pushRef} failed: ${why}. No manifest list was created for ${tags.join(', ')}`)
+    }
+    const digest = parsePushDigest(push.stdout + push.stderr)
+    if (!digest) throw new Error(`push of ${r.platform} to ${pushRef}: the registry did not report a digest`)
+    const pushedConfig = await configDigestOf(`${repository}@${digest}`)
+    const tested = r.configDigest
+    if (!tested || pushedConfig !== tested) {
+      throw new Error(`push of ${r.platform}: the registry holds config ${pushedConfig}, not the tested ${tested}; nothing was published under ${tags.join(', ')}`)
+    }
+    platformDigests[r.platform] = digest
+  }
+  const create = await docker(imagetoolsCreateArgs(tags, repository, results.map((r) => platformDigests[r.platform])), {
+    allowFailure: true,
+    timeoutMs: 30 * 60_000
+  })
+  if (create.exitCode !== 0) {
+    throw new Error(`creating the manifest list for ${tags.join(', ')} failed: ${create.stderr.trim().split('\n').at(-1) ?? ''}`)
+  }
+  const raw = await docker(['buildx', 'imagetools', 'inspect', '--raw', tags[0]])
+  const entries = parseIndex(raw.stdout)
+  const expected = results.map((r) => `${r.platform}=${platformDigests[r.platform]}`).sort()
+  const actual = entries.map((e) => `${e.platform}=${e.digest}`).sort()
+  if (expected.join() !== actual.join()) {
+    throw new Error(`the manifest list ${tags[0]} holds ${actual.join(', ')}, expected ${expected.join(', ')}`)
+  }
+  const head = await docker(['buildx', 'imagetools', 'inspect', tags[0], '--format', '{{json .Manifest}}'])
+  const digest = (JSON.parse(head.stdout) as { digest: string }).digest
+  core.info(`Published ${tags.join(', ')} (${digest}): ${expected.join(', ')}`)
+  return { digest, platformDigests }
+}

@@ -1,0 +1,77 @@
+/** The job summary: one table, a row per platform, then the details. Pure: returns Markdown/HTML. */
+import type { Finding, PlatformResult } from '../types.js'
+import { formatBytes, formatDelta } from '../size/units.js'
+import type { RunReport } from './outputs.js'
+
+const ICON: Record<string, string> = { passed: '✅', failed: '❌' }
+const SMOKE_TEXT: Record<string, string> = {
+  exited: 'exited 0',
+  running: 'running (server)',
+  crashed: 'crashed',
+  'start-failed': 'did not start',
+  skipped: 'skipped'
+}
+
+function seconds(ms?: number): string {
+  return ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+function smokeCell(r: PlatformResult): string {
+  if (!r.smoke) return '–'
+  const text = r.smoke.outcome === 'exited' && r.smoke.exitCode !== 0 ? `exited ${r.smoke.exitCode}` : SMOKE_TEXT[r.smoke.outcome]
+  return r.smoke.outcome === 'crashed' ? `${text} (${r.smoke.exitCode})` : text
+}
+
+function findingLine(f: Finding): string {
+  const where = f.file ? ` \`${f.file}${f.line ? `:${f.line}` : ''}\`` : ''
+  const icon = f.severity === 'error' ? '❌' : f.severity === 'warning' ? '⚠️' : 'ℹ️'
+  return `- ${icon} **${f.code}**${where}: ${f.message}${f.fix ? `<br>Fix: ${f.fix}` : ''}${f.evidence ? `<br><sub>${f.evidence}</sub>` : ''}`
+}
+
+export interface SummaryExtras {
+  title: string
+  advice: Finding[]
+  largestLayers?: Record<string, { size: number; createdBy: string }[]>
+  notes?: string[]
+}
+
+export function renderSummary(report: RunReport, extras: SummaryExtras): string {
+  const { results } = report
+  const passed = results.filter((r) => r.status === 'passed').length
+  const verdict = passed === results.length ? `✅ ${passed}/${results.length} platforms passed` : `❌ ${results.length - passed} of ${results.length} platforms failed`
+  const out: string[] = [`## ${extras.title}`, '', `**${verdict}**${report.digest ? ` · published \`${report.digest}\`` : ''}`, '']
+  const hasDelta = (report.deltas?.length ?? 0) > 0
+  out.push(`| Platform | Result | Disk size | Compressed |${hasDelta ? ' Change |' : ''} Layers | Start | Build | Check |`)
+  out.push(`|---|---|---:|---:|${hasDelta ? '---:|' : ''}---:|---|---:|---:|`)
+  for (const r of results) {
+    const d = report.deltas?.find((x) => x.platform === r.platform)
+    const delta = !d ? '–' : d.change === 'added' ? 'new' : formatDelta(d.bytes, d.percent)
+    out.push(
+      `| \`${r.platform}\` | ${ICON[r.status]} ${r.status} | ${r.size === undefined ? '–' : formatBytes(r.size)} | ${r.compressedSize === undefined ? '–' : formatBytes(r.compressedSize)} |${hasDelta ? ` ${delta} |` : ''} ${r.layers ?? '–'} | ${smokeCell(r)} | ${seconds(r.buildMs)} | ${seconds(r.checkMs)} |`
+    )
+  }
+  for (const d of report.deltas ?? []) if (d.change === 'removed') out.push(`\n_${d.platform}: in the baseline, not built now (removed)._`)
+  out.push('')
+  for (const r of results) {
+    const problems = [r.error ? `- ❌ ${escapeCell(r.error)}` : '', ...r.findings.map(findingLine)].filter(Boolean)
+    const smoke = r.smoke && !r.smoke.passed ? [`- Runtime: \`${r.smoke.message}\``, r.smoke.outputTail ? `\n\`\`\`\n${r.smoke.outputTail}\n\`\`\`` : ''] : []
+    const layers = extras.largestLayers?.[r.platform] ?? []
+    if (problems.length === 0 && smoke.length === 0 && layers.length === 0) continue
+    out.push(`<details${r.status === 'failed' ? ' open' : ''}><summary>${ICON[r.status]} ${r.platform}</summary>`, '')
+    out.push(...problems, ...smoke.filter(Boolean))
+    if (layers.length) {
+      out.push('', '| Largest layers | Created by |', '|---:|---|')
+      for (const l of layers) out.push(`| ${formatBytes(l.size)} | \`${escapeCell(l.createdBy).slice(0, 160)}\` |`)
+    }
+    out.push('', '</details>', '')
+  }
+  if (extras.advice.length) {
+    out.push(`<details><summary>⚠️ Dockerfile advice (${extras.advice.length})</summary>`, '', ...extras.advice.map(findingLine), '', '</details>', '')
+  }
+  for (const n of extras.notes ?? []) out.push(`_${n}_`, '')
+  return out.join('\n')
+}

@@ -1,0 +1,32 @@
+/** Looking inside images before they start. */
+export { examineImage, explainStartFailure, type ImageReport } from './doctor.js'
+export {
+  analyzeStart,
+  architectureMismatch,
+  envProgram,
+  loaderFlavor,
+  lookupCommand,
+  searchPath,
+  shellCommandProgram,
+  startArgv,
+  DEFAULT_PATH,
+  type EntryInfo,
+  type StartAnalysis
+} from './linkage.js'
+export { describeElf, dockerPlatformOf, isElf, parseElf, type ByteSource, type ElfInfo, type ElfResult, type Linkage } from './elf.js'
+export {
+  createMemoryImageFs,
+  imageConfig,
+  normalizeImagePath,
+  openImage,
+  readImageArchive,
+  resolveInRoot,
+  ImageArchiveError,
+  MAX_SYMLINK_HOPS,
+  type ArchiveImageFs,
+  type FsEntry,
+  type ImageConfig,
+  type ImageFs,
+  type MemoryEntry,
+  type ResolveResult
+} from './rootfs.js'

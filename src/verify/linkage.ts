@@ -1,0 +1,619 @@
+/**
+ * What starts when the image starts, and whether it can: the entrypoint is resolved the way the
+ * runtime resolves it (PATH, WorkingDir, symlinks inside the image root), scripts are followed to
+ * their interpreter, and ELF binaries to their loader and shared libraries. Pure: it only reads
+ * through the {@link ImageFs} abstraction.
+ */
+import type { Finding } from '../types.js'
+import { describeElf, isElf, parseElf, type ByteSource, type ElfInfo } from './elf.js'
+import { normalizeImagePath, type ImageConfig, type ImageFs, type ResolveResult } from './rootfs.js'
+
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+
+/** Script interpreters followed at most this deep (Linux allows 4 levels). */
+const MAX_INTERPRETER_DEPTH = 4
+/** Shared libraries examined at most, across the whole dependency tree. */
+const MAX_LIBRARIES = 256
+const SHEBANG_MAX = 256
+
+export interface EntryInfo {
+  /** The program's path in the image, symlinks resolved. */
+  path: string
+  /** The full argument vector the runtime starts. */
+  argv: string[]
+  kind: 'elf' | 'script'
+  machine?: string
+  linkage?: 'static' | 'static-pie' | 'dynamic'
+  /** The ELF loader (PT_INTERP) or the script's interpreter. */
+  interpreter?: string
+  needed?: string[]
+}
+
+export interface StartAnalysis {
+  findings: Finding[]
+  entry?: EntryInfo
+}
+
+/** The argument vector the runtime starts: ENTRYPOINT + CMD, or ENTRYPOINT + `args` when arguments are given. */
+export function startArgv(config: ImageConfig, args?: readonly string[]): string[] {
+  const entrypoint = config.entrypoint ?? []
+  return [...entrypoint, ...(args !== undefined ? args : (config.cmd ?? []))]
+}
+
+/** The value of an environment variable in the image's `Env` list. */
+export function envValue(config: ImageConfig, name: string): string | undefined {
+  const prefix = `${name}=`
+  for (let i = config.env.length - 1; i >= 0; i--) if (config.env[i]!.startsWith(prefix)) return config.env[i]!.slice(prefix.length)
+  return undefined
+}
+
+/** The directories of the image's PATH (the runtime's default when the image sets none). */
+export function searchPath(config: ImageConfig): string[] {
+  return (envValue(config, 'PATH') ?? DEFAULT_PATH).split(':').filter((d) => d.startsWith('/'))
+}
+
+export type Lookup =
+  | { found: true; path: string; resolved: string }
+  | { found: false; tried: string[]; /** A candidate that exists but is not an executable file. */ blocked?: { path: string; resolved: string }; broken?: { path: string; result: ResolveResult } }
+
+/** Find a command the way the runtime does: names with a `/` against WorkingDir, others along PATH. */
+export function lookupCommand(image: ImageFs, name: string, pathDirs: readonly string[], workingDir: string): Lookup {
+  if (name.includes('/')) {
+    const p = normalizeImagePath(name.startsWith('/') ? name : `${workingDir || '/'}/${name}`)
+    const r = image.realpath(p)
+    if (r.ok) return { found: true, path: p, resolved: r.path }
+    return { found: false, tried: [p], broken: { path: p, result: r } }
+  }
+  const tried: string[] = []
+  let blocked: { path: string; resolved: string } | undefined
+  let broken: { path: string; result: ResolveResult } | undefined
+  for (const dir of pathDirs) {
+    const p = normalizeImagePath(`${dir}/${name}`)
+    tried.push(p)
+    const r = image.realpath(p)
+    if (!r.ok) {
+      if (!broken && image.lstat(p)?.type === 'symlink') broken = { path: p, result: r }
+      continue
+    }
+    const e = image.lstat(r.path)
+    if (e?.type === 'file' && e.mode & 0o111) return { found: true, path: p, resolved: r.path }
+    blocked ??= { path: p, resolved: r.path }
+  }
+  if (blocked) return { found: true, ...blocked }
+  return { found: false, tried, broken }
+}
+
+/** What the machine and word size of a Docker platform's binaries are. */
+interface PlatformAbi {
+  machineCode: number
+  bits: 32 | 64
+  endian?: 'little' | 'big'
+  arch: string
+  variant?: string
+}
+
+export function platformAbi(platform: string): PlatformAbi | undefined {
+  const [, arch = '', variant] = platform.split('/')
+  const table: Record<string, Omit<PlatformAbi, 'arch' | 'variant'>> = {
+    amd64: { machineCode: 62, bits: 64 },
+    '386': { machineCode: 3, bits: 32 },
+    arm64: { machineCode: 183, bits: 64 },
+    arm: { machineCode: 40, bits: 32 },
+    ppc64le: { machineCode: 21, bits: 64, endian: 'little' },
+    ppc64: { machineCode: 21, bits: 64, endian: 'big' },
+    s390x: { machineCode: 22, bits: 64 },
+    riscv64: { machineCode: 243, bits: 64 },
+    mips64le: { machineCode: 8, bits: 64, endian: 'little' },
+    mips64: { machineCode: 8, bits: 64, endian: 'big' },
+    mipsle: { machineCode: 8, bits: 32, endian: 'little' },
+    mips: { machineCode: 8, bits: 32, endian: 'big' },
+    loong64: { machineCode: 258, bits: 64 }
+  }
+  const abi = table[arch]
+  return abi ? { ...abi, arch, variant } : undefined
+}
+
+/** Why an ELF file cannot run natively on `platform`, or undefined when it can. */
+export function architectureMismatch(elf: ElfInfo, platform: string): string | undefined {
+  const want = platformAbi(platform)
+  if (!want) return undefined
+  const built = elf.platform ?? elf.machine
+  if (elf.machineCode !== want.machineCode) return `it is built for ${elf.machine} (${built}), but the image is ${platform}`
+  if (elf.bits !== want.bits) return `it is a ${elf.bits}-bit ${elf.machine} binary, but ${platform} runs ${want.bits}-bit binaries`
+  if (want.endian && elf.endian !== want.endian) return `it is ${elf.endian}-endian, but ${platform} is ${want.endian}-endian`
+  if (want.arch === 'arm' && elf.armFloat && elf.linkage === 'dynamic') {
+    const expected = want.variant === 'v5' ? 'soft' : 'hard'
+    if (elf.armFloat !== expected) return `it uses the ${elf.armFloat}-float ABI, but ${platform} libraries use the ${expected}-float ABI`
+  }
+  return undefined
+}
+
+/** Whose a loader path is. */
+export function loaderFlavor(loader: string): 'glibc' | 'musl' | 'unknown' {
+  const base = loader.slice(loader.lastIndexOf('/') + 1)
+  if (base.startsWith('ld-musl-')) return 'musl'
+  if (/^ld-linux|^ld64\.so|^ld\.so/.test(base)) return 'glibc'
+  return 'unknown'
+}
+
+/** The Debian multiarch directory name for an ELF machine. */
+function multiarchTriplet(elf: ElfInfo): string | undefined {
+  switch (elf.machineCode) {
+    case 62:
+      return 'x86_64-linux-gnu'
+    case 3:
+      return 'i386-linux-gnu'
+    case 183:
+      return 'aarch64-linux-gnu'
+    case 40:
+      return elf.armFloat === 'soft' ? 'arm-linux-gnueabi' : 'arm-linux-gnueabihf'
+    case 21:
+      return elf.endian === 'little' ? 'powerpc64le-linux-gnu' : 'powerpc64-linux-gnu'
+    case 22:
+      return 's390x-linux-gnu'
+    case 243:
+      return 'riscv64-linux-gnu'
+    case 8:
+      return elf.bits === 64 ? 'mips64el-linux-gnuabi64' : 'mipsel-linux-gnu'
+    default:
+      return undefined
+  }
+}
+
+type Distro = 'alpine' | 'debian' | 'other'
+
+function distroOf(image: ImageFs): Distro {
+  if (image.lstat('/etc/alpine-release') || image.realpath('/sbin/apk').ok) return 'alpine'
+  if (image.lstat('/etc/debian_version') || image.realpath('/usr/bin/apt-get').ok) return 'debian'
+  return 'other'
+}
+
+/** Dynamic loaders present in the image's library directories. */
+export function loadersInImage(image: ImageFs): string[] {
+  const found = new Set<string>()
+  for (const dir of ['/lib', '/lib64', '/usr/lib', '/usr/lib64']) {
+    const r = image.realpath(dir)
+    if (!r.ok) continue
+    for (const name of image.readdir(r.path) ?? []) {
+      if (/^ld-musl-.+\.so\.1$/.test(name) || /^ld-linux.*\.so/.test(name) || /^ld64\.so/.test(name)) found.add(`${dir}/${name}`)
+    }
+  }
+  return [...found].sort()
+}
+
+/** A ByteSource reading a file of the image lazily. */
+function imageSource(image: ImageFs, path: string, size: number): ByteSource {
+  return { size, read: (offset, length) => image.readFile(path, length, offset) ?? Buffer.alloc(0) }
+}
+
+function glob(image: ImageFs, pattern: string): string[] {
+  const abs = normalizeImagePath(pattern)
+  const dir = abs.slice(0, abs.lastIndexOf('/')) || '/'
+  const base = abs.slice(abs.lastIndexOf('/') + 1)
+  if (!base.includes('*') && !base.includes('?')) return image.realpath(abs).ok ? [abs] : []
+  const re = new RegExp('^' + base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$')
+  const r = image.realpath(dir)
+  if (!r.ok) return []
+  return (image.readdir(r.path) ?? [])
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) => `${dir === '/' ? '' : dir}/${n}`)
+}
+
+function readText(image: ImageFs, path: string, max = 65536): string | undefined {
+  const r = image.realpath(path)
+  if (!r.ok) return undefined
+  return image.readFile(r.path, max)?.toString('utf8')
+}
+
+/** Directories listed in /etc/ld.so.conf and the files it includes. */
+export function ldSoConfDirs(image: ImageFs): string[] {
+  const dirs: string[] = []
+  const seen = new Set<string>()
+  const visit = (file: string, depth: number): void => {
+    if (depth > 8 || seen.has(file) || seen.size > 256) return
+    seen.add(file)
+    const text = readText(image, file)
+    if (text === undefined) return
+    for (const raw of text.split('\n').slice(0, 4096)) {
+      const line = raw.replace(/#.*/, '').trim()
+      if (!line) continue
+      const inc = /^include\s+(.+)$/.exec(line)
+      if (inc) {
+        for (const pat of inc[1]!.split(/\s+/)) for (const f of glob(image, pat.startsWith('/') ? pat : `/etc/${pat}`)) visit(f, depth + 1)
+      } else if (!line.startsWith('hwcap')) {
+        for (const d of line.split(/[:,\s]+/)) if (d.startsWith('/')) dirs.push(normalizeImagePath(d))
+      }
+    }
+  }
+  visit('/etc/ld.so.conf', 0)
+  return dirs
+}
+
+/** Directories the musl loader searches: /etc/ld-musl-ARCH.path, or its default. */
+export function muslDirs(image: ImageFs, loader: string): string[] {
+  const arch = /ld-musl-(.+)\.so\.1$/.exec(loader)?.[1]
+  const text = arch ? readText(image, `/etc/ld-musl-${arch}.path`) : undefined
+  if (text !== undefined) return text.split(/[:\n]/).map((d) => d.trim()).filter((d) => d.startsWith('/'))
+  return ['/lib', '/usr/local/lib', '/usr/lib']
+}
+
+/** musl's loader provides these itself. */
+function isMuslBuiltin(name: string): boolean {
+  return /^lib(c|pthread|rt|m|dl|util|xnet|resolv|crypt)\.so(\.[0-9]+)*$/.test(name) || name.startsWith('ld-musl-')
+}
+
+function expandOrigin(dir: string, origin: string, elf: ElfInfo): string {
+  return dir
+    .replace(/\$ORIGIN|\$\{ORIGIN\}/g, origin)
+    .replace(/\$LIB|\$\{LIB\}/g, elf.bits === 64 ? 'lib64' : 'lib')
+}
+
+function dirname(p: string): string {
+  return p.slice(0, p.lastIndexOf('/')) || '/'
+}
+
+function basename(p: string): string {
+  return p.slice(p.lastIndexOf('/') + 1)
+}
+
+const CROSS_COMPILE_FIX =
+  'Cross-compile for the target platform: build in a stage `FROM --platform=$BUILDPLATFORM …` and, for Go, `GOOS=$TARGETOS GOARCH=$TARGETARCH` (and `GOARM` from `$TARGETVARIANT` for arm); for C/C++ use the target\'s cross compiler (e.g. `aarch64-linux-gnu-gcc`, `arm-linux-gnueabihf-gcc`); for a downloaded binary, pick the file for `$TARGETARCH`.'
+
+/** Everything the start analysis needs while it walks. */
+class Analysis {
+  readonly findings: Finding[] = []
+  private distroCache?: Distro
+  private loadersCache?: string[]
+  private glibcConfCache?: string[]
+  private readonly pathDirs: string[]
+  private readonly workingDir: string
+
+  constructor(
+    readonly image: ImageFs,
+    readonly platform: string
+  ) {
+    this.pathDirs = searchPath(image.config)
+    this.workingDir = image.config.workingDir || '/'
+  }
+
+  get distro(): Distro {
+    return (this.distroCache ??= distroOf(this.image))
+  }
+  get loaders(): string[] {
+    return (this.loadersCache ??= loadersInImage(this.image))
+  }
+
+  add(f: Omit<Finding, 'platform'>): void {
+    this.findings.push({ ...f, platform: this.platform })
+  }
+
+  lookup(name: string): Lookup {
+    return lookupCommand(this.image, name, this.pathDirs, this.workingDir)
+  }
+
+  /** Examine the program at `path` (already resolved to `resolved`), reached as `role`. */
+  examine(path: string, resolved: string, role: string, depth: number, argv: string[]): EntryInfo | undefined {
+    const entry = this.image.lstat(resolved)
+    if (!entry) return undefined
+    if (entry.type !== 'file') {
+      const what = entry.type === 'dir' ? 'a directory' : 'not a regular file'
+      this.add({
+        severity: 'error',
+        code: 'entrypoint-not-regular',
+        message: `${role} \`${path}\` is ${what}, so it cannot be executed.`,
+        fix: entry.type === 'dir' ? 'Point ENTRYPOINT/CMD at the program inside that directory, or copy the program itself (not its directory) to that path.' : 'Point ENTRYPOINT/CMD at a regular executable file.',
+        evidence: resolved !== path ? `${path} resolves to ${resolved}` : undefined,
+        file: path
+      })
+      return undefined
+    }
+    if ((entry.mode & 0o111) === 0) {
+      this.add({
+        severity: 'error',
+        code: 'entrypoint-not-executable',
+        message: `${role} \`${path}\` has no execute permission (mode ${(entry.mode & 0o7777).toString(8).padStart(4, '0')}), so starting it fails with "permission denied".`,
+        fix: `Make it executable in the Dockerfile: \`COPY --chmod=755 …\` or \`RUN chmod +x ${path}\`; or commit it with the execute bit (\`git update-index --chmod=+x\`).`,
+        evidence: resolved !== path ? `${path} resolves to ${resolved}` : undefined,
+        file: path
+      })
+      return undefined
+    }
+    const head = this.image.readFile(resolved, SHEBANG_MAX)
+    if (head === undefined) return undefined
+    if (isElf(head)) return this.examineElf(path, resolved, role, argv, entry.size)
+    if (head.length >= 2 && head[0] === 0x23 && head[1] === 0x21) return this.examineScript(path, resolved, role, depth, argv, head)
+    this.add({
+      severity: 'error',
+      code: 'not-executable-format',
+      message: `${role} \`${path}\` is neither an ELF binary nor a script starting with \`#!\`, so starting it fails with "exec format error".`,
+      fix: 'Add a `#!/bin/sh` (or other interpreter) line at the top of the script, or run it through its interpreter in ENTRYPOINT (e.g. `["/bin/sh", "/app/start"]`); if it should be a binary, check that the build produced one (not a text file, archive or Git LFS pointer).',
+      evidence: `first bytes: ${JSON.stringify(head.subarray(0, 32).toString('latin1'))}`,
+      file: path
+    })
+    return { path: resolved, argv, kind: 'script' }
+  }
+
+  private examineElf(path: string, resolved: string, role: string, argv: string[], size: number): EntryInfo {
+    const parsed = parseElf(imageSource(this.image, resolved, size))
+    if (!parsed.ok) {
+      this.add({
+        severity: 'error',
+        code: 'not-executable-format',
+        message: `${role} \`${path}\` is a damaged ELF file (${parsed.error}).`,
+        fix: 'Rebuild the binary and check that the copy into the image is complete.',
+        file: path
+      })
+      return { path: resolved, argv, kind: 'elf' }
+    }
+    const elf = parsed.elf
+    const info: EntryInfo = { path: resolved, argv, kind: 'elf', machine: elf.machine, linkage: elf.linkage, interpreter: elf.interpreter, needed: elf.needed }
+    const mismatch = architectureMismatch(elf, this.platform)
+    if (mismatch) {
+      this.add({
+        severity: 'error',
+        code: 'arch-mismatch',
+        message: `${role} \`${path}\` cannot run natively on ${this.platform}: ${mismatch}. It may still start under emulation on the build machine, but fails on real ${this.platform} hardware.`,
+        fix: CROSS_COMPILE_FIX,
+        evidence: describeElf(elf),
+        file: path
+      })
+    }
+    if (elf.interpreter === undefined) {
+      if (!mismatch)
+        this.add({ severity: 'notice', code: 'static-binary', message: `${role} \`${path}\` is ${elf.linkage === 'static-pie' ? 'a static-pie' : 'a static'} ${elf.machine} binary: it needs no loader or shared libraries.`, evidence: describeElf(elf), file: path })
+      return info
+    }
+    const loader = this.image.realpath(elf.interpreter)
+    if (!loader.ok || this.image.lstat(loader.path)?.type !== 'file') {
+      this.reportMissingLoader(path, role, elf, loader)
+      return info
+    }
+    this.checkLibraries(path, resolved, elf)
+    return info
+  }
+
+  private reportMissingLoader(path: string, role: string, elf: ElfInfo, loader: ResolveResult): void {
+    const interp = elf.interpreter!
+    const flavor = loaderFlavor(interp)
+    const whose = flavor === 'glibc' ? 'the glibc loader' : flavor === 'musl' ? 'the musl loader' : 'the loader'
+    const present = this.loaders
+    const presentFlavors = new Set(present.map(loaderFlavor))
+    const instead =
+      present.length === 0
+        ? 'the image has no dynamic loader at all (e.g. `FROM scratch` or a static-only base)'
+        : `the image has ${present.map((p) => `\`${p}\``).join(', ')} instead${presentFlavors.has('musl') && !presentFlavors.has('glibc') ? ': an alpine/musl image' : presentFlavors.has('glibc') && !presentFlavors.has('musl') ? ': a glibc image' : ''}`
+    const dangling = !loader.ok && loader.path !== normalizeImagePath(interp) ? ` (\`${interp}\` is a link to the missing \`${loader.path}\`)` : ''
+    const fixes: string[] = []
+    if (flavor === 'glibc') {
+      if (elf.go) fixes.push('build without cgo: `CGO_ENABLED=0 go build …` (the `net` and `os/user` packages otherwise link against glibc)')
+      fixes.push("link statically (`gcc -static`; for Go with cgo: `-ldflags '-extldflags -static'`)")
+      fixes.push('use a glibc base image for the final stage (e.g. debian:*-slim or gcr.io/distroless/base)')
+      if (presentFlavors.has('musl') || this.distro === 'alpine') fixes.push('or, on alpine, `RUN apk add --no-cache gcompat`')
+    } else if (flavor === 'musl') {
+      if (elf.go) fixes.push('build without cgo: `CGO_ENABLED=0 go build …`')
+      fixes.push('link statically (`-static`)')
+      fixes.push('use an alpine base image for the final stage, or build the binary on the same base image it runs on')
+    } else {
+      fixes.push('link statically, or use a final base image that has this loader')
+    }
+    this.add({
+      severity: 'error',
+      code: 'missing-loader',
+      message: `${role} \`${path}\` needs ${whose} \`${interp}\`, which is not in the image${dangling}; ${instead}. Starting it fails with "no such file or directory".`,
+      fix: fixes.join('; ') + '.',
+      evidence: describeElf(elf),
+      file: path
+    })
+  }
+
+  private librarySearch(elf: ElfInfo, objectPath: string, executableRpath: string[], flavor: 'glibc' | 'musl' | 'unknown', loader: string): string[] {
+    const origin = dirname(objectPath)
+    const expand = (dirs: string[]): string[] => dirs.map((d) => normalizeImagePath(expandOrigin(d, origin, elf)))
+    const ldLibraryPath = (envValue(this.image.config, 'LD_LIBRARY_PATH') ?? '').split(':').filter((d) => d.startsWith('/'))
+    const dirs: string[] = []
+    if (flavor === 'musl') {
+      dirs.push(...ldLibraryPath, ...expand(elf.rpath), ...expand(elf.runpath), ...muslDirs(this.image, loader))
+    } else {
+      if (elf.runpath.length === 0) dirs.push(...expand(elf.rpath), ...executableRpath)
+      dirs.push(...ldLibraryPath, ...expand(elf.runpath))
+      dirs.push(...(this.glibcConfCache ??= ldSoConfDirs(this.image)))
+      const triplet = multiarchTriplet(elf)
+      if (triplet) dirs.push(`/lib/${triplet}`, `/usr/lib/${triplet}`)
+      dirs.push(...(elf.bits === 64 ? ['/lib64', '/usr/lib64'] : []), '/lib', '/usr/lib')
+    }
+    return [...new Set(dirs)]
+  }
+
+  /** Follow DT_NEEDED through the image, breadth first and bounded. */
+  private checkLibraries(path: string, resolved: string, exe: ElfInfo): void {
+    const loader = exe.interpreter!
+    const flavor = loaderFlavor(loader)
+    const executableRpath = exe.runpath.length === 0 ? exe.rpath.map((d) => normalizeImagePath(expandOrigin(d, dirname(resolved), exe))) : []
+    const queue: Array<{ name: string; by: string; byElf: ElfInfo; byPath: string }> = exe.needed.map((name) => ({ name, by: path, byElf: exe, byPath: resolved }))
+    const seen = new Set<string>(queue.map((q) => q.name))
+    let examined = 0
+    while (queue.length > 0 && examined < MAX_LIBRARIES) {
+      const { name, by, byElf, byPath } = queue.shift()!
+      examined++
+      if (flavor === 'musl' && isMuslBuiltin(name)) continue
+      const dirs = name.includes('/') ? [] : this.librarySearch(byElf, byPath, executableRpath, flavor, loader)
+      const candidates = name.includes('/') ? [normalizeImagePath(name.startsWith('/') ? name : `${this.workingDir}/${name}`)] : dirs.map((d) => `${d === '/' ? '' : d}/${name}`)
+      let found: { path: string; elf: ElfInfo } | undefined
+      const incompatible: string[] = []
+      for (const candidate of candidates) {
+        const r = this.image.realpath(candidate)
+        if (!r.ok) continue
+        const e = this.image.lstat(r.path)
+        if (e?.type !== 'file') continue
+        const parsed = parseElf(imageSource(this.image, r.path, e.size))
+        if (!parsed.ok) continue
+        if (parsed.elf.machineCode !== exe.machineCode || parsed.elf.bits !== exe.bits) {
+          incompatible.push(`${candidate} (${parsed.elf.machine}, ${parsed.elf.bits}-bit)`)
+          continue
+        }
+        found = { path: r.path, elf: parsed.elf }
+        break
+      }
+      if (!found) {
+        const neededBy = by === path ? `\`${path}\`` : `\`${by}\` (loaded by \`${path}\`)`
+        this.add({
+          severity: 'error',
+          code: 'missing-library',
+          message: `${neededBy} needs the shared library \`${name}\`, which the ${flavor === 'unknown' ? 'dynamic' : flavor} loader cannot find in the image${incompatible.length > 0 ? ` built for ${exe.machine}` : ''}. Starting it fails with "error while loading shared libraries: ${name}".`,
+          fix: `Install or copy the package that provides \`${name}\` into the final stage (${this.distro === 'alpine' ? '`apk add --no-cache …`' : this.distro === 'debian' ? '`apt-get install -y …`' : 'copy it from the build stage'}), put its directory on the search path (RUNPATH, /etc/ld.so.conf, LD_LIBRARY_PATH), or link it statically.`,
+          evidence:
+            `searched ${candidates.slice(0, 12).join(', ')}${candidates.length > 12 ? ', …' : ''}` +
+            (incompatible.length > 0 ? `; skipped for the wrong machine: ${incompatible.join(', ')}` : ''),
+          file: by
+        })
+        continue
+      }
+      for (const dep of found.elf.needed) {
+        if (seen.has(dep) || seen.size >= MAX_LIBRARIES) continue
+        seen.add(dep)
+        queue.push({ name: dep, by: found.path, byElf: found.elf, byPath: found.path })
+      }
+    }
+  }
+
+  private examineScript(path: string, resolved: string, role: string, depth: number, argv: string[], head: Buffer): EntryInfo {
+    const nl = head.indexOf(0x0a)
+    const line = head.subarray(2, nl < 0 ? head.length : nl).toString('latin1')
+    const info: EntryInfo = { path: resolved, argv, kind: 'script' }
+    if (line.endsWith('\r')) {
+      const shown = line.trim().split(/[ \t]+/)[0] ?? ''
+      this.add({
+        severity: 'error',
+        code: 'shebang-crlf',
+        message: `${role} \`${path}\` has Windows (CRLF) line endings; the kernel looks for an interpreter named \`${shown.replace('\r', '')}\\r\`, which does not exist, so starting it fails with "no such file or directory".`,
+        fix: 'Convert the script to LF line endings (`dos2unix`, or `sed -i "s/\\r$//"` in the Dockerfile) and keep them with `*.sh text eol=lf` in `.gitattributes`.',
+        evidence: `first line: ${JSON.stringify('#!' + line)}`,
+        file: path
+      })
+      info.interpreter = line.trim()
+      return info
+    }
+    const trimmed = line.replace(/^[ \t]+/, '')
+    const space = trimmed.search(/[ \t]/)
+    const interp = space < 0 ? trimmed : trimmed.slice(0, space)
+    const arg = space < 0 ? '' : trimmed.slice(space).trim()
+    info.interpreter = interp
+    if (!interp) {
+      this.add({ severity: 'error', code: 'not-executable-format', message: `${role} \`${path}\` has an empty \`#!\` line.`, fix: 'Name the interpreter on the first line, e.g. `#!/bin/sh`.', file: path })
+      return info
+    }
+    if (depth >= MAX_INTERPRETER_DEPTH) return info
+    const interpPath = normalizeImagePath(interp.startsWith('/') ? interp : `${this.workingDir}/${interp}`)
+    const r = this.image.realpath(interpPath)
+    if (!r.ok || this.image.lstat(r.path) === undefined) {
+      this.reportMissingInterpreter(path, role, interp, basename(interp))
+      return info
+    }
+    this.examine(interpPath, r.path, `The interpreter of \`${path}\`,`, depth + 1, argv)
+    if (basename(interpPath) === 'env' && arg) {
+      const program = envProgram(arg)
+      if (program) {
+        const found = this.lookup(program)
+        if (!found.found) this.reportMissingInterpreter(path, role, `${interp} ${arg}`, program, true)
+        else this.examine(found.path, found.resolved, `The interpreter of \`${path}\`,`, depth + 1, argv)
+      }
+    }
+    return info
+  }
+
+  private reportMissingInterpreter(path: string, role: string, shebang: string, program: string, viaEnv = false): void {
+    const pkg: Record<string, string> = { bash: 'bash', python3: 'python3', python: 'python3', node: 'nodejs', perl: 'perl', ruby: 'ruby', zsh: 'zsh', sh: 'busybox' }
+    const name = pkg[program] ?? program
+    const install =
+      this.distro === 'alpine' ? `\`RUN apk add --no-cache ${name}\`` : this.distro === 'debian' ? `\`RUN apt-get update && apt-get install -y --no-install-recommends ${name}\`` : `a base image that has \`${program}\``
+    const hasSh = this.image.realpath('/bin/sh').ok
+    const rewrite = /^(bash|zsh|ksh)$/.test(program) && hasSh ? `, or rewrite the script for POSIX sh and start it with \`#!/bin/sh\`` : ''
+    this.add({
+      severity: 'error',
+      code: 'interpreter-missing',
+      message: viaEnv
+        ? `${role} \`${path}\` starts with \`#!${shebang}\`, but \`${program}\` is not on the image's PATH, so \`env\` cannot start it.`
+        : `${role} \`${path}\` starts with \`#!${shebang}\`, but ${program} is not in the image, so starting it fails with "no such file or directory".`,
+      fix: `Install it in the final stage: ${install}${rewrite}.`,
+      evidence: viaEnv ? `PATH=${this.pathDirs.join(':')}` : undefined,
+      file: path
+    })
+  }
+}
+
+/** The program `env` runs, from the rest of a `#!/usr/bin/env …` line (handles `-S` and assignments). */
+export function envProgram(arg: string): string | undefined {
+  const words = arg.split(/[ \t]+/).filter(Boolean)
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!
+    if (w === '-S' || w === '--split-string' || w === '-i' || w === '-') continue
+    if (w.startsWith('-S')) return w.slice(2) || undefined
+    if (w === '-u' || w === '-C') {
+      i++
+      continue
+    }
+    if (w.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) continue
+    return w
+  }
+  return undefined
+}
+
+const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'busybox'])
+const SHELL_WORDS = new Set(['exec', 'cd', 'set', 'export', 'if', 'for', 'while', 'case', 'until', '[', '[[', 'test', 'echo', 'printf', 'true', 'false', ':', '.', 'source', 'eval', 'trap', 'ulimit', 'umask', 'read', 'wait', 'sleep', 'exit', '{', '(', '!'])
+
+/** The program a shell-form command (`sh -c "…"`) runs first, when that is plain to see. */
+export function shellCommandProgram(script: string): string | undefined {
+  let words = script.trim().split(/[ \t]+/)
+  if (words[0] === 'exec') words = words.slice(1)
+  while (words.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=\S*$/.test(words[0]!)) words = words.slice(1)
+  const first = words[0]
+  if (!first || SHELL_WORDS.has(first) || !/^[A-Za-z0-9_./+@-]+$/.test(first)) return undefined
+  return first
+}
+
+/** Examine what the image starts on `platform`: findings, and the program that starts. */
+export function analyzeStart(image: ImageFs, platform: string, options: { args?: readonly string[] } = {}): StartAnalysis {
+  const a = new Analysis(image, platform)
+  const argv = startArgv(image.config, options.args)
+  if (argv.length === 0 || !argv[0]) {
+    a.add({
+      severity: 'error',
+      code: 'no-entrypoint',
+      message: 'The image has neither ENTRYPOINT nor CMD, so there is nothing to start.',
+      fix: 'Add `ENTRYPOINT ["/path/to/program"]` (or `CMD`) to the final stage of the Dockerfile, or pass `smoke-args`.'
+    })
+    return { findings: a.findings }
+  }
+  const entry = examineCommand(a, argv[0], 'The entrypoint', argv)
+  if (entry && argv.length >= 3 && argv[1] === '-c' && SHELLS.has(basename(entry.path)) && entry.kind === 'elf') {
+    const program = shellCommandProgram(argv[2]!)
+    if (program) examineCommand(a, program, 'The command run by the shell form', argv)
+  }
+  return { findings: a.findings, entry }
+}
+
+function examineCommand(a: Analysis, name: string, role: string, argv: string[]): EntryInfo | undefined {
+  const found = a.lookup(name)
+  if (!found.found) {
+    const broken = found.broken
+    const why = broken
+      ? broken.result.ok
+        ? ''
+        : broken.result.reason === 'loop'
+          ? ` (\`${broken.path}\` is a symlink loop)`
+          : ` (\`${broken.path}\` is a link to \`${broken.result.path}\`, which ${broken.result.reason === 'not-dir' ? 'is not a directory' : 'does not exist'})`
+      : ''
+    const where = name.includes('/') ? `\`${found.tried[0]}\` does not exist in the image${why}` : `\`${name}\` is not in any directory of the image's PATH${why}`
+    a.add({
+      severity: 'error',
+      code: 'entrypoint-missing',
+      message: `${role} cannot be found: ${where}.`,
+      fix: 'Check that the final stage copies the program there (`COPY --from=build …` with the right source and destination), and that ENTRYPOINT/CMD and WORKDIR name that path.',
+      evidence: name.includes('/') ? undefined : `searched ${found.tried.join(', ')}`,
+      file: name.includes('/') ? found.tried[0] : name
+    })
+    return undefined
+  }
+  return a.examine(found.path, found.resolved, role, 0, argv)
+}
