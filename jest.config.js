@@ -2,7 +2,7 @@
 const shared = {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
-  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }] },
   testEnvironment: 'node'
 }
 
@@ -12,8 +12,9 @@ export default {
     {
       ...shared,
       displayName: 'integration',
-      testMatch: ['<rootDir>/__tests__/itg/**/*.itg.test.ts'],
-      testTimeout: 15 * 60 * 1000
+      testMatch: ['<rootDir>/__tests__/itg/**/*.itg.test.ts']
     }
-  ]
+  ],
+  // Integration tests build real images; projects cannot set their own timeout.
+  testTimeout: 15 * 60 * 1000
 }

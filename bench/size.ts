@@ -1,40 +1,73 @@
 /**
- * Sizing a large image: wall time and peak memory of `measureImage`, plus the time of a bare `docker save` of
- * the same image for comparison.
+ * Sizing a ~1 GB image: wall time and peak memory (maxRSS).
  *
- *   npx tsx bench/size.ts [image]        (default golang:1.15, pulled when missing)
+ *   npx tsx bench/size.ts [image]
+ *
+ * With an image (e.g. golang:1.15), it is pulled when missing and measured. Without one, a ~1 GB image is built
+ * on alpine:3.12.2 (half random bytes, half text). Two figures are taken:
+ *   1. `measureImage` on the engine (on the containerd store the saved layers are gzip'd: decompressed to count);
+ *   2. one pass of `scanArchive` over the same image exported with uncompressed layers, as the classic store
+ *      saves it: every layer gzip-compressed once, the path that costs the most.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { docker } from '../src/docker/exec.js'
-import { measureImage } from '../src/size/measure.js'
+import { measureImage, savedImage, scanArchive } from '../src/size/measure.js'
 import { formatBytes } from '../src/size/units.js'
 
-const image = process.argv[2] ?? 'golang:1.15'
+const GENERATED = 'smokestack-bench-size:1g'
+
+function peakRssMiB(): string {
+  return (process.resourceUsage().maxRSS / 1024).toFixed(1)
+}
+
+async function timed<T>(what: () => Promise<T>): Promise<[T, number]> {
+  const started = performance.now()
+  const value = await what()
+  return [value, (performance.now() - started) / 1000]
+}
+
+async function buildGenerated(dir: string, output: string[]): Promise<void> {
+  await writeFile(
+    join(dir, 'Dockerfile'),
+    'FROM alpine:3.12.2\nRUN head -c 500000000 /dev/urandom > /random.bin\nRUN seq 1 60000000 > /numbers.txt\n'
+  )
+  await docker(['buildx', 'build', '--platform', 'linux/amd64', ...output, dir], { timeoutMs: 30 * 60_000 })
+}
 
 async function main(): Promise<void> {
-  const present = await docker(['image', 'inspect', image], { allowFailure: true })
-  if (present.exitCode !== 0) await docker(['pull', image], { timeoutMs: 30 * 60_000 })
-
+  const image = process.argv[2] ?? GENERATED
   const dir = await mkdtemp(join(tmpdir(), 'bench-size-'))
-  const saveStarted = performance.now()
-  await docker(['image', 'save', '--output', join(dir, 'image.tar'), image])
-  const saveMs = performance.now() - saveStarted
-  await rm(dir, { recursive: true, force: true })
+  try {
+    if (image === GENERATED) await buildGenerated(dir, ['--load', '-t', GENERATED])
+    else if ((await docker(['image', 'inspect', image], { allowFailure: true })).exitCode !== 0) await docker(['pull', image], { timeoutMs: 30 * 60_000 })
 
-  const rssBefore = process.resourceUsage().maxRSS
-  const started = performance.now()
-  const size = await measureImage(image)
-  const ms = performance.now() - started
-  const maxRssKiB = process.resourceUsage().maxRSS
+    const rssAtStart = peakRssMiB()
+    const [size, measureSeconds] = await timed(() => measureImage(image))
+    const rssAfterMeasure = peakRssMiB()
+    console.log(`image: ${image}`)
+    console.log(`size: ${size.size} bytes (${formatBytes(size.size)}); compressed: ${size.compressedSize} bytes (${formatBytes(size.compressedSize)}); layers: ${size.layers}`)
+    for (const layer of size.largestLayers) console.log(`  ${formatBytes(layer.size).padStart(8)}  ${layer.createdBy.slice(0, 100)}`)
+    console.log(`measureImage: ${measureSeconds.toFixed(1)} s (${(size.size / 1e6 / measureSeconds).toFixed(0)} MB/s); peak RSS ${rssAfterMeasure} MiB (at start ${rssAtStart} MiB)`)
 
-  console.log(`image: ${image}`)
-  console.log(`size on disk: ${size.size} bytes (${formatBytes(size.size)}); compressed: ${size.compressedSize} bytes (${formatBytes(size.compressedSize)}); layers: ${size.layers}`)
-  for (const layer of size.largestLayers) console.log(`  ${formatBytes(layer.size).padStart(8)}  ${layer.createdBy.slice(0, 100)}`)
-  console.log(`bare docker save: ${(saveMs / 1000).toFixed(1)} s`)
-  console.log(`measureImage: ${(ms / 1000).toFixed(1)} s (${((size.size / 1e6) / (ms / 1000)).toFixed(1)} MB/s of image)`)
-  console.log(`peak RSS: ${(maxRssKiB / 1024).toFixed(1)} MiB (before measuring: ${(rssBefore / 1024).toFixed(1)} MiB)`)
+    if (image === GENERATED) {
+      const archive = join(dir, 'uncompressed.tar')
+      await buildGenerated(dir, ['--output', `type=docker,dest=${archive},compression=uncompressed,force-compression=true`])
+      const bytes = (await stat(archive)).size
+      const [summary, scanSeconds] = await timed(() => scanArchive(createReadStream(archive, { highWaterMark: 1024 * 1024 })))
+      const saved = savedImage(summary)
+      console.log(
+        `scanArchive, uncompressed layers (classic store): ${formatBytes(bytes)} archive in ${scanSeconds.toFixed(1)} s (${(bytes / 1e6 / scanSeconds).toFixed(0)} MB/s); ` +
+          `estimated compressed ${saved.compressedSize} bytes (${formatBytes(saved.compressedSize)}), ` +
+          `${(((saved.compressedSize - size.compressedSize) / size.compressedSize) * 100).toFixed(2)}% from the engine's gzip blobs; peak RSS ${peakRssMiB()} MiB`
+      )
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+    if (image === GENERATED) await docker(['image', 'rm', GENERATED], { allowFailure: true })
+  }
 }
 
 main().catch((error: unknown) => {

@@ -204,7 +204,7 @@ start_daemon() {
 	shift 2
 	printf '\n===== %s: %s\n' "$(date -Is)" "$*" >>"$logfile"
 	# setsid and nohup both exec, so $! is the daemon's own pid
-	PATH=$DAEMON_PATH setsid nohup "$@" >>"$logfile" 2>&1 </dev/null &
+	PATH=$DAEMON_PATH setsid nohup "$@" >>"$logfile" 2>&1 </dev/null 9>&- &
 	echo $! >"$pidfile"
 }
 
@@ -542,7 +542,7 @@ main() {
 	mkdir -p "$SS_OPT" "$SS_CACHE" "$SS_LIB" "$SS_LOG" "$SS_RUN"
 
 	# one provisioning at a time (CI jobs or tests may call this concurrently)
-	exec 9>"$SS_RUN/provision.lock"
+	exec 9>"$SS_RUN/provision.flock"
 	flock 9
 
 	find_mirror

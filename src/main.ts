@@ -50,7 +50,11 @@ export interface PipelineOutcome {
   largestLayers: Record<string, { size: number; createdBy: string }[]>
 }
 
-export async function pipeline(inputs: Inputs, tracker: Tracker): Promise<PipelineOutcome> {
+/** A platform's phase as the pipeline moves on: what a terminal shows live. */
+export type Phase = 'building' | 'checking' | 'sizing' | 'done'
+export type ProgressListener = (platform: string, phase: Phase, result: PlatformResult) => void
+
+export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: ProgressListener = () => undefined): Promise<PipelineOutcome> {
   const notes: string[] = []
   const runId = newRunId()
   const tempDir = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'smokestack-'))
@@ -117,6 +121,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker): Promise<Pipeli
     const localRef = localReference(runId, platform)
     const result: PlatformResult = { platform, localRef, findings: [], status: 'passed' }
     results.push(result)
+    onProgress(platform, 'building', result)
     await core.group(`${platform}: build`, async () => {
       tracker.add('images', localRef)
       const built = await buildPlatform(
@@ -146,8 +151,12 @@ export async function pipeline(inputs: Inputs, tracker: Tracker): Promise<Pipeli
       result.configDigest = built.configDigest
       core.info(`Built ${localRef} (${built.imageId}) in ${(built.durationMs / 1000).toFixed(1)} s`)
     })
-    if (result.status === 'failed') continue
+    if (result.status === 'failed') {
+      onProgress(platform, 'done', result)
+      continue
+    }
 
+    onProgress(platform, 'checking', result)
     await core.group(`${platform}: look inside and start`, async () => {
       const started = Date.now()
       const examined = await examineImage(localRef, platform, { args: inputs.smokeArgs })
@@ -177,6 +186,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker): Promise<Pipeli
       result.checkMs = Date.now() - started
     })
 
+    onProgress(platform, 'sizing', result)
     await core.group(`${platform}: size`, async () => {
       const size = await measureImage(localRef)
       result.size = size.size
@@ -189,6 +199,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker): Promise<Pipeli
         result.status = 'failed'
       }
     })
+    onProgress(platform, 'done', result)
   }
 
   const report: RunReport = { results, cacheHit }
@@ -259,7 +270,8 @@ export async function run(options: RunOptions = {}): Promise<void> {
     const { report, advice, notes, largestLayers } = await pipeline(inputs, tracker)
     for (const [name, value] of Object.entries(computeOutputs(report))) core.setOutput(name, value)
     for (const r of report.results) {
-      for (const f of r.findings) annotate({ ...f, platform: r.platform })
+      // Notices stay in the summary; errors and warnings become annotations.
+      for (const f of r.findings) if (f.severity !== 'notice') annotate({ ...f, platform: r.platform })
       if (r.status === 'failed' && r.error) core.error(`${r.platform}: ${r.error}`, { title: `smokestack: ${r.platform} failed` })
     }
     if (process.env.GITHUB_STEP_SUMMARY) {

@@ -14,6 +14,7 @@ import { hashBuildInputs, planCache, restoreBuildCache, saveBuildCache, type Ena
 import { CacheServer } from '../support/cache-server.js'
 
 const PLATFORM = 'linux/amd64'
+const TEST_TIMEOUT_MS = 15 * 60_000
 let server: CacheServer
 let work: string
 let context: string
@@ -73,6 +74,7 @@ function stepCached(log: string, title: RegExp): boolean {
   return new RegExp(`^#${step[1]} CACHED$`, 'm').test(log)
 }
 
+
 async function emptyEngineBuildCache(): Promise<void> {
   await docker(['builder', 'prune', '-af'], { timeoutMs: 5 * 60_000 })
 }
@@ -92,14 +94,14 @@ beforeAll(async () => {
   process.env.RUNNER_TEMP = path.join(work, 'runner-temp')
   delete process.env.GITHUB_SERVER_URL
   await writeProject(context, 'hello from the first run')
-})
+}, TEST_TIMEOUT_MS)
 
 afterAll(async () => {
   for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key]
   Object.assign(process.env, savedEnv)
   await server?.stop()
   if (work) await rm(work, { recursive: true, force: true })
-})
+}, TEST_TIMEOUT_MS)
 
 describe('build cache through the cache service', () => {
   it('saves the first build and answers the second from the restored cache', async () => {
@@ -120,7 +122,7 @@ describe('build cache through the cache service', () => {
     expect(stepCached(second.log, /go build -o/)).toBe(true)
     // The exact key is already stored; nothing more to save.
     expect(second.saved).toBe(false)
-  })
+  }, TEST_TIMEOUT_MS)
 
   it('after a source change restores the same key and rebuilds only what changed', async () => {
     await emptyEngineBuildCache()
@@ -130,5 +132,5 @@ describe('build cache through the cache service', () => {
     expect(run.hit).toBe('true')
     expect(stepCached(run.log, /go mod download/)).toBe(true)
     expect(stepCached(run.log, /go build -o/)).toBe(false)
-  })
+  }, TEST_TIMEOUT_MS)
 })

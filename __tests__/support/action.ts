@@ -77,9 +77,10 @@ export function parseAnnotations(stdout: string): Annotation[] {
   return out
 }
 
-function spawnNode(script: string, env: NodeJS.ProcessEnv, cwd: string, signalAfterMs?: number): Promise<{ exitCode: number; stdout: string }> {
+function spawnNode(script: string, env: NodeJS.ProcessEnv, cwd: string, signalAfterMs?: number, wrap: string[] = []): Promise<{ exitCode: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(actionNode(), [script], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const argv = [...wrap, actionNode(), script]
+    const child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     child.stderr.on('data', (c: Buffer) => (stdout += c.toString()))
@@ -101,6 +102,8 @@ export interface RunActionOptions {
   noPost?: boolean
   /** Send SIGTERM to main after this many ms (a cancelled run). */
   cancelAfterMs?: number
+  /** A command that main runs under, e.g. `unshare -m …` to hide something from it. */
+  wrap?: string[]
   /** Called after main, before post: look at what main left in the engine. */
   beforePost?: (run: ActionRun) => void
 }
@@ -123,7 +126,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   }
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   const started = Date.now()
-  const main = await spawnNode(path.join(ROOT, 'dist/index.js'), env, env.GITHUB_WORKSPACE as string, options.cancelAfterMs)
+  const main = await spawnNode(path.join(ROOT, 'dist/index.js'), env, env.GITHUB_WORKSPACE as string, options.cancelAfterMs, options.wrap)
   const durationMs = Date.now() - started
   const state = parseCommandFile(fs.readFileSync(env.GITHUB_STATE as string, 'utf8'))
   const result: ActionRun = {

@@ -366,7 +366,8 @@ function azureError(res: ServerResponse, status: number, code: string, message: 
 
 /** Sends a file, or the byte range `bytes=start-[end]` of it. */
 async function sendFile(req: IncomingMessage, res: ServerResponse, file: string, range: string): Promise<void> {
-  const size = (await stat(file)).size
+  const info = await stat(file)
+  const size = info.size
   let start = 0
   let end = size - 1
   let status = 200
@@ -387,7 +388,9 @@ async function sendFile(req: IncomingMessage, res: ServerResponse, file: string,
     'Content-Type': 'application/octet-stream',
     'Content-Length': length,
     'Accept-Ranges': 'bytes',
-    'x-ms-blob-type': 'BlockBlob'
+    'x-ms-blob-type': 'BlockBlob',
+    ETag: `"0x${Math.floor(info.mtimeMs).toString(16).toUpperCase()}${size.toString(16).toUpperCase()}"`,
+    'Last-Modified': info.mtime.toUTCString()
   }
   if (status === 206) headers['Content-Range'] = `bytes ${start}-${end}/${size}`
   res.writeHead(status, headers)

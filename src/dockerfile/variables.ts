@@ -18,11 +18,19 @@ export interface ExpandOptions {
   keepUndefined?: (name: string) => boolean
 }
 
+/** Nesting deeper than this (`${A:-${B:-…}}`) is left as written: no real Dockerfile comes close. */
+export const MAX_NESTING = 32
+
 const NAME_START = /[A-Za-z_]/
 const NAME_CHAR = /[A-Za-z0-9_]/
 
 /** Substitutes variables in `text`. */
 export function expandVariables(text: string, lookup: VariableLookup, options: ExpandOptions = {}): string {
+  return expandAt(text, lookup, options, 0)
+}
+
+function expandAt(text: string, lookup: VariableLookup, options: ExpandOptions, depth: number): string {
+  if (depth > MAX_NESTING) return text
   const escapeChar = options.escapeChar ?? '\\'
   const keepUndefined = options.keepUndefined ?? (() => false)
   let out = ''
@@ -47,7 +55,7 @@ export function expandVariables(text: string, lookup: VariableLookup, options: E
         break
       }
       const original = text.slice(i, close + 1)
-      out += expandBraced(text.slice(i + 2, close), original, lookup, options, keepUndefined)
+      out += expandBraced(text.slice(i + 2, close), original, lookup, options, keepUndefined, depth)
       i = close + 1
       continue
     }
@@ -83,13 +91,14 @@ function expandBraced(
   original: string,
   lookup: VariableLookup,
   options: ExpandOptions,
-  keepUndefined: (name: string) => boolean
+  keepUndefined: (name: string) => boolean,
+  depth: number
 ): string {
   const match = /^([A-Za-z_][A-Za-z0-9_]*)(:?[-+]|##?|%%?)?([\s\S]*)$/.exec(body)
   if (!match) return original
   const [, name, operator, word] = match
   const value = lookup(name)
-  const expandWord = (): string => expandVariables(word, lookup, options)
+  const expandWord = (): string => expandAt(word, lookup, options, depth + 1)
   switch (operator) {
     case undefined:
       return value ?? (keepUndefined(name) ? original : '')

@@ -324,7 +324,7 @@ async function scanSavedImage(ref: string): Promise<ArchiveSummary> {
     const ended = await save.finished.catch(() => undefined)
     // A broken archive is most often the tool failing half-way: its own message says more.
     if (ended && ended.exitCode !== 0 && ended.stderr.trim()) throw failure(ended.exitCode, ended.stderr)
-    throw error
+    throw new Error(`docker image save ${ref} gave an archive that could not be read: ${(error as Error).message}`, { cause: error })
   }
   const { exitCode, stderr } = await save.finished
   if (exitCode !== 0) throw failure(exitCode, stderr)

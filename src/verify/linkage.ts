@@ -284,7 +284,9 @@ class Analysis {
     return (this.loadersCache ??= loadersInImage(this.image))
   }
 
+  /** Record a finding once (the same file can be reached twice, e.g. by the shell form). */
   add(f: Omit<Finding, 'platform'>): void {
+    if (this.findings.some((x) => x.code === f.code && x.file === f.file)) return
     this.findings.push({ ...f, platform: this.platform })
   }
 

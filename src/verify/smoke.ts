@@ -14,6 +14,9 @@ export interface SmokeRequest {
   runArgs: string[]
 }
 
+/** Seconds a container still running at the timeout gets between SIGTERM and SIGKILL. */
+export const STOP_GRACE_SECONDS = 2
+
 /** Limits every start check runs under, unless the user adds more with smoke-run-args. */
 export const SANDBOX = { pidsLimit: 256, memory: '512m' }
 
@@ -62,6 +65,8 @@ export interface RawOutcome {
   exitCode: number | null
   /** True when the container was still running at the timeout. */
   stillRunning: boolean
+  /** True when, at the timeout, it did not stop on SIGTERM and had to be killed. */
+  killed?: boolean
   output: string
   durationMs: number
 }
@@ -74,7 +79,8 @@ export function classifySmoke(raw: RawOutcome, acceptedExitCodes: number[]): Smo
     return { ...base, outcome: 'start-failed', passed: false, message: msg, outputTail: tail(raw.output) }
   }
   if (raw.stillRunning) {
-    return { ...base, exitCode: null, outcome: 'running', passed: true, message: `still running after ${(raw.durationMs / 1000).toFixed(1)} s: it started; stopped and removed` }
+    const stopped = raw.killed ? 'it ignored SIGTERM, so it was killed and removed' : 'stopped and removed'
+    return { ...base, exitCode: null, outcome: 'running', passed: true, message: `still running after ${(raw.durationMs / 1000).toFixed(1)} s: it started; ${stopped}` }
   }
   const code = raw.exitCode ?? -1
   // runc reports a failed execve from inside the container, after the task was created.
@@ -111,10 +117,15 @@ export async function runSmoke(r: SmokeRequest): Promise<SmokeResult> {
     const wait = await docker(['wait', r.containerName], { allowFailure: true, timeoutMs: remaining })
     const durationMs = Date.now() - started
     const stillRunning = wait.timedOut
-    if (stillRunning) await docker(['stop', '--time', '2', r.containerName], { allowFailure: true, timeoutMs: 30_000 })
+    let killed = false
+    if (stillRunning) {
+      await docker(['stop', '--time', String(STOP_GRACE_SECONDS), r.containerName], { allowFailure: true, timeoutMs: 30_000 })
+      const state = await docker(['inspect', '--format', '{{.State.ExitCode}}', r.containerName], { allowFailure: true })
+      killed = state.stdout.trim() === '137'
+    }
     const logs = await docker(['logs', '--tail', '200', r.containerName], { allowFailure: true })
     const exitCode = stillRunning ? null : Number.parseInt(wait.stdout.trim(), 10)
-    return classifySmoke({ exitCode: Number.isNaN(exitCode) ? null : exitCode, stillRunning, output: logs.stdout + logs.stderr, durationMs }, r.acceptedExitCodes)
+    return classifySmoke({ exitCode: Number.isNaN(exitCode) ? null : exitCode, stillRunning, killed, output: logs.stdout + logs.stderr, durationMs }, r.acceptedExitCodes)
   } finally {
     await docker(['rm', '--force', '--volumes', r.containerName], { allowFailure: true, timeoutMs: 60_000 })
   }

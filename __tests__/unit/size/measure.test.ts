@@ -5,12 +5,13 @@ import { gzipSync } from 'node:zlib'
 import * as tar from 'tar-stream'
 import {
   describeInstruction,
-  downloadSize,
+  gunzipSize,
   gzipSize,
   largestLayers,
   layerOrigins,
+  savedImage,
   scanArchive,
-  type HistoryLine
+  uncompressedSize
 } from '../../../src/size/measure.js'
 
 type File = { name: string; body?: Buffer; linkname?: string; type?: 'symlink' | 'directory' }
@@ -50,7 +51,7 @@ function trickle(buffer: Buffer, size = 7_919): Readable {
   )
 }
 
-describe('scanArchive and downloadSize', () => {
+describe('scanArchive and savedImage', () => {
   it('counts uncompressed layers gzip-compressed, compressed layers as stored, and the config, following links', async () => {
     const plainLayer = await layerTar(1)
     const plainLayer2 = await layerTar(2)
@@ -76,19 +77,32 @@ describe('scanArchive and downloadSize', () => {
     ])
 
     const summary = await scanArchive(trickle(archive))
-    expect(summary.blobs.get('blobs/sha256/l1')).toEqual({ size: plainLayer.length, compressedSize: gzipSync(plainLayer).length, compressed: false })
-    expect(summary.blobs.get('blobs/sha256/l3')).toEqual({ size: gzippedLayer.length, compressedSize: gzippedLayer.length, compressed: true })
+    expect(summary.blobs.get('blobs/sha256/l1')).toEqual({
+      size: plainLayer.length,
+      compressedSize: gzipSync(plainLayer).length,
+      compressed: false,
+      uncompressedSize: plainLayer.length
+    })
+    expect(summary.blobs.get('blobs/sha256/l3')).toEqual({
+      size: gzippedLayer.length,
+      compressedSize: gzippedLayer.length,
+      compressed: true,
+      uncompressedSize: (await layerTar(3)).length
+    })
     expect(summary.links.get('legacy/layer.tar')).toBe('blobs/sha256/l2')
 
-    const { compressedSize, config: parsed } = downloadSize(summary, 'app:test')
+    const image = savedImage(summary, 'app:test')
+    const { compressedSize, config: parsed } = image
     expect(compressedSize).toBe(gzipSync(plainLayer).length + gzipSync(plainLayer2).length + gzippedLayer.length + config.length)
     expect(parsed?.history).toHaveLength(4)
+    expect(uncompressedSize(image.layers)).toBe(plainLayer.length + plainLayer2.length + (await layerTar(3)).length)
+    expect(layerOrigins(parsed?.history, image.layers).map((l) => l.createdBy)).toEqual(['ADD rootfs.tar /', 'COPY x /', 'RUN y'])
     // The incompressible part dominates: the figure is far from both the raw size and zero.
     expect(compressedSize).toBeGreaterThan(900_000)
     expect(compressedSize).toBeLessThan(plainLayer.length + plainLayer2.length + gzippedLayer.length)
 
     // Without a matching tag, the first image is taken.
-    expect(downloadSize(summary, 'nope:1').compressedSize).toBe(gzipSync(plainLayer).length + config.length)
+    expect(savedImage(summary, 'nope:1').compressedSize).toBe(gzipSync(plainLayer).length + config.length)
   })
 
   it('names a layer the archive lacks', async () => {
@@ -97,7 +111,7 @@ describe('scanArchive and downloadSize', () => {
       { name: 'manifest.json', body: Buffer.from(JSON.stringify([{ Config: 'cfg.json', Layers: ['missing/layer.tar'] }])) }
     ])
     const summary = await scanArchive(Readable.from([archive]))
-    expect(() => downloadSize(summary)).toThrow('The saved image lists missing/layer.tar but the archive does not hold it')
+    expect(() => savedImage(summary)).toThrow('The saved image lists missing/layer.tar but the archive does not hold it')
   })
 
   it('rejects an archive that is not a tar', async () => {
@@ -105,25 +119,19 @@ describe('scanArchive and downloadSize', () => {
   })
 })
 
-describe('gzipSize', () => {
-  it('matches zlib at the default level and differs at other levels', async () => {
-    const data = Buffer.concat([randomBytes(100_000), Buffer.from('abc'.repeat(100_000))])
+describe('gzipSize and gunzipSize', () => {
+  const data = Buffer.concat([randomBytes(100_000), Buffer.from('abc'.repeat(100_000))])
+  it('matches zlib at the default level and at other levels', async () => {
     expect(await gzipSize(trickle(data))).toBe(gzipSync(data).length)
     expect(await gzipSize(trickle(data), 1)).toBe(gzipSync(data, { level: 1 }).length)
+  })
+  it('counts the bytes a gzip stream holds', async () => {
+    expect(await gunzipSize(trickle(gzipSync(data)))).toBe(data.length)
   })
 })
 
 describe('layer origins', () => {
-  // `docker history` lists newest first.
-  const history: HistoryLine[] = [
-    { CreatedBy: 'CMD ["/app"]', Size: '0' },
-    { CreatedBy: 'RUN /bin/sh -c mkdir /data # buildkit', Size: '0' },
-    { CreatedBy: 'COPY big.bin /data/ # buildkit', Size: '5242880' },
-    { CreatedBy: '/bin/sh -c apk add --no-cache curl', Size: '2400000' },
-    { CreatedBy: '/bin/sh -c #(nop)  ENV PATH=/usr/bin', Size: '0' },
-    { CreatedBy: '/bin/sh -c #(nop) ADD file:abc in / ', Size: '5600000' }
-  ]
-  const configHistory = [
+  const history = [
     { created_by: '/bin/sh -c #(nop) ADD file:abc in / ' },
     { created_by: '/bin/sh -c #(nop)  ENV PATH=/usr/bin', empty_layer: true },
     { created_by: '/bin/sh -c apk add --no-cache curl' },
@@ -131,29 +139,39 @@ describe('layer origins', () => {
     { created_by: 'RUN /bin/sh -c mkdir /data # buildkit' },
     { created_by: 'CMD ["/app"]', empty_layer: true }
   ]
+  const layers = [
+    { compressedSize: 2_800_000, uncompressedSize: 5_600_000 },
+    { compressedSize: 1_000_000, uncompressedSize: 2_400_000 },
+    { compressedSize: 5_243_000, uncompressedSize: 5_242_880 },
+    { compressedSize: 100, uncompressedSize: 1_024 }
+  ]
 
-  it('maps the history entries that made a layer to the layers, oldest first, keeping empty-but-real layers', () => {
-    expect(layerOrigins(configHistory, history)).toEqual([
+  it('maps the history entries that made a layer to the layers, oldest first', () => {
+    expect(layerOrigins(history, layers)).toEqual([
       { size: 5_600_000, createdBy: 'ADD file:abc in /' },
       { size: 2_400_000, createdBy: 'RUN apk add --no-cache curl' },
       { size: 5_242_880, createdBy: 'COPY big.bin /data/' },
-      { size: 0, createdBy: 'RUN /bin/sh -c mkdir /data' }
+      { size: 1_024, createdBy: 'RUN /bin/sh -c mkdir /data' }
     ])
   })
-  it('falls back to entries of non-zero size without a matching config', () => {
-    expect(layerOrigins(undefined, history).map((l) => l.size)).toEqual([5_600_000, 2_400_000, 5_242_880])
-  })
-  it('reads human sizes from older clients', () => {
-    expect(layerOrigins(undefined, [{ CreatedBy: 'RUN x', Size: '5.6MB' }])).toEqual([{ size: 5_600_000, createdBy: 'RUN x' }])
+  it('names layers the history does not account for by position, and falls back to the compressed size', () => {
+    expect(layerOrigins(history.slice(0, 1), [layers[0], { compressedSize: 7 }])).toEqual([
+      { size: 5_600_000, createdBy: 'ADD file:abc in /' },
+      { size: 7, createdBy: 'layer 2' }
+    ])
   })
   it('picks the largest layers, largest first', () => {
-    const layers = layerOrigins(configHistory, history)
-    expect(largestLayers(layers, 2).map((l) => l.createdBy)).toEqual(['ADD file:abc in /', 'COPY big.bin /data/'])
-    expect(largestLayers(layers, 10)).toHaveLength(4)
+    const origins = layerOrigins(history, layers)
+    expect(largestLayers(origins, 2).map((l) => l.createdBy)).toEqual(['ADD file:abc in /', 'COPY big.bin /data/'])
+    expect(largestLayers(origins, 10)).toHaveLength(4)
   })
   it('describes instructions as Dockerfile lines', () => {
     expect(describeInstruction('/bin/sh -c #(nop) WORKDIR /app')).toBe('WORKDIR /app')
     expect(describeInstruction('RUN |1 VERSION=2 /bin/sh -c make # buildkit')).toBe('RUN |1 VERSION=2 /bin/sh -c make')
     expect(describeInstruction('/bin/sh -c go build ./...')).toBe('RUN go build ./...')
+  })
+  it('sums uncompressed sizes only when all are known', () => {
+    expect(uncompressedSize([{ size: 1, compressedSize: 1, compressed: false, uncompressedSize: 10 }, { size: 2, compressedSize: 2, compressed: true, uncompressedSize: 5 }])).toBe(15)
+    expect(uncompressedSize([{ size: 2, compressedSize: 2, compressed: true }])).toBeUndefined()
   })
 })

@@ -16,23 +16,23 @@ function exec(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv =
   execFileSync(cmd, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] })
 }
 
-/** Compile C source with `compiler` and flags; returns the output path. */
-export function compileC(dir: string, name: string, compiler: string, flags: string[] = [], source = C_PROGRAM): string {
+/** Compile C source with `compiler`, flags and libraries (`-lfoo`, placed after the source); returns the output path. */
+export function compileC(dir: string, name: string, compiler: string, flags: string[] = [], source = C_PROGRAM, libs: string[] = []): string {
   const src = path.join(dir, `${name}.c`)
   fs.writeFileSync(src, source)
   const out = path.join(dir, name)
-  exec(compiler, [...flags, '-o', out, src, ...(source.includes('math.h') ? ['-lm'] : [])], dir)
+  exec(compiler, [...flags, '-o', out, src, ...libs, ...(source.includes('math.h') ? ['-lm'] : [])], dir)
   return out
 }
 
-/** Build the Go program with the given environment (CGO_ENABLED, GOARCH, …), offline, caches under `dir`. */
+/** Build the Go program with the given environment (CGO_ENABLED, GOARCH, …), offline; the build cache is shared in the temp dir. */
 export function buildGo(dir: string, name: string, env: Record<string, string>): string {
   const src = path.join(dir, 'main.go')
   if (!fs.existsSync(src)) fs.writeFileSync(src, GO_PROGRAM)
   const out = path.join(dir, name)
   exec('go', ['build', '-o', out, 'main.go'], dir, {
     ...process.env,
-    GOCACHE: path.join(dir, 'gocache'),
+    GOCACHE: path.join(os.tmpdir(), 'verify-test-gocache'),
     GOPATH: path.join(dir, 'gopath'),
     GO111MODULE: 'off',
     GOFLAGS: '',

@@ -1,0 +1,153 @@
+/**
+ * Faults injected for real: no engine, no buildx, a failing QEMU installer, a registry that is away
+ * or refuses a push midway, a container that ignores SIGTERM, a cancelled run, and build secrets.
+ * Every case counts leftovers before and after.
+ */
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import * as fs from 'node:fs'
+import * as http from 'node:http'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { runAction, type ActionRun } from '../support/action.js'
+import { leftovers, registryStatus, uniqueName } from '../support/docker.js'
+
+let before: { containers: string[]; images: string[] }
+beforeAll(() => {
+  before = leftovers()
+})
+
+function expectClean(run: ActionRun): void {
+  expect(leftovers()).toEqual(before)
+  expect(run.leftoverFiles).toEqual([])
+}
+
+function failure(run: ActionRun): string {
+  return run.annotations
+    .filter((a) => a.level === 'error')
+    .map((a) => a.message)
+    .join('\n')
+}
+
+describe('faults', () => {
+  it('names the endpoint when the engine is not reachable', async () => {
+    const run = await runAction({ inputs: { context: 'examples/hello-go' }, env: { DOCKER_HOST: 'unix:///tmp/no-engine-here.sock' } })
+    expect(run.exitCode).toBe(1)
+    expect(failure(run)).toMatch(/Docker engine is not reachable at DOCKER_HOST=unix:\/\/\/tmp\/no-engine-here\.sock/)
+    expect(failure(run)).toMatch(/Start the engine/)
+    expectClean(run)
+  })
+
+  it('says how to get buildx when the plugin is missing', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'no-plugins-'))
+    // A private mount namespace hides the plugin directories from this one run only.
+    const hide = ['/usr/local/lib/docker/cli-plugins', '/usr/libexec/docker/cli-plugins', '/usr/lib/docker/cli-plugins'].filter((d) => fs.existsSync(d))
+    const script = `${hide.map((d) => `mount --bind "$0" ${d}`).join(' && ')} && exec "$@"`
+    const run = await runAction({ inputs: { context: 'examples/hello-go' }, wrap: ['unshare', '-m', 'sh', '-c', script, empty], env: { HOME: empty } })
+    fs.rmSync(empty, { recursive: true })
+    expect(run.exitCode).toBe(1)
+    expect(failure(run)).toMatch(/docker buildx is not available/)
+    expect(failure(run)).toMatch(/install the buildx plugin/)
+    expectClean(run)
+  })
+
+  it('fails clearly when the QEMU installer fails', async () => {
+    const run = await runAction({ inputs: { context: 'examples/cross-compile', platforms: 'linux/arm64', 'setup-qemu': 'true', 'qemu-image': 'alpine:3.12.2' } })
+    expect(run.exitCode).toBe(1)
+    expect(failure(run)).toMatch(/QEMU installation failed: "docker run --privileged alpine:3\.12\.2"/)
+    expect(failure(run)).toMatch(/qemu-image/)
+    expectClean(run)
+  })
+
+  it('names the platform and tag when the registry is not there, and creates no manifest list', async () => {
+    const tag = '127.0.0.1:5999/nowhere/app:1.0.0'
+    const run = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: tag } })
+    expect(run.exitCode).toBe(1)
+    expect(failure(run)).toMatch(/push of linux\/amd64 to 127\.0\.0\.1:5999\/nowhere\/app:1\.0\.0-linux-amd64 failed/)
+    expect(failure(run)).toMatch(/No manifest list was created/)
+    expectClean(run)
+  })
+
+  describe('a registry that refuses the push midway', () => {
+    let proxy: http.Server
+    let port = 0
+    let manifestPuts = 0
+    beforeAll(async () => {
+      // Forwards to the real registry; refuses the second manifest upload.
+      proxy = http.createServer((req, res) => {
+        if (req.method === 'PUT' && /\/manifests\//.test(req.url ?? '')) {
+          manifestPuts++
+          if (manifestPuts === 2) {
+            req.resume()
+            res.writeHead(500, { 'Content-Type': 'application/json' })
+            res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'storage backend failed' }] }))
+            return
+          }
+        }
+        const upstream = http.request({ host: '127.0.0.1', port: 5000, method: req.method, path: req.url, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers)
+          up.pipe(res)
+        })
+        upstream.on('error', () => res.destroy())
+        req.pipe(upstream)
+      })
+      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+      port = (proxy.address() as { port: number }).port
+    })
+    afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())))
+
+    it('stops, names the platform and tag, and creates no manifest list', async () => {
+      const repo = uniqueName('smokestack-itg/midway')
+      const run = await runAction({ inputs: { context: 'examples/cross-compile', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `127.0.0.1:${port}/${repo}:1.0.0` } })
+      expect(run.exitCode).toBe(1)
+      expect(manifestPuts).toBe(2)
+      expect(failure(run)).toMatch(new RegExp(`push of linux/arm64 to 127\\.0\\.0\\.1:${port}/${repo}:1\\.0\\.0-linux-arm64 failed`))
+      expect(registryStatus(`/v2/${repo}/manifests/1.0.0`)).toBe(404)
+      expectClean(run)
+    })
+  })
+
+  it('kills a start check that ignores SIGTERM at the timeout, and removes it', async () => {
+    const run = await runAction({ inputs: { context: '__tests__/fixtures/projects/stubborn', 'smoke-timeout': '2s' } })
+    expect(run.exitCode).toBe(0)
+    const r = JSON.parse(run.outputs.results)['linux/amd64']
+    expect(r.smoke.outcome).toBe('running')
+    expect(r.smoke.message).toMatch(/ignored SIGTERM, so it was killed and removed/)
+    expectClean(run)
+  })
+
+  it('cleans up after a cancelled run', async () => {
+    const run = await runAction({ inputs: { context: '__tests__/fixtures/projects/server', 'smoke-timeout': '5m' }, cancelAfterMs: 12_000 })
+    expect(run.exitCode).not.toBe(0)
+    expect(run.stdout).toMatch(/Cancelled \(SIGTERM\)/)
+    expect(run.post?.exitCode).toBe(0)
+    expectClean(run)
+  })
+
+  it('passes build secrets without ever printing them', async () => {
+    const run = await runAction({ inputs: { context: '__tests__/fixtures/projects/secret', secrets: 'token=s3cr3t-Value-42' }, env: { RUNNER_DEBUG: '1' } })
+    expect(run.exitCode).toBe(0)
+    // The value is registered with the runner's mask, and appears nowhere else.
+    const lines = run.stdout.split('\n')
+    expect(lines).toContain('::add-mask::s3cr3t-Value-42')
+    expect(lines.filter((l) => !l.startsWith('::add-mask::')).join('\n')).not.toContain('s3cr3t-Value-42')
+    expect(run.summary).not.toContain('s3cr3t-Value-42')
+    expect(JSON.parse(run.outputs.results)['linux/amd64'].status).toBe('passed')
+    expectClean(run)
+  })
+})
+
+describe('the sandbox of the start check', () => {
+  it('runs without network, without new privileges, with pid and memory limits', async () => {
+    const run = await runAction({ inputs: { context: '__tests__/fixtures/projects/sandbox' } })
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.outputs.results)['linux/amd64'].smoke.outcome).toBe('exited')
+    expectClean(run)
+  })
+
+  it('fails the same check when smoke-network gives the container a network', async () => {
+    const run = await runAction({ inputs: { context: '__tests__/fixtures/projects/sandbox', 'smoke-network': 'bridge' } })
+    expect(run.exitCode).toBe(1)
+    expect(run.summary).toMatch(/nets=eth0/)
+    expectClean(run)
+  })
+})

@@ -1,0 +1,147 @@
+/**
+ * The action's cost over the bare commands it stands for, on the same example and platforms.
+ *
+ *   npx tsx bench/action.ts [--runs N] [--cold-runs N]      (needs dist/: npm run build)
+ *
+ * bare:   per platform `docker buildx build --platform P --load -t X` + `docker run --rm --platform P X`
+ * action: the bundled action run the way the runner runs it (node dist/index.js with INPUT_*),
+ *         which also looks inside each image, starts it sandboxed, measures it and reports.
+ * warm:   the engine's build cache holds the layers (one unmeasured run of each first);
+ * cold:   `docker builder prune -af` before each measured run.
+ * Targets: warm overhead ≤ 0.5 s per platform; static check + start of a native image < 1.5 s.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { docker } from '../src/docker/exec.js'
+import { ROOT, runAction } from '../__tests__/support/action.js'
+
+const EXAMPLE = 'examples/cross-compile'
+const PLATFORMS = ['linux/amd64', 'linux/arm64']
+const NATIVE = 'linux/amd64'
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name)
+  return at > 0 ? Number(process.argv[at + 1]) : fallback
+}
+
+interface PlatformTimes {
+  build: number
+  check: number
+}
+
+interface Sample {
+  totalMs: number
+  platforms: Record<string, PlatformTimes>
+}
+
+/** Bare commands: build and load, then run, per platform. `check` is the `docker run`. */
+async function bare(): Promise<Sample> {
+  const platforms: Record<string, PlatformTimes> = {}
+  const started = performance.now()
+  const tags: string[] = []
+  for (const platform of PLATFORMS) {
+    const tag = `smokestack-bench/bare:${platform.replace(/\//g, '-')}`
+    tags.push(tag)
+    const t0 = performance.now()
+    await docker(['buildx', 'build', '--platform', platform, '--load', '-t', tag, path.join(ROOT, EXAMPLE)], { timeoutMs: 30 * 60_000 })
+    const t1 = performance.now()
+    await docker(['run', '--rm', '--platform', platform, tag], { timeoutMs: 60_000 })
+    platforms[platform] = { build: t1 - t0, check: performance.now() - t1 }
+  }
+  const totalMs = performance.now() - started
+  for (const tag of tags) await docker(['image', 'rm', tag], { allowFailure: true })
+  return { totalMs, platforms }
+}
+
+/** The bundled action; build and check times per platform from its `results` output. */
+async function action(): Promise<Sample & { postMs: number }> {
+  const started = performance.now()
+  const run = await runAction({ inputs: { context: EXAMPLE, platforms: PLATFORMS.join(',') } })
+  const callMs = performance.now() - started
+  if (run.exitCode !== 0) throw new Error(`the action failed (exit ${run.exitCode}):\n${run.stdout.split('\n').slice(-30).join('\n')}`)
+  const results = JSON.parse(run.outputs.results) as Record<string, { buildMs: number; checkMs: number }>
+  const platforms = Object.fromEntries(PLATFORMS.map((p) => [p, { build: results[p].buildMs, check: results[p].checkMs }]))
+  return { totalMs: run.durationMs, postMs: callMs - run.durationMs, platforms }
+}
+
+async function prune(): Promise<void> {
+  await docker(['builder', 'prune', '-af'], { timeoutMs: 10 * 60_000 })
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+
+function medianSample<T extends Sample>(samples: T[]): Sample & { postMs?: number } {
+  const platforms = Object.fromEntries(
+    PLATFORMS.map((p) => [p, { build: median(samples.map((s) => s.platforms[p].build)), check: median(samples.map((s) => s.platforms[p].check)) }])
+  )
+  const posts = samples.map((s) => (s as Partial<{ postMs: number }>).postMs).filter((v): v is number => v !== undefined)
+  return { totalMs: median(samples.map((s) => s.totalMs)), platforms, ...(posts.length ? { postMs: median(posts) } : {}) }
+}
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+
+async function measure(mode: 'warm' | 'cold', runs: number): Promise<{ bare: Sample; action: Sample & { postMs?: number } }> {
+  const bares: Sample[] = []
+  const actions: (Sample & { postMs: number })[] = []
+  for (let i = 0; i < runs; i++) {
+    // Alternate the order so that neither side always runs right after the other's cache work.
+    if (mode === 'cold') await prune()
+    if (i % 2 === 0) bares.push(await bare())
+    if (mode === 'cold') await prune()
+    actions.push(await action())
+    if (i % 2 === 1) {
+      if (mode === 'cold') await prune()
+      bares.push(await bare())
+    }
+    process.stderr.write(`${mode} run ${i + 1}/${runs} done\n`)
+  }
+  return { bare: medianSample(bares), action: medianSample(actions) }
+}
+
+function table(mode: string, runs: number, m: { bare: Sample; action: Sample & { postMs?: number } }): string[] {
+  const rows: string[][] = [['', 'bare', 'action', 'overhead']]
+  for (const p of PLATFORMS) {
+    const b = m.bare.platforms[p]
+    const a = m.action.platforms[p]
+    rows.push([`${p} build`, s(b.build), s(a.build), s(a.build - b.build)])
+    rows.push([`${p} run / look inside + start`, s(b.check), s(a.check), s(a.check - b.check)])
+  }
+  rows.push(['total (all platforms)', s(m.bare.totalMs), s(m.action.totalMs), s(m.action.totalMs - m.bare.totalMs)])
+  rows.push(['overhead per platform', '', '', s((m.action.totalMs - m.bare.totalMs) / PLATFORMS.length)])
+  if (m.action.postMs !== undefined) rows.push(['post step (cleanup)', '', s(m.action.postMs), ''])
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+  return [
+    `${mode} (median of ${runs} run${runs === 1 ? '' : 's'}), ${EXAMPLE} on ${PLATFORMS.join(', ')}`,
+    ...rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '))
+  ]
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(ROOT, 'dist/index.js'))) throw new Error('dist/index.js is missing: run npm run build first')
+  const warmRuns = option('--runs', 3)
+  const coldRuns = option('--cold-runs', 1)
+
+  // Prime: the cache holds every layer for both sides.
+  await bare()
+  await action()
+  const warm = await measure('warm', warmRuns)
+  const cold = await measure('cold', coldRuns)
+  // Leave the cache warm for whatever runs next.
+  await bare()
+
+  const out = [...table('warm', warmRuns, warm), '', ...table('cold', coldRuns, cold), '']
+  const perPlatform = (warm.action.totalMs - warm.bare.totalMs) / PLATFORMS.length
+  const native = warm.action.platforms[NATIVE].check
+  out.push(`warm overhead per platform: ${s(perPlatform)} (target ≤ 0.50 s) ${perPlatform <= 500 ? 'met' : 'NOT met'}`)
+  out.push(`static check + start of the native image (${NATIVE}, warm): ${s(native)} (target < 1.50 s) ${native < 1500 ? 'met' : 'NOT met'}`)
+  console.log(out.join('\n'))
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exit(1)
+})

@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+/**
+ * smokestack on the command line: the same pipeline as the action, on the current directory,
+ * with live progress on stderr and the results table (or --json) on stdout.
+ *
+ *   smokestack examples/cross-compile --platform linux/amd64,linux/arm64
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { InputError, parseInputs, type Inputs } from './context.js'
+import { Tracker, removeLeftovers } from './cleanup.js'
+import { DockerfileError } from './dockerfile/index.js'
+import { pipeline, type PipelineOutcome } from './main.js'
+import { resultsDocument } from './report/outputs.js'
+import { inputSource, parseCommandLine, usage, UsageError, type CommandLine } from './cli/args.js'
+import { readableLogLine, StdoutCapture } from './cli/log.js'
+import { Progress } from './cli/progress.js'
+import { painter, renderReport, useColor } from './cli/render.js'
+
+/** Log lines shown after a failure (without --verbose). */
+const TAIL_LINES = 30
+
+/** The package's version, from the nearest package.json above this file (source or bundle). */
+function version(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const file = path.join(dir, 'package.json')
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'smokestack' && pkg.version) return pkg.version
+    }
+    const parent = path.dirname(dir)
+    if (parent === dir) return 'unknown'
+    dir = parent
+  }
+}
+
+function say(text: string): void {
+  process.stderr.write(`${text}\n`)
+}
+
+/** Runs the command; resolves to the exit status: 0 all passed, 1 a failure, 2 a bad option or value. */
+async function main(argv: readonly string[]): Promise<number> {
+  let commandLine: CommandLine
+  let inputs: Inputs
+  try {
+    commandLine = parseCommandLine(argv)
+    if (commandLine.help) {
+      process.stdout.write(usage(version()))
+      return 0
+    }
+    if (commandLine.version) {
+      process.stdout.write(`${version()}\n`)
+      return 0
+    }
+    inputs = parseInputs(inputSource(commandLine.inputs), process.cwd())
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof InputError) {
+      say(`smokestack: ${e.message}`)
+      say('Run smokestack --help for the options.')
+      return 2
+    }
+    throw e
+  }
+
+  const { json, verbose } = commandLine
+  const errPaint = painter(useColor(process.stderr.isTTY, process.env))
+  const progress = new Progress(process.stderr, process.stderr.isTTY === true && !verbose, errPaint)
+  const capture = new StdoutCapture((line) => {
+    const group = /^::group::(.*)$/.exec(line)
+    if (group && !/^linux\//.test(group[1])) progress.step(group[1])
+    if (!verbose) return
+    const text = readableLogLine(line, { debug: true })
+    if (text !== undefined) say(errPaint('dim', text))
+  })
+  const tracker = new Tracker(() => undefined)
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress.clear()
+    say(`smokestack: cancelled (${signal}); removing containers, temporary tags and directories`)
+    void removeLeftovers(tracker.items).finally(() => {
+      capture.restore()
+      process.exit(130)
+    })
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  let outcome: PipelineOutcome | undefined
+  let failure: unknown
+  let problems: string[] = []
+  capture.start()
+  try {
+    outcome = await pipeline(inputs, tracker, (platform, phase, result) => progress.platform(platform, phase, result))
+  } catch (e) {
+    failure = e
+  } finally {
+    progress.step('Cleaning up')
+    problems = await removeLeftovers(tracker.items)
+    progress.clear()
+    capture.restore()
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+  }
+  for (const p of problems) say(`smokestack: could not remove ${p}`)
+
+  const showTail = (): void => {
+    if (verbose) return
+    const tail = capture
+      .tail(TAIL_LINES * 4)
+      .map((l) => readableLogLine(l, { debug: false }))
+      .flatMap((l) => (l === undefined ? [] : l.split('\n')))
+      .filter((l) => l.trim() !== '')
+      .slice(-TAIL_LINES)
+    if (tail.length) say([errPaint('dim', 'Last lines of the log (--verbose shows all):'), ...tail.map((l) => `  ${l}`)].join('\n'))
+  }
+
+  if (!outcome) {
+    showTail()
+    const message = failure instanceof Error ? failure.message : String(failure)
+    if (failure instanceof DockerfileError) say(`smokestack: ${failure.file}${failure.line ? `:${failure.line}` : ''}: ${message}`)
+    else say(`smokestack: ${message}`)
+    return failure instanceof InputError ? 2 : 1
+  }
+
+  const { report, notes } = outcome
+  const advice = outcome.advice.map((f) => (f.file && f.line !== undefined && path.isAbsolute(f.file) ? { ...f, file: path.relative(process.cwd(), f.file) } : f))
+  const passed = report.results.every((r) => r.status === 'passed')
+  if (!passed) showTail()
+  if (json) {
+    const document = { passed, digest: report.digest, results: resultsDocument(report.results), deltas: report.deltas, advice, notes }
+    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
+  } else {
+    process.stdout.write(renderReport(report, { advice, notes }, painter(useColor(process.stdout.isTTY, process.env))))
+  }
+  return passed ? 0 : 1
+}
+
+main(process.argv.slice(2)).then(
+  (status) => {
+    process.exitCode = status
+  },
+  (e: unknown) => {
+    say(`smokestack: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+    process.exitCode = 1
+  }
+)

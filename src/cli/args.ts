@@ -1,0 +1,176 @@
+/**
+ * The command line, mapped onto the action's inputs: one flag per input, same name, so that
+ * `parseInputs` validates both alike. Pure.
+ */
+import { parseArgs } from 'node:util'
+import type { InputSource } from '../context.js'
+
+/** How a flag's values become its input's text. */
+type FlagKind =
+  /** One value; given again, the last one wins. */
+  | 'value'
+  /** Repeatable; values joined with commas (the input splits on commas and newlines). */
+  | 'list'
+  /** Repeatable; values joined with newlines (the input takes one item per line). */
+  | 'lines'
+  /** No value: sets the input to `true`. */
+  | 'switch'
+
+export interface FlagSpec {
+  /** The action.yml input the flag sets. */
+  input: string
+  kind: FlagKind
+  /** Other names for the same flag (the singular of a repeatable one). */
+  aliases?: string[]
+  short?: string
+  /** Placeholder for the value in the usage text. */
+  value?: string
+  help: string
+}
+
+/** Every input of action.yml, in its order, as a flag. `context` is also the positional argument. */
+export const FLAGS: readonly FlagSpec[] = [
+  { input: 'context', kind: 'value', value: 'DIR', help: 'Build context directory (also the first argument). Default: .' },
+  { input: 'file', kind: 'value', short: 'f', value: 'PATH', help: 'Dockerfile. Default: <context>/Dockerfile' },
+  { input: 'target', kind: 'value', value: 'STAGE', help: 'Build stage to build. Default: the last stage' },
+  { input: 'platforms', kind: 'list', aliases: ['platform'], value: 'LIST', help: 'Platforms, e.g. linux/amd64,linux/arm64 (repeatable). Default: the engine\'s own' },
+  { input: 'build-args', kind: 'lines', aliases: ['build-arg'], value: 'KEY=VALUE', help: 'Build argument (repeatable)' },
+  { input: 'labels', kind: 'lines', aliases: ['label'], value: 'KEY=VALUE', help: 'Image label (repeatable)' },
+  { input: 'tags', kind: 'list', aliases: ['tag'], short: 't', value: 'REF', help: 'Image reference to publish to (repeatable)' },
+  { input: 'push', kind: 'switch', help: 'Publish under every tag if every platform passed' },
+  { input: 'builder', kind: 'value', value: 'NAME', help: 'Buildx builder. Default: the current one' },
+  { input: 'no-cache', kind: 'switch', help: 'Build without cache' },
+  { input: 'setup-qemu', kind: 'value', value: 'auto|true|false', help: 'Install QEMU handlers. Default: auto' },
+  { input: 'qemu-image', kind: 'value', value: 'REF', help: 'QEMU installer image. Default: tonistiigi/binfmt:latest' },
+  { input: 'smoke', kind: 'switch', help: 'Start each image (the default); --no-smoke skips it' },
+  { input: 'smoke-args', kind: 'value', value: 'ARGS', help: 'Arguments for the start check, replacing CMD (write --smoke-args="--x" for a leading dash)' },
+  { input: 'smoke-timeout', kind: 'value', value: 'DURATION', help: 'How long the start check waits, e.g. 10s. Default: 10s' },
+  { input: 'smoke-exit-codes', kind: 'list', aliases: ['smoke-exit-code'], value: 'CODES', help: 'Exit codes besides 0 that pass (repeatable)' },
+  { input: 'smoke-network', kind: 'value', value: 'NETWORK', help: 'Network for the start check. Default: none' },
+  { input: 'smoke-run-args', kind: 'lines', aliases: ['smoke-run-arg'], value: 'OPTION', help: 'Extra docker run option for the start check, e.g. --smoke-run-arg=--user=1000 (repeatable)' },
+  { input: 'max-size', kind: 'value', value: 'SIZE', help: 'Size budget per platform, e.g. 20MB' },
+  { input: 'size-metric', kind: 'value', value: 'disk|compressed', help: 'What --max-size applies to. Default: disk' },
+  { input: 'compare-to', kind: 'value', value: 'REF', help: 'Image in a registry to compare compressed sizes with' },
+  { input: 'max-growth', kind: 'value', value: 'GROWTH', help: 'Largest allowed growth against --compare-to, e.g. 5% or 2MB' },
+  { input: 'fail-on-advice', kind: 'switch', help: 'Fail when the Dockerfile advice finds a pitfall' },
+  { input: 'cache', kind: 'value', value: 'auto|true|false', help: 'Keep the build cache with the Actions cache (only inside Actions). Default: auto' },
+  { input: 'cache-key', kind: 'value', value: 'TEXT', help: 'Extra part of the cache key' },
+  { input: 'secrets', kind: 'lines', aliases: ['secret'], value: 'ID=VALUE', help: 'Build secret (repeatable; prefer --secret-file, argv is visible to other users)' },
+  { input: 'secret-files', kind: 'lines', aliases: ['secret-file'], value: 'ID=PATH', help: 'Build secret file (repeatable)' }
+]
+
+/** Flags of the command itself, not inputs. */
+const OWN_FLAGS = {
+  json: { type: 'boolean', help: 'Print the results as JSON on stdout (progress stays on stderr)' },
+  verbose: { type: 'boolean', short: 'v', help: 'Show the full log of every step on stderr' },
+  help: { type: 'boolean', short: 'h', help: 'Show this help' },
+  version: { type: 'boolean', help: 'Show the version' }
+} as const
+
+/** A command line that cannot be read: the message says why; the exit code is 2, like a bad input. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+export interface CommandLine {
+  /** Raw input texts by action.yml name, as the runner would pass them. Unset inputs are absent. */
+  inputs: Record<string, string>
+  json: boolean
+  verbose: boolean
+  help: boolean
+  version: boolean
+}
+
+type OptionConfig = { type: 'string' | 'boolean'; short?: string; multiple?: boolean }
+
+function optionTable(): Record<string, OptionConfig> {
+  const options: Record<string, OptionConfig> = {}
+  for (const flag of FLAGS) {
+    const type = flag.kind === 'switch' ? 'boolean' : 'string'
+    options[flag.input] = { type, ...(flag.short ? { short: flag.short } : {}) }
+    for (const alias of flag.aliases ?? []) options[alias] = { type }
+  }
+  options['no-smoke'] = { type: 'boolean' }
+  for (const [name, own] of Object.entries(OWN_FLAGS)) options[name] = { type: own.type, ...('short' in own ? { short: own.short } : {}) }
+  return options
+}
+
+const FLAG_BY_NAME = new Map<string, FlagSpec>(FLAGS.flatMap((f) => [f.input, ...(f.aliases ?? [])].map((name) => [name, f] as const)))
+
+/** Reads the arguments after `smokestack`. Throws a UsageError for unknown flags or misplaced values. */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  let tokens
+  try {
+    ;({ tokens } = parseArgs({ args: [...argv], options: optionTable(), allowPositionals: true, strict: true, tokens: true }))
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+  const collected = new Map<string, string[]>()
+  const own: Record<string, boolean> = {}
+  const positionals: string[] = []
+  for (const token of tokens) {
+    if (token.kind === 'positional') {
+      positionals.push(token.value)
+      continue
+    }
+    if (token.kind !== 'option') continue
+    if (token.name in OWN_FLAGS) {
+      own[token.name] = true
+      continue
+    }
+    if (token.name === 'no-smoke') {
+      collected.set('smoke', ['false'])
+      continue
+    }
+    const flag = FLAG_BY_NAME.get(token.name) as FlagSpec
+    if (flag.kind === 'switch') collected.set(flag.input, ['true'])
+    else if (flag.kind === 'value') collected.set(flag.input, [token.value ?? ''])
+    else collected.set(flag.input, [...(collected.get(flag.input) ?? []), token.value ?? ''])
+  }
+  if (positionals.length > 1) throw new UsageError(`Expected at most one build context directory, got ${positionals.length}: ${positionals.join(' ')}`)
+  if (positionals.length === 1) {
+    if (collected.has('context') && collected.get('context')?.[0] !== positionals[0]) {
+      throw new UsageError(`The build context is given twice: ${positionals[0]} and --context ${collected.get('context')?.[0]}`)
+    }
+    collected.set('context', [positionals[0]])
+  }
+  const inputs: Record<string, string> = {}
+  for (const flag of FLAGS) {
+    const values = collected.get(flag.input)
+    if (values) inputs[flag.input] = values.join(flag.kind === 'lines' ? '\n' : ',')
+  }
+  return { inputs, json: !!own.json, verbose: !!own.verbose, help: !!own.help, version: !!own.version }
+}
+
+/** The `get(name)` that `parseInputs` reads: the flag's text, or '' when not given (the input's default). */
+export function inputSource(inputs: Record<string, string>): InputSource {
+  return (name) => inputs[name] ?? ''
+}
+
+/** The usage text for `--help`. */
+export function usage(version: string): string {
+  const rows: [string, string][] = []
+  for (const flag of FLAGS) {
+    const names = [flag.short ? `-${flag.short}, ` : '', `--${flag.input}`, ...(flag.aliases ?? []).map((a) => `, --${a}`)].join('')
+    rows.push([`${names}${flag.value ? ` ${flag.value}` : ''}`, flag.help])
+    if (flag.input === 'smoke') rows.push(['--no-smoke', 'Build, look inside and size, without starting the images'])
+  }
+  for (const [name, own] of Object.entries(OWN_FLAGS)) rows.push([`${'short' in own ? `-${own.short}, ` : ''}--${name}`, own.help])
+  const width = Math.max(...rows.map(([names]) => names.length))
+  return [
+    `smokestack ${version}`,
+    'Build a Docker image for every platform, look inside and start each one, measure it, and publish only if every platform passed.',
+    '',
+    'Usage: smokestack [context] [options]',
+    '',
+    'Options (each one sets the action input of the same name):',
+    ...rows.map(([names, help]) => `  ${names.padEnd(width)}  ${help}`),
+    '',
+    'Exit status: 0 when every platform passed, 1 when one failed, 2 on a bad option or value.',
+    'Example: smokestack examples/cross-compile --platform linux/amd64,linux/arm64 --max-size 20MB',
+    ''
+  ].join('\n')
+}
