@@ -188,7 +188,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
 
     onProgress(platform, 'sizing', result)
     await core.group(`${platform}: size`, async () => {
-      const size = await measureImage(localRef)
+      const size = await measureImage(localRef, { containerdStore: engine.containerdStore })
       result.size = size.size
       result.compressedSize = size.compressedSize
       result.layers = size.layers

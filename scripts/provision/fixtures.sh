@@ -8,7 +8,8 @@
 #
 #   library/alpine:3.12.2, :3.18, :latest   linux/amd64, linux/arm64, linux/arm/v7   busybox + musl
 #   library/busybox:latest                  linux/amd64, linux/arm64, linux/arm/v7   static busybox
-#   library/golang:1.15, :1.21, :latest     linux/amd64      debootstrap + golang-go, gcc, libc6-dev
+#   library/golang:1.15, :1.21, :latest     linux/amd64 (+ arm64, opt-in)   debootstrap + golang-go,
+#                                                                            gcc, libc6-dev
 #   library/debian:bookworm-slim            linux/amd64 (+ linux/arm64)     minbase debootstrap
 #   tonistiigi/binfmt:latest                linux/amd64      busybox + qemu-*-static + binfmt.sh
 #
@@ -26,8 +27,12 @@ FIXTURE_LOG=$SS_LOG/fixtures.log
 
 FIXTURE_ARCHES=(amd64 arm64 armhf)      # Debian architectures of the busybox-based images
 FIXTURE_DEB_PACKAGES=(busybox-static musl)
-# debian:bookworm-slim platforms (arm64 is debootstrapped under QEMU)
+# debian:bookworm-slim platforms (arm64 is debootstrapped under QEMU: about 80 s)
 DEBIAN_SLIM_ARCHES=(amd64 arm64)
+# golang platforms: amd64 only by default. A plain `FROM golang:1.15` (without
+# --platform=$BUILDPLATFORM) in a linux/arm64 build then fails with "no match for platform in
+# manifest". SMOKESTACK_GOLANG_ARCHES="amd64 arm64" adds arm64 (debootstrap under QEMU, minutes).
+read -ra GOLANG_ARCHES <<<"${SMOKESTACK_GOLANG_ARCHES:-amd64}"
 
 declare -A DOCKER_PLATFORM=([amd64]=linux/amd64 [arm64]=linux/arm64 [armhf]=linux/arm/v7)
 
@@ -206,11 +211,12 @@ rootfs_debian() {
 # ---------------------------------------------------------------------------------------------
 # Build, push, join
 
-# fixture_rev NAME FUNC...: hash of the image's recipe
+# fixture_rev NAME ARCHES FUNC...: hash of the image's recipe
 fixture_rev() {
-	local name=$1
-	shift
+	local name=$1 arches=$2
+	shift 2
 	{
+		echo "$arches"
 		find "$FIXTURES_DIR/$name" -type f | sort | xargs cat
 		declare -f "$@"
 	} | sha256sum | cut -c1-16
@@ -233,7 +239,7 @@ ensure_fixture() {
 	local -a refs arches stages=() tag_args=()
 	read -ra refs <<<"$2"
 	read -ra arches <<<"$3"
-	rev=$(fixture_rev "$name" "$rootfs_fn" make_busybox_root busybox_applets tar_rootfs debootstrap_tarball)
+	rev=$(fixture_rev "$name" "${arches[*]}" "$rootfs_fn" make_busybox_root busybox_applets tar_rootfs debootstrap_tarball)
 	if fixture_present "$name" "$rev" "${refs[@]}"; then
 		log "fixture $name: present (${refs[*]#"$REGISTRY"/})"
 		return 1
@@ -256,6 +262,8 @@ ensure_fixture() {
 	for stage in "${refs[@]}"; do tag_args+=(-t "$stage"); done
 	docker buildx imagetools create "${tag_args[@]}" "${stages[@]}" >>"$FIXTURE_LOG" 2>&1 ||
 		fail_with_log "$FIXTURE_LOG" "imagetools create ${refs[*]} failed"
+	# the containerd store also keeps what it pushed: drop those local per-platform tags
+	docker image rm "${stages[@]}" >/dev/null 2>&1 || true
 	mkdir -p "$FIXTURE_STAMPS"
 	echo "$rev" >"$FIXTURE_STAMPS/$name"
 	log "fixture $name: pushed ${refs[*]#"$REGISTRY"/} in $((SECONDS - t0))s"
@@ -291,6 +299,7 @@ ensure_fixtures() {
 	if ((built_alpine || built_binfmt)); then
 		verify_binfmt_fixture
 	fi
-	ensure_fixture golang "$r/golang:1.15 $r/golang:1.21 $r/golang:latest" amd64 rootfs_golang || true
+	ensure_fixture golang "$r/golang:1.15 $r/golang:1.21 $r/golang:latest" "${GOLANG_ARCHES[*]}" \
+		rootfs_golang || true
 	ensure_fixture debian "$r/debian:bookworm-slim" "${DEBIAN_SLIM_ARCHES[*]}" rootfs_debian || true
 }

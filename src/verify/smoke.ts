@@ -59,6 +59,13 @@ export function runtimeMessage(text: string): string | undefined {
   return undefined
 }
 
+/** The runtime's line when it is all a container printed (an execve that failed in the container). */
+export function runtimeExecLine(output: string): string | undefined {
+  const lines = output.split(/\r?\n/).filter((l) => l.trim())
+  if (lines.length !== 1 || !/^exec \S+: [a-z][a-z $]+$/.test(lines[0].trim())) return undefined
+  return runtimeMessage(lines[0].trim())
+}
+
 export interface RawOutcome {
   /** The error of `docker start`, when the runtime refused to start the process. */
   startError?: string
@@ -83,8 +90,9 @@ export function classifySmoke(raw: RawOutcome, acceptedExitCodes: number[]): Smo
     return { ...base, exitCode: null, outcome: 'running', passed: true, message: `still running after ${(raw.durationMs / 1000).toFixed(1)} s: it started; ${stopped}` }
   }
   const code = raw.exitCode ?? -1
-  // runc reports a failed execve from inside the container, after the task was created.
-  const execError = code === 255 || code === 127 || code === 126 ? runtimeMessage(raw.output) : undefined
+  // runc reports a failed execve from inside the container, after the task was created: the
+  // container's only output is then its own `exec …: …` line.
+  const execError = code !== 0 ? runtimeExecLine(raw.output) : undefined
   if (execError) return { ...base, outcome: 'start-failed', passed: false, message: execError, outputTail: tail(raw.output) }
   if (code === 0 || acceptedExitCodes.includes(code)) {
     return { ...base, outcome: 'exited', passed: true, message: `exited with code ${code}` }

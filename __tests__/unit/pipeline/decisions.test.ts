@@ -160,7 +160,10 @@ describe('start check', () => {
       outcome: 'start-failed',
       message: 'exec /code/app: no such file or directory'
     })
+    expect(classifySmoke({ ...raw, exitCode: 1, output: 'exec /code/app: no such file or directory\n' }, []).outcome).toBe('start-failed')
     expect(classifySmoke({ ...raw, exitCode: 255, output: 'plain failure' }, []).outcome).toBe('crashed')
+    // A program that prints such a line among others has started: it crashed.
+    expect(classifySmoke({ ...raw, exitCode: 1, output: 'starting\nexec /x: no such file or directory\n' }, []).outcome).toBe('crashed')
     expect(classifySmoke({ ...raw, exitCode: null, startError: 'Error: exec: "/x": stat /x: no such file or directory: unknown' }, [])).toMatchObject({
       outcome: 'start-failed',
       message: 'exec /x: no such file or directory'
