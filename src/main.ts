@@ -202,6 +202,9 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
     onProgress(platform, 'done', result)
   }
 
+  // Secret values are not needed past the builds.
+  for (const s of inputs.secrets) fs.rmSync(path.join(tempDir, `secret-${s.id}`), { force: true })
+
   const report: RunReport = { results, cacheHit }
   if (inputs.compareTo) {
     const current = new Map(results.filter((r) => r.compressedSize !== undefined).map((r) => [r.platform, r.compressedSize as number]))

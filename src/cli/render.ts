@@ -107,9 +107,12 @@ export function renderDetails(report: RunReport, paint: Paint): string[] {
   const out: string[] = []
   for (const r of report.results) {
     const lines: string[] = []
-    if (r.error) lines.push(`  ${paint('red', 'error')} ${r.error}`)
+    const runtime = r.smoke && !r.smoke.passed ? r.smoke.message : undefined
+    // A start failure's error repeats the findings that explain it: then the runtime's words suffice.
+    const explained = runtime !== undefined && r.error?.startsWith(runtime) && r.findings.some((f) => f.severity === 'error')
+    if (r.error) lines.push(`  ${paint('red', 'error')} ${explained ? runtime : r.error}`)
     for (const f of r.findings) lines.push(...renderFinding(f, paint))
-    if (r.smoke && !r.smoke.passed && r.smoke.outputTail?.trim()) {
+    if (r.smoke && !r.smoke.passed && r.smoke.outputTail?.trim() && r.smoke.outputTail.trim() !== runtime) {
       lines.push(`  ${paint('dim', 'output:')}`, ...r.smoke.outputTail.trimEnd().split('\n').map((l) => `    ${paint('dim', l)}`))
     }
     if (lines.length === 0) continue

@@ -2,22 +2,86 @@
  * The image doctor: looks inside one platform's image before it is started, and explains a failed
  * start in terms of what it found.
  */
+import * as core from '@actions/core'
 import type { Finding } from '../types.js'
+import { examineInContainer, ContainerFsUnavailable, type FetchLimits } from './container-fs.js'
 import { analyzeStart, type EntryInfo } from './linkage.js'
 import { ImageArchiveError, openImage, type ImageConfig } from './rootfs.js'
+
+/** How the image was read, and how much of it. */
+export interface ExamineStats {
+  /** `api`: single paths read from a created container; `archive`: the whole image streamed by `docker save`. */
+  method: 'api' | 'archive'
+  /** Bytes the analysis read. */
+  bytesRead: number
+  durationMs: number
+  /** Engine API requests (api). */
+  requests?: number
+  /** Analysis runs, each followed by one batch of reads (api). */
+  rounds?: number
+  /** Archive bytes streamed from the engine (api: single-path archives; archive: the whole image). */
+  bytesStreamed?: number
+  /** File bytes kept in memory (api) or copied to the spool (archive). */
+  bytesKept?: number
+  /** Filesystem entries and layers indexed (archive). */
+  entries?: number
+  layers?: number
+}
 
 export interface ImageReport {
   findings: Finding[]
   entry?: EntryInfo
   config: ImageConfig
-  /** How much was read: archive bytes streamed, file bytes spooled, and bytes the analysis read. */
-  stats?: { archiveBytes: number; spooledBytes: number; bytesRead: number; entries: number; layers: number; durationMs: number }
+  stats?: ExamineStats
+}
+
+export interface ExamineOptions {
+  /** Arguments that replace CMD (smoke-args). */
+  args?: string[]
+  /** Directory for the archive reader's spool. */
+  tempDir?: string
+  /** `auto` (default): the engine API, else `docker save`; or force one. */
+  method?: 'auto' | 'api' | 'archive'
+  limits?: Partial<FetchLimits>
 }
 
 const EMPTY_CONFIG: ImageConfig = { entrypoint: null, cmd: null, env: [], workingDir: '', user: '', architecture: '', os: '' }
 
-/** Look inside the image loaded in the engine as `ref`, built for `platform` (e.g. `linux/arm64`). */
-export async function examineImage(ref: string, platform: string, opts: { args?: string[]; tempDir?: string } = {}): Promise<ImageReport> {
+/**
+ * Look inside the image loaded in the engine as `ref`, built for `platform` (e.g. `linux/arm64`).
+ * Reads only the files the analysis needs through the engine API; when the API cannot be used,
+ * streams the whole image with `docker save` instead.
+ */
+export async function examineImage(ref: string, platform: string, opts: ExamineOptions = {}): Promise<ImageReport> {
+  const method = opts.method ?? 'auto'
+  if (method !== 'archive') {
+    try {
+      const r = await examineInContainer(ref, platform, { args: opts.args, limits: opts.limits })
+      const findings = [...r.findings, ...r.notices.map((message): Finding => ({ severity: 'notice', code: 'examine-incomplete', message, platform }))]
+      return {
+        findings,
+        entry: r.entry,
+        config: r.config,
+        stats: {
+          method: 'api',
+          bytesRead: r.stats.bytesRead,
+          durationMs: r.stats.durationMs,
+          requests: r.stats.requests,
+          rounds: r.stats.rounds,
+          bytesStreamed: r.stats.bytesStreamed,
+          bytesKept: r.stats.bytesKept
+        }
+      }
+    } catch (err) {
+      if (method === 'api') throw err
+      core.debug(`reading ${ref} through docker save: ${err instanceof ContainerFsUnavailable ? '' : 'the engine API failed: '}${(err as Error).message}`)
+    }
+  }
+  return examineArchive(ref, platform, opts)
+}
+
+/** The `docker save` reader: streams the whole image once. */
+async function examineArchive(ref: string, platform: string, opts: ExamineOptions): Promise<ImageReport> {
   const started = Date.now()
   let image
   try {
@@ -43,12 +107,13 @@ export async function examineImage(ref: string, platform: string, opts: { args?:
       entry,
       config: image.config,
       stats: {
-        archiveBytes: image.stats.archiveBytes,
-        spooledBytes: image.stats.spooledBytes,
+        method: 'archive',
         bytesRead: image.bytesRead,
+        durationMs: Date.now() - started,
+        bytesStreamed: image.stats.archiveBytes,
+        bytesKept: image.stats.spooledBytes,
         entries: image.stats.entries,
-        layers: image.stats.layers,
-        durationMs: Date.now() - started
+        layers: image.stats.layers
       }
     }
   } finally {

@@ -168,15 +168,26 @@ function distroOf(image: ImageFs): Distro {
   return 'other'
 }
 
-/** Dynamic loaders present in the image's library directories. */
+/** The file names of the dynamic loaders of glibc and musl, for the architectures images are built for. */
+export const KNOWN_LOADER_NAMES: readonly string[] = [
+  'ld-linux-x86-64.so.2',
+  'ld-linux-aarch64.so.1',
+  'ld-linux-armhf.so.3',
+  'ld-linux.so.3',
+  'ld-linux.so.2',
+  'ld64.so.2',
+  'ld64.so.1',
+  'ld-linux-riscv64-lp64d.so.1',
+  ...['x86_64', 'aarch64', 'armhf', 'arm', 'i386', 'ppc64le', 's390x', 'riscv64'].map((arch) => `ld-musl-${arch}.so.1`)
+]
+
+/** Dynamic loaders present in the image's library directories (looked up by name: no directory is listed). */
 export function loadersInImage(image: ImageFs): string[] {
   const found = new Set<string>()
   for (const dir of ['/lib', '/lib64', '/usr/lib', '/usr/lib64']) {
     const r = image.realpath(dir)
-    if (!r.ok) continue
-    for (const name of image.readdir(r.path) ?? []) {
-      if (/^ld-musl-.+\.so\.1$/.test(name) || /^ld-linux.*\.so/.test(name) || /^ld64\.so/.test(name)) found.add(`${dir}/${name}`)
-    }
+    if (!r.ok || image.lstat(r.path)?.type !== 'dir') continue
+    for (const name of KNOWN_LOADER_NAMES) if (image.lstat(`${r.path === '/' ? '' : r.path}/${name}`)) found.add(`${dir}/${name}`)
   }
   return [...found].sort()
 }

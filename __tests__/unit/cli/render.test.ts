@@ -102,17 +102,23 @@ describe('renderTable', () => {
 
 describe('renderReport', () => {
   it('explains a failed platform under the table: the error, each finding with its fix and evidence, the output', () => {
+    const unexplained = { ...failed, findings: [], smoke: { ...failed.smoke!, outputTail: 'standard_init_linux.go:228: exec user process caused: no such file' } }
+    const plainError = renderReport({ results: [unexplained] }, { advice: [], notes: [] }, plain).split('\n')
+    expect(plainError).toContain('  error exec /code/hellodocker-go: no such file or directory: the loader is missing')
+    expect(plainError).toContain('    standard_init_linux.go:228: exec user process caused: no such file')
+
     const text = renderReport({ results: [passed, failed] }, { advice: [], notes: [] }, plain)
     const lines = text.split('\n')
     const at = lines.indexOf('✘ linux/arm64')
     expect(at).toBeGreaterThan(2)
+    // The findings explain the start failure: the error line keeps the runtime's words only, and an output equal to them is not repeated.
     expect(lines.slice(at + 1, at + 7)).toEqual([
-      '  error exec /code/hellodocker-go: no such file or directory: the loader is missing',
+      '  error exec /code/hellodocker-go: no such file or directory',
       "  error missing-loader /code/hellodocker-go: Entrypoint `/code/hellodocker-go` needs glibc's `/lib/ld-linux-aarch64.so.1`, which is not in the image.",
       '    fix: Build with CGO_ENABLED=0.',
       '    PT_INTERP /lib/ld-linux-aarch64.so.1',
       '    image has /lib/ld-musl-aarch64.so.1',
-      '  output:'
+      ''
     ])
     expect(text).not.toContain('✔ linux/amd64\n')
     expect(lines.at(-2)).toBe('✘ 1 of 2 platforms failed: linux/arm64')

@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { engineEndpoint } from '../../../src/docker/api.js'
+import { examineImage, type ImageReport } from '../../../src/verify/doctor.js'
+import { analyzeWithPrefetch, BLOCK_SIZE, entryFromGoMode, PrefetchImageFs, type Wants } from '../../../src/verify/container-fs.js'
+import { analyzeStart } from '../../../src/verify/linkage.js'
+import { createMemoryImageFs, type ImageFs, type MemoryEntry } from '../../../src/verify/rootfs.js'
+import { C_PROGRAM_WITH_LIBM, compileC, tempDir } from './toolchains.js'
+
+let dir: string
+const bin: Record<string, Buffer> = {}
+
+beforeAll(() => {
+  dir = tempDir('container-fs-test-')
+  bin.glibc = fs.readFileSync(compileC(dir, 'glibc', 'gcc', [], C_PROGRAM_WITH_LIBM))
+  bin.musl = fs.readFileSync(compileC(dir, 'musl', 'musl-gcc'))
+}, 120_000)
+
+afterAll(() => {
+  if (dir) fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe('engineEndpoint', () => {
+  it('uses the default socket, unix:// and tcp://, and refuses what it cannot speak', () => {
+    expect(engineEndpoint({})).toEqual({ ok: true, endpoint: { kind: 'unix', socketPath: '/var/run/docker.sock' } })
+    expect(engineEndpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).toEqual({ ok: true, endpoint: { kind: 'unix', socketPath: '/run/user/1000/docker.sock' } })
+    expect(engineEndpoint({ DOCKER_HOST: 'tcp://127.0.0.1:2375' })).toEqual({ ok: true, endpoint: { kind: 'tcp', host: '127.0.0.1', port: 2375 } })
+    expect(engineEndpoint({ DOCKER_HOST: 'ssh://me@host' }).ok).toBe(false)
+    expect(engineEndpoint({ DOCKER_HOST: 'tcp://127.0.0.1:2376', DOCKER_TLS_VERIFY: '1' }).ok).toBe(false)
+    expect(engineEndpoint({ DOCKER_CONTEXT: 'remote' }).ok).toBe(false)
+    expect(engineEndpoint({ DOCKER_CONTEXT: 'default' }).ok).toBe(true)
+  })
+})
+
+describe('entryFromGoMode', () => {
+  it('reads the Go FileMode type and permission bits', () => {
+    expect(entryFromGoMode(2 ** 31 + 0o755, 4096)).toEqual({ type: 'dir', mode: 0o755, size: 0, layer: 0 })
+    expect(entryFromGoMode(2 ** 27 + 0o777, 12, '/bin/busybox')).toEqual({ type: 'symlink', mode: 0o777, size: 0, linkTarget: '/bin/busybox', layer: 0 })
+    expect(entryFromGoMode(2 ** 23 + 0o755, 100)).toEqual({ type: 'file', mode: 0o4755, size: 100, layer: 0 })
+    expect(entryFromGoMode(2 ** 26 + 2 ** 21 + 0o666, 0).type).toBe('other')
+  })
+})
+
+/** Answer a view's wants from an in-memory image, counting the rounds. */
+function fetcherFor(view: PrefetchImageFs, source: ImageFs): (w: Wants) => Promise<void> {
+  return async (w) => {
+    for (const p of w.stats) view.stats.set(p, source.lstat(p) ?? null)
+    for (const p of w.listings) {
+      const names = source.readdir(p)
+      view.listings.set(p, names ? { names } : null)
+    }
+    for (const [p, blocks] of w.blocks) {
+      const have = view.blocks.get(p) ?? new Map<number, Buffer>()
+      for (const b of blocks) {
+        const data = source.readFile(p, BLOCK_SIZE, b * BLOCK_SIZE)
+        if (data) have.set(b, Buffer.from(data))
+      }
+      view.blocks.set(p, have)
+    }
+  }
+}
+
+describe('analyzeWithPrefetch', () => {
+  const cases: Array<{ name: string; entrypoint: string[]; layers: MemoryEntry[][] }> = [
+    {
+      name: 'a glibc binary on a musl image (missing loader, loaders found by name)',
+      entrypoint: ['/app/hello'],
+      layers: [
+        [
+          { path: '/lib/ld-musl-x86_64.so.1', content: 'x' },
+          { path: '/etc/alpine-release', content: '3.12.2\n', mode: 0o644 }
+        ],
+        [{ path: '/app/hello', content: '' }]
+      ]
+    },
+    {
+      name: 'a symlinked glibc binary whose libm was deleted in a later layer',
+      entrypoint: ['app'],
+      layers: [
+        [
+          { path: '/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2', content: '' },
+          { path: '/lib64/ld-linux-x86-64.so.2', target: '/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2' },
+          { path: '/etc/ld.so.conf', content: 'include /etc/ld.so.conf.d/*.conf\n', mode: 0o644 },
+          { path: '/etc/ld.so.conf.d/extra.conf', content: '/opt/lib\n', mode: 0o644 },
+          { path: '/opt/lib/libm.so.6', content: 'not elf' }
+        ],
+        [
+          { path: '/opt/app/hello', content: '' },
+          { path: '/usr/local/bin/app', target: '../../../opt/app/hello' },
+          { path: '/opt/lib/.wh.libm.so.6' }
+        ]
+      ]
+    }
+  ]
+  for (const c of cases) {
+    it(`finds what a direct analysis finds: ${c.name}`, async () => {
+      const layers = c.layers.map((l) => l.map((e) => (e.path.endsWith('hello') ? { ...e, content: bin.glibc } : e)))
+      const source = createMemoryImageFs({ entrypoint: c.entrypoint }, layers)
+      const direct = analyzeStart(source, 'linux/amd64')
+      const view = new PrefetchImageFs(source.config)
+      const result = await analyzeWithPrefetch(view, fetcherFor(view, source), 'linux/amd64')
+      expect(result.complete).toBe(true)
+      expect(result.rounds).toBeGreaterThan(1)
+      expect(result.analysis).toEqual(direct)
+      expect(direct.findings.length).toBeGreaterThan(0)
+    })
+  }
+
+  it('stops at the round limit and says so', async () => {
+    const source = createMemoryImageFs({ entrypoint: ['/a/b/c/hello'] }, [[{ path: '/a/b/c/hello', content: bin.glibc }]])
+    const view = new PrefetchImageFs(source.config)
+    const result = await analyzeWithPrefetch(view, fetcherFor(view, source), 'linux/amd64', { maxRounds: 1 })
+    expect(result).toMatchObject({ complete: false, rounds: 1 })
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Against the real engine: the API path and the `docker save` path must agree.
+
+const engineUp = (() => {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 })
+    return true
+  } catch {
+    return false
+  }
+})()
+const withEngine = engineUp ? it : it.skip
+const tag = (name: string): string => `smokestack-container-fs-test/${name}:${process.pid}`
+const built: string[] = []
+
+function build(name: string, dockerfile: string, files: Record<string, Buffer | string> = {}): string {
+  const ctx = fs.mkdtempSync(path.join(dir, `${name}-`))
+  for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(ctx, file), content, { mode: 0o755 })
+  fs.writeFileSync(path.join(ctx, 'Dockerfile'), dockerfile)
+  const ref = tag(name)
+  execFileSync('docker', ['buildx', 'build', '--load', '--provenance=false', '--platform', 'linux/amd64', '--label', 'org.smokestack.test=container-fs', '-t', ref, ctx], {
+    stdio: 'ignore',
+    timeout: 300_000
+  })
+  built.push(ref)
+  return ref
+}
+
+function examineLabelled(): string[] {
+  return execFileSync('docker', ['ps', '-aq', '--filter', 'label=org.smokestack.role=examine'], { encoding: 'utf8' }).split('\n').filter(Boolean)
+}
+
+async function bothPaths(ref: string, args?: string[]): Promise<{ api: ImageReport; archive: ImageReport }> {
+  const before = examineLabelled()
+  const api = await examineImage(ref, 'linux/amd64', { method: 'api', args })
+  expect(examineLabelled()).toEqual(before)
+  const archive = await examineImage(ref, 'linux/amd64', { method: 'archive', args })
+  expect(api.stats?.method).toBe('api')
+  expect(archive.stats?.method).toBe('archive')
+  expect(api.findings).toEqual(archive.findings)
+  expect(api.entry).toEqual(archive.entry)
+  expect(api.config).toEqual(archive.config)
+  return { api, archive }
+}
+
+describe('examineImage through the engine API', () => {
+  afterAll(() => {
+    if (engineUp && built.length > 0) execFileSync('docker', ['image', 'rm', '-f', ...built], { stdio: 'ignore' })
+  })
+
+  withEngine('follows a symlinked entrypoint to a musl binary on alpine: it passes', async () => {
+    const ref = build(
+      'musl',
+      'FROM alpine:3.12.2\nCOPY musl /opt/app/hello\nRUN ln -s /opt/app/hello /usr/local/bin/app\nENTRYPOINT ["app"]\n',
+      { musl: bin.musl! }
+    )
+    const { api } = await bothPaths(ref)
+    expect(api.entry).toMatchObject({ path: '/opt/app/hello', kind: 'elf', linkage: 'dynamic', interpreter: '/lib/ld-musl-x86_64.so.1' })
+    expect(api.findings.filter((f) => f.severity === 'error')).toEqual([])
+    expect(api.stats?.bytesRead).toBeGreaterThan(0)
+  }, 300_000)
+
+  withEngine('reads a file deleted in a later layer as absent', async () => {
+    const ref = build(
+      'whiteout',
+      'FROM alpine:3.12.2\nRUN printf "#!/bin/sh\\necho hi\\n" > /bin/tool && chmod +x /bin/tool \nRUN rm /bin/tool\nENTRYPOINT ["/bin/tool"]\n'
+    )
+    const { api } = await bothPaths(ref)
+    expect(api.findings.map((f) => f.code)).toEqual(['entrypoint-missing'])
+  }, 300_000)
+
+  withEngine('finds the missing loader of a dynamic binary in a FROM scratch image', async () => {
+    const ref = build('scratch', 'FROM scratch\nCOPY glibc /hello\nENTRYPOINT ["/hello"]\n', { glibc: bin.glibc! })
+    const { api } = await bothPaths(ref)
+    expect(api.findings.map((f) => f.code)).toEqual(['missing-loader'])
+    expect(api.findings[0]!.message).toContain('no dynamic loader at all')
+  }, 300_000)
+
+  withEngine('finds the libraries of a glibc binary through ld.so.conf includes on a Debian image', async () => {
+    const ref = build('debian', 'FROM golang:1.15\nCOPY glibc /usr/local/bin/hello\nENTRYPOINT ["hello"]\n', { glibc: bin.glibc! })
+    const { api } = await bothPaths(ref)
+    expect(api.entry).toMatchObject({ path: '/usr/local/bin/hello', interpreter: '/lib64/ld-linux-x86-64.so.2', needed: ['libm.so.6', 'libc.so.6'] })
+    expect(api.findings).toEqual([])
+    expect(api.stats?.rounds).toBeLessThan(16)
+  }, 300_000)
+
+  withEngine('falls back to docker save when the API cannot be used, and reports a missing image', async () => {
+    const report = await examineImage('smokestack-container-fs-test/no-such-image:1', 'linux/amd64')
+    expect(report.findings).toMatchObject([{ code: 'image-unreadable', severity: 'warning' }])
+  }, 60_000)
+})
