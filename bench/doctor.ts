@@ -1,5 +1,6 @@
 /**
- * Benchmark of the image doctor on a ~1 GB image: wall time, peak RSS and bytes read.
+ * Benchmark of the image doctor on a ~1 GB image and a small one, through the engine API and through
+ * `docker save`: wall time, peak RSS and bytes read for each path (each measured in its own process).
  * Builds `smokestack-bench/doctor:1g` (FROM alpine:3.12.2 + ~1 GB of generated layers) unless it exists.
  *
  *   npx tsx bench/doctor.ts [image-ref] [platform]
@@ -9,7 +10,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { docker } from '../src/docker/exec.js'
 import { spawnStream } from '../src/docker/stream.js'
-import { examineImage } from '../src/verify/doctor.js'
+import { fileURLToPath } from 'node:url'
+import { examineImage, type ImageReport } from '../src/verify/doctor.js'
 
 const DEFAULT_REF = 'smokestack-bench/doctor:1g'
 
@@ -37,41 +39,64 @@ async function ensureImage(ref: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true })
 }
 
-/** Time a bare `docker save` into nothing, for reference: the floor any reader of the archive has. */
-async function bareSaveMs(ref: string): Promise<{ ms: number; bytes: number }> {
-  const started = Date.now()
-  const save = spawnStream('docker', ['save', ref])
-  let bytes = 0
-  for await (const chunk of save.stdout) bytes += (chunk as Buffer).length
-  await save.finished
-  return { ms: Date.now() - started, bytes }
-}
-
 const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MiB`
 
+interface Measure {
+  wallMs: number
+  peakRss: number
+  rssBefore: number
+  report: ImageReport
+}
+
+/** One examination in this process (run as a child, so peak RSS belongs to it alone). */
+async function measureHere(ref: string, platform: string, method: 'api' | 'archive'): Promise<void> {
+  const rssBefore = process.memoryUsage().rss
+  const started = process.hrtime.bigint()
+  const report = await examineImage(ref, platform, { method })
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6
+  const out: Measure = { wallMs, peakRss: process.resourceUsage().maxRSS * 1024, rssBefore, report }
+  process.stdout.write(`\n@@${JSON.stringify(out)}\n`)
+}
+
+async function measure(ref: string, platform: string, method: 'api' | 'archive'): Promise<Measure> {
+  const self = fileURLToPath(import.meta.url)
+  const child = spawnStream(process.execPath, [...process.execArgv, self, '--one', method, ref, platform])
+  let text = ''
+  for await (const chunk of child.stdout) text += (chunk as Buffer).toString('utf8')
+  const { exitCode, stderr } = await child.finished
+  const line = text.split('\n').find((l) => l.startsWith('@@'))
+  if (exitCode !== 0 || !line) throw new Error(`measuring ${method} on ${ref} failed: ${stderr}`)
+  return JSON.parse(line.slice(2)) as Measure
+}
+
+function print(label: string, m: Measure): void {
+  const s = m.report.stats
+  console.log(`  ${label.padEnd(8)} wall ${m.wallMs.toFixed(0).padStart(6)} ms   peak RSS ${mb(m.peakRss).padStart(10)} (before ${mb(m.rssBefore)})`)
+  console.log(
+    `           streamed ${mb(s?.bytesStreamed ?? 0)}, kept ${mb(s?.bytesKept ?? 0)}, analysis read ${s?.bytesRead ?? 0} B` +
+      (s?.method === 'api' ? `, ${s.requests} requests in ${s.rounds} rounds` : `, ${s?.entries} entries in ${s?.layers} layers`)
+  )
+  console.log(`           findings: ${m.report.findings.map((f) => `${f.severity}:${f.code}`).join(', ') || 'none'}; entry ${m.report.entry?.path ?? '-'}`)
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === '--one') return measureHere(process.argv[4]!, process.argv[5]!, process.argv[3] as 'api' | 'archive')
   const ref = process.argv[2] ?? DEFAULT_REF
   const platform = process.argv[3] ?? 'linux/amd64'
   await ensureImage(ref)
-  const inspect = JSON.parse((await docker(['image', 'inspect', ref])).stdout) as Array<{ Size: number }>
-  const bare = await bareSaveMs(ref)
-  const rssBefore = process.memoryUsage().rss
-  const started = process.hrtime.bigint()
-  const report = await examineImage(ref, platform)
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6
-  const peakRss = process.resourceUsage().maxRSS * 1024
-  console.log(`image                 ${ref} (${platform}), ${mb(inspect[0]?.Size ?? 0)} per docker image inspect`)
-  console.log(`bare docker save      ${bare.ms} ms for ${mb(bare.bytes)}`)
-  console.log(`examineImage wall     ${wallMs.toFixed(0)} ms`)
-  console.log(`peak RSS              ${mb(peakRss)} (RSS before: ${mb(rssBefore)})`)
-  console.log(`archive streamed      ${mb(report.stats?.archiveBytes ?? 0)}`)
-  console.log(`file bytes spooled    ${mb(report.stats?.spooledBytes ?? 0)}`)
-  console.log(`bytes analysis read   ${report.stats?.bytesRead ?? 0}`)
-  console.log(`entries / layers      ${report.stats?.entries} / ${report.stats?.layers}`)
-  console.log(`findings              ${report.findings.map((f) => `${f.severity}:${f.code}`).join(', ') || 'none'}`)
-  console.log(`entry                 ${JSON.stringify(report.entry)}`)
+  const small = 'alpine:3.12.2'
+  if ((await docker(['image', 'inspect', small], { allowFailure: true })).exitCode !== 0) await docker(['pull', '-q', small])
+  for (const target of [ref, small]) {
+    const inspect = JSON.parse((await docker(['image', 'inspect', target])).stdout) as Array<{ Size: number }>
+    console.log(`${target} (${platform}), ${mb(inspect[0]?.Size ?? 0)} per docker image inspect`)
+    const api = await measure(target, platform, 'api')
+    print('api', api)
+    const archive = await measure(target, platform, 'archive')
+    print('archive', archive)
+    const agree = JSON.stringify(api.report.findings) === JSON.stringify(archive.report.findings)
+    console.log(`  findings of both paths ${agree ? 'agree' : 'DIFFER'}`)
+  }
 }
-
 main().catch((err: unknown) => {
   console.error(err)
   process.exit(1)

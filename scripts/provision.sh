@@ -3,8 +3,9 @@
 #
 #   bash scripts/provision.sh [--store containerd|classic]      (default: containerd)
 #
-# Idempotent: on a fresh machine it takes a few minutes, on a provisioned one a few seconds.
-# See docs of the facts behind it in the shared test-environment notes. What it sets up:
+# Idempotent: on a fresh machine it takes about six minutes, on a provisioned one a few seconds
+# (switching the store: about five). Safe to run concurrently (a lock serialises runs).
+# What it sets up:
 #   - bookworm packages: qemu-user-static, binfmt-support, docker-registry, debootstrap, runc,
 #     iptables, musl-tools, golang-go, cross compilers (arm64, armhf), file, ...
 #   - Docker engine 26 + containerd 1.7 + buildx 0.13 from trixie, unpacked (never installed)
@@ -16,7 +17,11 @@
 #     fixture images under Docker Hub names (library/alpine:3.12.2, library/golang:1.15, ...)
 #   - Node 24 in /opt/smokestack/node24
 #   - /var/lib/smokestack/env with SMOKESTACK_NODE24, SMOKESTACK_REGISTRY, SMOKESTACK_STORE
-# Logs: /var/log/smokestack/{containerd,dockerd,registry}.log
+# Logs: /var/log/smokestack/{containerd,dockerd,registry,fixtures}.log
+# The fixture images are made by scripts/provision/fixtures.sh from fixtures/images/*/.
+# Environment: SMOKESTACK_GOLANG_ARCHES (default "amd64"), SMOKESTACK_DEBIAN_ARCHES
+# (default "amd64 arm64"): Debian architectures of the golang and debian fixtures.
+# Nothing here names a package host: the mirror is read from the machine's apt sources.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -88,6 +93,10 @@ Usage: bash scripts/provision.sh [--store containerd|classic]
 
 Sets up (idempotently) a Docker 26 engine with the requested image store (default: containerd),
 buildx, QEMU binfmt handlers, a registry mirror on $REGISTRY with fixture images, and Node 24.
+If the engine runs with the other store, it is restarted with the requested one.
+
+Environment: SMOKESTACK_GOLANG_ARCHES="amd64 arm64" also makes golang:* for linux/arm64
+(default amd64 only); SMOKESTACK_DEBIAN_ARCHES=amd64 skips debian:bookworm-slim for arm64.
 EOF
 }
 
@@ -330,7 +339,7 @@ ensure_buildx() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Step 5: QEMU binfmt handlers
+# Step 4: QEMU binfmt handlers
 
 ensure_binfmt_misc_mounted() {
 	if [[ ! -e /proc/sys/fs/binfmt_misc/register ]]; then
@@ -364,7 +373,7 @@ ensure_qemu_binfmt() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Step 6: registry on 127.0.0.1:5000
+# Step 5: registry on 127.0.0.1:5000
 
 registry_up() { curl -fsS -o /dev/null "http://$REGISTRY/v2/"; }
 
@@ -392,7 +401,7 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-# Step 4: containerd and dockerd
+# Step 6: containerd and dockerd
 
 containerd_up() {
 	[[ -S $CONTAINERD_SOCK ]] &&
@@ -470,19 +479,26 @@ ensure_dockerd() {
 	# a daemon we started may still be coming up
 	[[ -z $pid ]] || wait_until 30 docker_up || true
 	current=$(running_store)
-	if [[ $current == "$store" ]]; then
+	write_dockerd_config "$store" "$config.new"
+	if [[ $current == "$store" ]] && cmp -s "$config.new" "$config"; then
+		rm -f "$config.new"
 		log "dockerd: up with the $store store"
 		return
 	fi
-	if [[ $current == foreign:* && -z $pid ]]; then
-		die "a Docker daemon not started by this script answers on $DOCKER_SOCK (data root ${current#foreign:}); stop it first"
+	if [[ -z $pid && -n $current ]]; then
+		die "a Docker daemon not started by this script answers on $DOCKER_SOCK" \
+			"(data root ${current#foreign:}); stop it first"
 	fi
 	if [[ -n $pid ]]; then
-		log "dockerd runs with the ${current:-unknown} store; switching to $store"
+		if [[ $current == "$store" ]]; then
+			log "dockerd runs with an older $config; restarting it"
+		else
+			log "dockerd runs with the ${current:-unknown} store; switching to $store"
+		fi
 		stop_pid "$pid" dockerd 60
 	fi
 	mkdir -p "$(docker_data_root "$store")" "$SS_RUN/docker-$store"
-	write_dockerd_config "$store" "$config"
+	mv "$config.new" "$config"
 	log "starting dockerd ($store store)"
 	start_daemon "$SS_LOG/dockerd.log" "$SS_RUN/dockerd.start.pid" \
 		"$TRIXIE_ROOT/usr/sbin/dockerd" --config-file "$config"
@@ -504,7 +520,7 @@ report_docker() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Step 8: Node 24 (the Actions runtime) from the npm registry
+# Step 7: Node 24 (the Actions runtime) from the npm registry
 
 ensure_node24() {
 	if [[ ! -x $NODE24_BIN ]]; then
@@ -519,7 +535,7 @@ ensure_node24() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Step 9: summary
+# Step 9: summary (step 8, the fixture images, is in provision/fixtures.sh)
 
 write_env_file() {
 	mkdir -p "$(dirname "$ENV_FILE")"
@@ -542,8 +558,9 @@ main() {
 	mkdir -p "$SS_OPT" "$SS_CACHE" "$SS_LIB" "$SS_LOG" "$SS_RUN"
 
 	# one provisioning at a time (CI jobs or tests may call this concurrently)
+	# (the daemons started below do not inherit fd 9, see start_daemon)
 	exec 9>"$SS_RUN/provision.flock"
-	flock 9
+	flock -w 900 9 || die "another provision.sh has held $SS_RUN/provision.flock for 15 minutes"
 
 	find_mirror
 	ensure_binfmt_misc_mounted # before apt: binfmt-support registers formats when installed

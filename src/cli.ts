@@ -76,33 +76,43 @@ async function main(argv: readonly string[]): Promise<number> {
   })
   const tracker = new Tracker(() => undefined)
 
+  // One cleanup, shared by the normal end and an interruption, run while the log is still captured.
+  let cleanup: Promise<string[]> | undefined
+  const cleanUp = (): Promise<string[]> => (cleanup ??= removeLeftovers(tracker.items))
+  let cancelled: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (cancelled) return
+    cancelled = signal
     progress.clear()
     say(`smokestack: cancelled (${signal}); removing containers, temporary tags and directories`)
-    void removeLeftovers(tracker.items).finally(() => {
+    void cleanUp().finally(() => {
       capture.restore()
       process.exit(130)
     })
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
 
   let outcome: PipelineOutcome | undefined
   let failure: unknown
   let problems: string[] = []
   capture.start()
   try {
-    outcome = await pipeline(inputs, tracker, (platform, phase, result) => progress.platform(platform, phase, result))
+    outcome = await pipeline(inputs, tracker, (platform, phase, result) => {
+      if (!cancelled) progress.platform(platform, phase, result)
+    })
   } catch (e) {
     failure = e
   } finally {
-    progress.step('Cleaning up')
-    problems = await removeLeftovers(tracker.items)
+    if (!cancelled) progress.step('Cleaning up')
+    problems = await cleanUp()
     progress.clear()
-    capture.restore()
-    process.removeListener('SIGINT', onSignal)
-    process.removeListener('SIGTERM', onSignal)
   }
+  // Interrupted: the signal handler ends the process once the cleanup is done; print nothing more.
+  if (cancelled) return 130
+  capture.restore()
+  process.removeListener('SIGINT', onSignal)
+  process.removeListener('SIGTERM', onSignal)
   for (const p of problems) say(`smokestack: could not remove ${p}`)
 
   const showTail = (): void => {

@@ -34,6 +34,7 @@ export interface Inputs {
   failOnAdvice: boolean
   cache: TriState
   cacheKey: string
+  cacheTimeoutMs: number
   secrets: { id: string; value: string }[]
   secretFiles: { id: string; path: string }[]
 }
@@ -350,6 +351,7 @@ export function parseInputs(get: InputSource, workspace: string): Inputs {
     failOnAdvice: parseBoolean('fail-on-advice', get('fail-on-advice'), false),
     cache: parseEnum('cache', get('cache'), ['auto', 'true', 'false'] as const, 'auto'),
     cacheKey: get('cache-key').trim(),
+    cacheTimeoutMs: parseDuration('cache-timeout', get('cache-timeout') || '60s'),
     secrets: parseSecrets('secrets', get('secrets')),
     secretFiles: parseSecrets('secret-files', get('secret-files')).map(({ id, value }) => ({
       id,

@@ -103,11 +103,13 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
     platforms,
     target: inputs.target,
     ...(await hashBuildInputs(inputs.file, inputs.context)),
-    tempDir
+    // The cache service matches entries by path: the runner's temporary directory keeps its path between jobs.
+    tempDir: process.env.RUNNER_TEMP || os.tmpdir()
   })
+  if (cachePlan.enabled) tracker.add('dirs', path.dirname(cachePlan.archiveDir))
   let cacheHit: CacheHit | undefined
   if (cachePlan.enabled) {
-    cacheHit = (await restoreBuildCache(cachePlan)).hit
+    cacheHit = (await inRunTemp(tempDir, () => restoreBuildCache(cachePlan, { timeoutMs: inputs.cacheTimeoutMs }))).hit
   } else if (cachePlan.warn) {
     core.warning(cachePlan.reason)
   } else {
@@ -227,7 +229,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
   }
 
   if (cachePlan.enabled && results.every((r) => r.status === 'passed' || !r.error?.startsWith('build failed'))) {
-    await saveBuildCache(cachePlan, cacheHit ?? 'false')
+    await inRunTemp(tempDir, () => saveBuildCache(cachePlan, cacheHit ?? 'false', { timeoutMs: inputs.cacheTimeoutMs }))
   }
 
   if (inputs.push) {
@@ -245,6 +247,18 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
     }
   }
   return { report, advice, analysis, notes, largestLayers }
+}
+
+/** Runs `fn` with RUNNER_TEMP pointing at the run's own directory, so the cache client's scratch files are removed with it. */
+async function inRunTemp<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.RUNNER_TEMP
+  process.env.RUNNER_TEMP = dir
+  try {
+    return await fn()
+  } finally {
+    if (saved === undefined) delete process.env.RUNNER_TEMP
+    else process.env.RUNNER_TEMP = saved
+  }
 }
 
 /** Writes build secrets to files only the runner user can read, in the run's temporary directory. */

@@ -2,12 +2,12 @@
  * The command line on the real engine: the bundled dist/cli/index.js when it is built, else the
  * sources through tsx. Exit codes, the table, the diagnosis, --json, bad values, cleanup on Ctrl-C.
  */
-import { describe, it, expect, beforeAll } from '@jest/globals'
+import { describe, it, expect } from '@jest/globals'
 import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ROOT } from '../support/action.js'
-import { leftovers } from '../support/docker.js'
+import { dockerOut } from '../support/docker.js'
 
 const BUNDLE = path.join(ROOT, 'dist/cli/index.js')
 const COMMAND = fs.existsSync(BUNDLE) ? [BUNDLE] : ['--import', 'tsx', path.join(ROOT, 'src/cli.ts')]
@@ -47,13 +47,22 @@ function cli(args: string[], interruptWhen?: RegExp): Promise<CliRun> {
   })
 }
 
-let before: ReturnType<typeof leftovers>
-beforeAll(() => {
-  before = leftovers()
-})
+/** The run's id, from a temporary tag named in its log (`smokestack-local/<id>:<platform>`). */
+function runIdIn(text: string): string {
+  const id = /smokestack-local\/([0-9a-f-]+):/.exec(text)?.[1]
+  if (!id) throw new Error(`no temporary tag in:\n${text}`)
+  return id
+}
+
+/** What the run left in the engine: its containers and temporary tags. Other runs may share the engine. */
+function leftBehind(runId: string): string[] {
+  const containers = dockerOut(['ps', '-a', '--filter', `name=smokestack-${runId}`, '--format', '{{.Names}}'])
+  const images = dockerOut(['image', 'ls', '--filter', `reference=smokestack-local/${runId}`, '--format', '{{.Repository}}:{{.Tag}}'])
+  return [...containers.split('\n'), ...images.split('\n')].filter(Boolean)
+}
 
 describe(`smokestack command line (${COMMAND.at(-1)})`, () => {
-  it('passes examples/hello-go: exit 0, progress on stderr, the table on stdout, nothing left behind', async () => {
+  it('passes examples/hello-go: exit 0, progress on stderr, the table on stdout, no log', async () => {
     const run = await cli(['examples/hello-go'])
     expect(run.stderr).not.toMatch(/^::/m)
     expect(run.exitCode).toBe(0)
@@ -69,7 +78,7 @@ describe(`smokestack command line (${COMMAND.at(-1)})`, () => {
     expect(run.stdout).not.toContain('Engine ')
     expect(run.stderr).toMatch(/linux\/amd64 {2}building…\nlinux\/amd64 {2}looking inside and starting…/)
     expect(run.stderr).toMatch(/linux\/amd64 {2}✔ passed \(build [\d.]+ s, check [\d.]+ s\)/)
-    expect(leftovers()).toEqual(before)
+    expect(run.stderr).not.toContain('Last lines of the log')
   })
 
   it('fails examples/hello-go-cgo with exit 1 and shows the diagnosis and its fix', async () => {
@@ -82,18 +91,21 @@ describe(`smokestack command line (${COMMAND.at(-1)})`, () => {
     expect(run.stdout).toMatch(/Dockerfile advice \(\d+\)\n {2}warning cgo-on-musl examples\/hello-go-cgo\/Dockerfile:\d+:/)
     expect(run.stdout).toContain('✘ 1 of 1 platform failed: linux/amd64')
     expect(run.stderr).toContain('Last lines of the log')
-    expect(leftovers()).toEqual(before)
+    expect(run.stderr).toContain('Start: start-failed — exec /code/hellodocker-go: no such file or directory')
+    expect(run.stderr).not.toMatch(/^ *::/m)
+    expect(leftBehind(runIdIn(run.stderr))).toEqual([])
   })
 
   it('prints the results document with --json', async () => {
     const run = await cli(['--json', 'examples/hello-go', '--smoke-timeout', '20s'])
     expect(run.exitCode).toBe(0)
-    const doc = JSON.parse(run.stdout) as { passed: boolean; results: Record<string, { status: string; size: number; smoke: { outcome: string }; imageId: string }> }
+    const doc = JSON.parse(run.stdout) as { passed: boolean; results: Record<string, { status: string; size: number; smoke: { outcome: string }; imageId: string; localRef: string }> }
     expect(doc.passed).toBe(true)
     expect(Object.keys(doc.results)).toEqual(['linux/amd64'])
     expect(doc.results['linux/amd64']).toMatchObject({ status: 'passed', smoke: { outcome: 'exited' } })
     expect(doc.results['linux/amd64'].size).toBeGreaterThan(1_000_000)
     expect(doc.results['linux/amd64'].imageId).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(leftBehind(runIdIn(doc.results['linux/amd64'].localRef))).toEqual([])
   })
 
   it('exits 2 on a bad value, naming the input, before touching the engine', async () => {
@@ -110,9 +122,12 @@ describe(`smokestack command line (${COMMAND.at(-1)})`, () => {
   })
 
   it('removes its containers, tags and directories when interrupted', async () => {
-    const run = await cli(['examples/cross-compile', '--platform', 'linux/amd64,linux/arm64', '--no-cache'], /linux\/arm64 {2}building/)
+    const run = await cli(['examples/cross-compile', '--platform', 'linux/amd64,linux/arm64', '--no-cache', '--verbose'], /linux\/arm64 {2}building/)
     expect(run.exitCode).toBe(130)
     expect(run.stderr).toContain('cancelled (SIGINT)')
-    expect(leftovers()).toEqual(before)
+    expect(run.stdout).toBe('')
+    const runId = runIdIn(run.stderr)
+    expect(run.stderr).toContain(`smokestack-local/${runId}:linux-amd64`)
+    expect(leftBehind(runId)).toEqual([])
   })
 })

@@ -102,6 +102,8 @@ export interface RunActionOptions {
   noPost?: boolean
   /** Send SIGTERM to main after this many ms (a cancelled run). */
   cancelAfterMs?: number
+  /** A fixed RUNNER_TEMP (like a runner's, same path every job, emptied between jobs); default a fresh one. */
+  runnerTemp?: string
   /** A command that main runs under, e.g. `unshare -m …` to hide something from it. */
   wrap?: string[]
   /** Called after main, before post: look at what main left in the engine. */
@@ -109,7 +111,14 @@ export interface RunActionOptions {
 }
 
 export async function runAction(options: RunActionOptions): Promise<ActionRun> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smokestack-run-'))
+  let dir: string
+  if (options.runnerTemp) {
+    fs.rmSync(options.runnerTemp, { recursive: true, force: true })
+    fs.mkdirSync(options.runnerTemp, { recursive: true })
+    dir = options.runnerTemp
+  } else {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smokestack-run-'))
+  }
   const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary' }
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

@@ -55,6 +55,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'fail-on-advice', kind: 'switch', help: 'Fail when the Dockerfile advice finds a pitfall' },
   { input: 'cache', kind: 'value', value: 'auto|true|false', help: 'Keep the build cache with the Actions cache (only inside Actions). Default: auto' },
   { input: 'cache-key', kind: 'value', value: 'TEXT', help: 'Extra part of the cache key' },
+  { input: 'cache-timeout', kind: 'value', value: 'DURATION', help: 'Longest wait for the cache service. Default: 60s' },
   { input: 'secrets', kind: 'lines', aliases: ['secret'], value: 'ID=VALUE', help: 'Build secret (repeatable; prefer --secret-file, argv is visible to other users)' },
   { input: 'secret-files', kind: 'lines', aliases: ['secret-file'], value: 'ID=PATH', help: 'Build secret file (repeatable)' }
 ]

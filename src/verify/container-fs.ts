@@ -113,8 +113,11 @@ export class PrefetchImageFs implements ImageFs {
 
   readdir(p: string): string[] | undefined {
     const n = normalizeImagePath(p)
-    if (this.lstat(n)?.type !== 'dir' && n !== '/') return undefined
+    const known = n === '/' || this.stats.has(n)
+    if (known && this.lstat(n)?.type !== 'dir') return undefined
     if (!this.listings.has(n)) {
+      // Ask for the listing with the stat: a listing of what is not a directory comes back empty.
+      if (!known) this.lstat(n)
       this.wants.listings.add(n)
       return undefined
     }
@@ -441,7 +444,7 @@ async function createContainer(api: EngineApi, ref: string, platform: string): P
   try {
     return (await api.json<{ Id: string }>({ method: 'POST', path: `/containers/create?platform=${encodeURIComponent(platform)}`, body })).Id
   } catch (err) {
-    if (!(err instanceof EngineApiError) || err.status !== 404 || !/platform/i.test(err.message)) throw err
+    if (!(err instanceof EngineApiError) || err.status !== 404) throw err
     return (await api.json<{ Id: string }>({ method: 'POST', path: '/containers/create', body })).Id
   }
 }

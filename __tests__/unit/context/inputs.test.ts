@@ -107,6 +107,7 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ['max-growth', { 'compare-to': 'a:1', 'max-growth': 'lots' }, /max-growth/],
   ['fail-on-advice', { 'fail-on-advice': 'strict' }, /true or false/],
   ['cache', { cache: 'sometimes' }, /auto, true, false/],
+  ['cache-timeout', { 'cache-timeout': 'forever' }, /duration/],
   ['secret-files', { 'secret-files': 'id=missing.txt' }, /no file/],
   ['secrets', { secrets: 'no equals sign here' }, /id=value/]
 ]

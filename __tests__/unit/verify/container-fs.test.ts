@@ -100,7 +100,7 @@ describe('analyzeWithPrefetch', () => {
       const source = createMemoryImageFs({ entrypoint: c.entrypoint }, layers)
       const direct = analyzeStart(source, 'linux/amd64')
       const view = new PrefetchImageFs(source.config)
-      const result = await analyzeWithPrefetch(view, fetcherFor(view, source), 'linux/amd64')
+      const result = await analyzeWithPrefetch(view, fetcherFor(view, source), 'linux/amd64', { maxRounds: 40 })
       expect(result.complete).toBe(true)
       expect(result.rounds).toBeGreaterThan(1)
       expect(result.analysis).toEqual(direct)
