@@ -171,7 +171,7 @@ describe('compressed size estimated from uncompressed layers (as the classic sto
       pack.finalize()
     })()
     Readable.from([await readFile(archive)]).pipe(extract)
-    const [summary] = await Promise.all([scanArchive(pack), rewriting])
+    const [summary] = await Promise.all([scanArchive(pack as unknown as AsyncIterable<Buffer>), rewriting])
     const image = savedImage(summary)
     expect(image.layers.every((l) => !l.compressed)).toBe(true)
     const exact = await compressedSizeFromRegistry(`${repo}:current`, platform)
