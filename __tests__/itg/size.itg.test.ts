@@ -166,7 +166,8 @@ describe('compressed size estimated from uncompressed layers (as the classic sto
         for await (const c of entry) chunks.push(c as Buffer)
         const body = Buffer.concat(chunks)
         const plain = entry.header.type === 'file' && isGzip(body) ? gunzipSync(body) : body
-        pack.entry({ ...entry.header, size: entry.header.type === 'file' ? plain.length : 0 }, entry.header.type === 'file' ? plain : undefined)
+        if (entry.header.type === 'file') pack.entry({ ...entry.header, size: plain.length }, plain)
+        else pack.entry({ ...entry.header, size: 0 })
       }
       pack.finalize()
     })()
