@@ -37,6 +37,13 @@ function newRunId(): string {
   return [...parts, randomBytes(4).toString('hex')].join('-')
 }
 
+/** Waits for all; throws the first failure in the given order, not in the order they happened. */
+async function allInOrder<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises)
+  for (const s of settled) if (s.status === 'rejected') throw s.reason
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T
+}
+
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
@@ -61,9 +68,8 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
   tracker.add('dirs', tempDir)
 
   const engine = await core.group('Engine and builder', async () => {
-    const engine = await inspectEngine()
-    const buildx = await checkBuildx()
-    const builder = await inspectBuilder(inputs.builder)
+    // Asked at once; a failure is reported in this order: engine, buildx, builder.
+    const [engine, buildx, builder] = await allInOrder([inspectEngine(), checkBuildx(), inspectBuilder(inputs.builder)] as const)
     core.info(`Engine ${engine.serverVersion} on ${engine.platform} (${engine.containerdStore ? 'containerd' : 'classic'} image store); buildx ${buildx}; builder "${builder.name}" (${builder.driver})`)
     return { ...engine, builder }
   })
@@ -190,7 +196,9 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
 
     onProgress(platform, 'sizing', result)
     await core.group(`${platform}: size`, async () => {
+      const sizing = Date.now()
       const size = await measureImage(localRef, { containerdStore: engine.containerdStore })
+      result.sizeMs = Date.now() - sizing
       result.size = size.size
       result.compressedSize = size.compressedSize
       result.layers = size.layers

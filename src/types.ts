@@ -55,6 +55,7 @@ export interface PlatformResult {
   layers?: number
   buildMs?: number
   checkMs?: number
+  sizeMs?: number
   findings: Finding[]
   smoke?: SmokeResult
   status: PlatformStatus

@@ -175,11 +175,15 @@ debootstrap_tarball() {
 		log "using cached $out"
 		return
 	fi
-	root=$FIXTURE_BUILD/debootstrap-$arch-$$
+	local name cache
+	name=$(basename "$out" .tar)
+	# own root and .deb cache per tarball: the debian ones are made while golang's may be
+	root=$FIXTURE_BUILD/$name.root
+	cache=$DEBOOTSTRAP_CACHE/$name
 	unmount_under "$root"
 	rm -rf "$root"
-	mkdir -p "$DEBOOTSTRAP_CACHE" "$(dirname "$out")"
-	args=(--variant=minbase --arch="$arch" --cache-dir="$DEBOOTSTRAP_CACHE")
+	mkdir -p "$cache" "$(dirname "$out")"
+	args=(--variant=minbase --arch="$arch" --cache-dir="$cache")
 	[[ -z $include ]] || args+=(--include="$include")
 	log "debootstrap ${args[*]} bookworm (log: $FIXTURE_LOG)"
 	if ! debootstrap "${args[@]}" bookworm "$root" "$MIRROR" >>"$FIXTURE_LOG" 2>&1; then
@@ -202,11 +206,24 @@ rootfs_golang() {
 	ln -f "$tarball" "$dir/rootfs.tar"
 }
 
+debian_tarball() { echo "$ROOTFS_CACHE/debian-bookworm-slim-$1.tar"; }
+
 rootfs_debian() {
 	local arch=$1 dir=$2
-	local tarball=$ROOTFS_CACHE/debian-bookworm-slim-$arch.tar
-	debootstrap_tarball "$arch" '' "$tarball"
-	ln -f "$tarball" "$dir/rootfs.tar"
+	debootstrap_tarball "$arch" '' "$(debian_tarball "$arch")"
+	ln -f "$(debian_tarball "$arch")" "$dir/rootfs.tar"
+}
+
+# Makes the debian tarballs in the background while the golang image is made (both take a
+# minute or two, on different cores). Only a cache warmer: rootfs_debian makes whatever is
+# still missing afterwards.
+prefetch_debian_tarballs() {
+	local arch
+	FIXTURE_LOG=$SS_LOG/fixtures-debian.log
+	: >"$FIXTURE_LOG"
+	for arch in "${DEBIAN_SLIM_ARCHES[@]}"; do
+		debootstrap_tarball "$arch" '' "$(debian_tarball "$arch")"
+	done
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -223,6 +240,12 @@ fixture_rev() {
 	} | sha256sum | cut -c1-16
 }
 
+# fixture_rev_of NAME ARCHES ROOTFS_FUNC: the recipe hash ensure_fixture compares
+# (debootstrap_tarball is not part of it: its tarballs are cached by name)
+fixture_rev_of() {
+	fixture_rev "$1" "$2" "$3" make_busybox_root busybox_applets tar_rootfs
+}
+
 # fixture_present NAME REV REF...: pushed with this recipe, and every tag answers
 fixture_present() {
 	local name=$1 rev=$2 ref
@@ -236,11 +259,11 @@ fixture_present() {
 # ensure_fixture NAME "REF..." "DEBARCH..." ROOTFS_FUNC
 #   returns 0 if the image was (re)built, 1 if it was already there
 ensure_fixture() {
-	local name=$1 rootfs_fn=$4 rev arch dir stage platform
-	local -a refs arches stages=() tag_args=()
+	local name=$1 rootfs_fn=$4 rev arch dir stage platform ref
+	local -a refs arches stages=()
 	read -ra refs <<<"$2"
 	read -ra arches <<<"$3"
-	rev=$(fixture_rev "$name" "${arches[*]}" "$rootfs_fn" make_busybox_root busybox_applets tar_rootfs debootstrap_tarball)
+	rev=$(fixture_rev_of "$name" "${arches[*]}" "$rootfs_fn")
 	if fixture_present "$name" "$rev" "${refs[@]}"; then
 		log "fixture $name: present (${refs[*]#"$REGISTRY"/})"
 		return 1
@@ -260,9 +283,13 @@ ensure_fixture() {
 		rm -rf "$dir"
 		stages+=("$stage")
 	done
-	for stage in "${refs[@]}"; do tag_args+=(-t "$stage"); done
-	docker buildx imagetools create "${tag_args[@]}" "${stages[@]}" >>"$FIXTURE_LOG" 2>&1 ||
-		fail_with_log "$FIXTURE_LOG" "imagetools create ${refs[*]} failed"
+	# one tag at a time: with several -t, imagetools pushes them concurrently and the registry
+	# may refuse an index whose per-platform manifest another push is still copying
+	# ("manifest blob unknown"). The index is deterministic, so every tag gets the same digest.
+	for ref in "${refs[@]}"; do
+		retry 2 docker buildx imagetools create -t "$ref" "${stages[@]}" >>"$FIXTURE_LOG" 2>&1 ||
+			fail_with_log "$FIXTURE_LOG" "imagetools create -t $ref failed"
+	done
 	# the containerd store also keeps what it pushed: drop those local per-platform tags
 	docker image rm "${stages[@]}" >/dev/null 2>&1 || true
 	mkdir -p "$FIXTURE_STAMPS"
@@ -289,7 +316,8 @@ verify_binfmt_fixture() {
 }
 
 ensure_fixtures() {
-	local r=$REGISTRY/library built_alpine=1 built_binfmt=1
+	local r=$REGISTRY/library built_alpine=1 built_binfmt=1 prefetch=''
+	local debian_refs=$r/debian:bookworm-slim
 	mkdir -p "$FIXTURE_BUILD"
 	: >"$FIXTURE_LOG"
 	ensure_fixture_debs
@@ -300,7 +328,17 @@ ensure_fixtures() {
 	if ((built_alpine || built_binfmt)); then
 		verify_binfmt_fixture
 	fi
+	# (after the binfmt check above, which briefly unregisters qemu-aarch64: the arm64
+	# debootstrap runs under QEMU)
+	if ! fixture_present debian "$(fixture_rev_of debian "${DEBIAN_SLIM_ARCHES[*]}" rootfs_debian)" \
+		"$debian_refs"; then
+		prefetch_debian_tarballs &
+		prefetch=$!
+	fi
 	ensure_fixture golang "$r/golang:1.15 $r/golang:1.21 $r/golang:latest" "${GOLANG_ARCHES[*]}" \
 		rootfs_golang || true
-	ensure_fixture debian "$r/debian:bookworm-slim" "${DEBIAN_SLIM_ARCHES[*]}" rootfs_debian || true
+	if [[ -n $prefetch ]] && ! wait "$prefetch"; then
+		log "making the debian rootfs in the background failed ($SS_LOG/fixtures-debian.log); again:"
+	fi
+	ensure_fixture debian "$debian_refs" "${DEBIAN_SLIM_ARCHES[*]}" rootfs_debian || true
 }

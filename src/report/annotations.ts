@@ -7,7 +7,7 @@ import type { Finding } from '../types.js'
 export function annotationFor(f: Finding, workspace: string): { message: string; props: core.AnnotationProperties } {
   const onHostFile = f.file !== undefined && f.line !== undefined
   const file = onHostFile ? path.relative(workspace, path.resolve(workspace, f.file as string)) : undefined
-  const where = f.platform ? `${f.platform}: ` : ''
+  const where = f.platform && !f.message.startsWith(`${f.platform}:`) ? `${f.platform}: ` : ''
   const message = `${where}${f.message}${f.fix ? `\nFix: ${f.fix}` : ''}${f.evidence ? `\n${f.evidence}` : ''}`
   return {
     message,

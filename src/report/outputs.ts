@@ -29,6 +29,7 @@ export function resultsDocument(results: PlatformResult[]): Record<string, unkno
         layers: r.layers,
         buildMs: r.buildMs,
         checkMs: r.checkMs,
+        sizeMs: r.sizeMs,
         smoke: r.smoke ? { outcome: r.smoke.outcome, exitCode: r.smoke.exitCode, durationMs: r.smoke.durationMs, message: r.smoke.message } : undefined,
         findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, file: f.file, fix: f.fix })),
         error: r.error,
