@@ -3,8 +3,8 @@
 #
 #   bash scripts/provision.sh [--store containerd|classic]      (default: containerd)
 #
-# Idempotent: on a fresh machine it takes about six minutes, on a provisioned one a few seconds
-# (switching the store: about five). Safe to run concurrently (a lock serialises runs).
+# Idempotent: on a fresh machine it takes about four minutes, on a provisioned one a few seconds
+# (switching the image store: about 5 s). Safe to run concurrently (a lock serialises runs).
 # What it sets up:
 #   - bookworm packages: qemu-user-static, binfmt-support, docker-registry, debootstrap, runc,
 #     iptables, musl-tools, golang-go, cross compilers (arm64, armhf), file, ...

@@ -46,22 +46,20 @@ export async function publish(results: PlatformResult[], tags: string[], tracker
     }
     platformDigests[r.platform] = digest
   }
-  const create = await docker(imagetoolsCreateArgs(tags, repository, results.map((r) => platformDigests[r.platform])), {
-    allowFailure: true,
-    timeoutMs: 30 * 60_000
-  })
-  if (create.exitCode !== 0) {
-    throw new Error(`creating the manifest list for ${tags.join(', ')} failed: ${create.stderr.trim().split('\n').at(-1) ?? ''}`)
-  }
-  const raw = await docker(['buildx', 'imagetools', 'inspect', '--raw', tags[0]])
-  const entries = parseIndex(raw.stdout)
+  const sources = results.map((r) => platformDigests[r.platform])
   const expected = results.map((r) => `${r.platform}=${platformDigests[r.platform]}`).sort()
-  const actual = entries.map((e) => `${e.platform}=${e.digest}`).sort()
-  if (expected.join() !== actual.join()) {
-    throw new Error(`the manifest list ${tags[0]} holds ${actual.join(', ')}, expected ${expected.join(', ')}`)
+  let digest = ''
+  for (const tag of tags) {
+    const create = await docker(imagetoolsCreateArgs(tag, repository, sources), { allowFailure: true, timeoutMs: 30 * 60_000 })
+    if (create.exitCode !== 0) {
+      throw new Error(`creating the manifest list ${tag} failed: ${create.stderr.trim().split('\n').at(-1) ?? ''}`)
+    }
+    const raw = await docker(['buildx', 'imagetools', 'inspect', '--raw', tag])
+    const actual = parseIndex(raw.stdout).map((e) => `${e.platform}=${e.digest}`).sort()
+    if (expected.join() !== actual.join()) throw new Error(`the manifest list ${tag} holds ${actual.join(', ')}, expected ${expected.join(', ')}`)
+    const head = await docker(['buildx', 'imagetools', 'inspect', tag, '--format', '{{json .Manifest}}'])
+    digest = (JSON.parse(head.stdout) as { digest: string }).digest
   }
-  const head = await docker(['buildx', 'imagetools', 'inspect', tags[0], '--format', '{{json .Manifest}}'])
-  const digest = (JSON.parse(head.stdout) as { digest: string }).digest
   core.info(`Published ${tags.join(', ')} (${digest}): ${expected.join(', ')}`)
   return { digest, platformDigests }
 }

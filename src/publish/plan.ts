@@ -31,8 +31,9 @@ export function parsePushDigest(output: string): string | undefined {
   return /digest: (sha256:[0-9a-f]{64})/.exec(output)?.[1]
 }
 
-export function imagetoolsCreateArgs(tags: string[], repository: string, digests: string[]): string[] {
-  return ['buildx', 'imagetools', 'create', ...tags.flatMap((t) => ['--tag', t]), ...digests.map((d) => `${repository}@${d}`)]
+/** One manifest list under one tag (several tags at once can race in the registry: one is created per call). */
+export function imagetoolsCreateArgs(tag: string, repository: string, digests: string[]): string[] {
+  return ['buildx', 'imagetools', 'create', '--tag', tag, ...digests.map((d) => `${repository}@${d}`)]
 }
 
 export interface IndexEntry {

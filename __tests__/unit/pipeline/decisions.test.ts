@@ -180,17 +180,7 @@ describe('publishing plan', () => {
   it('names per-platform tags and the list', () => {
     expect(platformPushRef('ghcr.io/o/a:1.0', 'linux/arm/v7')).toBe('ghcr.io/o/a:1.0-linux-arm-v7')
     expect(platformPushRef('ghcr.io/o/a:' + 'x'.repeat(128), 'linux/arm64').split(':')[1]).toHaveLength(128)
-    expect(imagetoolsCreateArgs(['r/a:1', 'r/a:latest'], 'r/a', ['sha256:1', 'sha256:2'])).toEqual([
-      'buildx',
-      'imagetools',
-      'create',
-      '--tag',
-      'r/a:1',
-      '--tag',
-      'r/a:latest',
-      'r/a@sha256:1',
-      'r/a@sha256:2'
-    ])
+    expect(imagetoolsCreateArgs('r/a:1', 'r/a', ['sha256:1', 'sha256:2'])).toEqual(['buildx', 'imagetools', 'create', '--tag', 'r/a:1', 'r/a@sha256:1', 'r/a@sha256:2'])
     const d = 'sha256:' + 'f'.repeat(64)
     expect(parsePushDigest(`1.0-linux-amd64: digest: ${d} size: 528`)).toBe(d)
   })
