@@ -1,6 +1,9 @@
 /** What the terminal shows: the results table, the findings with their fixes, the verdict. Pure. */
 import type { Finding, PlatformResult } from '../types.js'
 import type { RunReport } from '../report/outputs.js'
+import { seconds, startText } from '../report/summary.js'
+
+export { seconds }
 import { formatBytes, formatDelta } from '../size/units.js'
 
 /** Colour only for a terminal, and never when NO_COLOR is set to anything non-empty. */
@@ -40,25 +43,6 @@ export function layoutColumns(rows: string[][], right: ReadonlySet<number> = new
   )
 }
 
-export function seconds(ms?: number): string {
-  return ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`
-}
-
-const SMOKE_TEXT: Record<string, string> = {
-  exited: 'exited 0',
-  running: 'running (server)',
-  crashed: 'crashed',
-  'start-failed': 'did not start',
-  skipped: 'skipped'
-}
-
-/** How the start check ended, in a few words. */
-export function startText(r: PlatformResult): string {
-  if (!r.smoke) return '–'
-  if (r.smoke.outcome === 'exited' && r.smoke.exitCode !== 0) return `exited ${r.smoke.exitCode}`
-  if (r.smoke.outcome === 'crashed') return `crashed (${r.smoke.exitCode})`
-  return SMOKE_TEXT[r.smoke.outcome] ?? r.smoke.outcome
-}
 
 /** The results table: a row per platform. */
 export function renderTable(report: RunReport, paint: Paint): string[] {

@@ -12,7 +12,8 @@ const SMOKE_TEXT: Record<string, string> = {
   skipped: 'skipped'
 }
 
-function seconds(ms?: number): string {
+/** Milliseconds as `1.2 s`, or `–`. */
+export function seconds(ms?: number): string {
   return ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`
 }
 
@@ -20,10 +21,12 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
-function smokeCell(r: PlatformResult): string {
+/** How the start check ended, in a few words. */
+export function startText(r: PlatformResult): string {
   if (!r.smoke) return '–'
-  const text = r.smoke.outcome === 'exited' && r.smoke.exitCode !== 0 ? `exited ${r.smoke.exitCode}` : SMOKE_TEXT[r.smoke.outcome]
-  return r.smoke.outcome === 'crashed' ? `${text} (${r.smoke.exitCode})` : text
+  if (r.smoke.outcome === 'exited' && r.smoke.exitCode !== 0) return `exited ${r.smoke.exitCode}`
+  if (r.smoke.outcome === 'crashed') return `crashed (${r.smoke.exitCode})`
+  return SMOKE_TEXT[r.smoke.outcome] ?? r.smoke.outcome
 }
 
 function findingLine(f: Finding): string {
@@ -51,7 +54,7 @@ export function renderSummary(report: RunReport, extras: SummaryExtras): string 
     const d = report.deltas?.find((x) => x.platform === r.platform)
     const delta = !d ? '–' : d.change === 'added' ? 'new' : formatDelta(d.bytes, d.percent)
     out.push(
-      `| \`${r.platform}\` | ${ICON[r.status]} ${r.status} | ${r.size === undefined ? '–' : formatBytes(r.size)} | ${r.compressedSize === undefined ? '–' : formatBytes(r.compressedSize)} |${hasDelta ? ` ${delta} |` : ''} ${r.layers ?? '–'} | ${smokeCell(r)} | ${seconds(r.buildMs)} | ${seconds(r.checkMs)} |`
+      `| \`${r.platform}\` | ${ICON[r.status]} ${r.status} | ${r.size === undefined ? '–' : formatBytes(r.size)} | ${r.compressedSize === undefined ? '–' : formatBytes(r.compressedSize)} |${hasDelta ? ` ${delta} |` : ''} ${r.layers ?? '–'} | ${startText(r)} | ${seconds(r.buildMs)} | ${seconds(r.checkMs)} |`
     )
   }
   for (const d of report.deltas ?? []) if (d.change === 'removed') out.push(`\n_${d.platform}: in the baseline, not built now (removed)._`)
