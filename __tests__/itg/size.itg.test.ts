@@ -83,13 +83,15 @@ beforeAll(async () => {
   context = await mkdtemp(join(tmpdir(), 'smokestack-size-itg-'))
   await writeContext(context, 3)
   for (const platform of PLATFORMS) await build(context, [platform], ['--load', '-t', localTag(platform)])
-  await build(context, PLATFORMS, ['--push', '-t', `${repo}:current`])
+  // One platform per build (the docker driver on the classic store builds one at a time), joined in a list.
+  for (const platform of PLATFORMS) await build(context, [platform], ['--push', '-t', `${repo}:current-${platform.replace(/\//g, '-')}`])
+  await docker(['buildx', 'imagetools', 'create', '-t', `${repo}:current`, ...PLATFORMS.map((p) => `${repo}:current-${p.replace(/\//g, '-')}`)])
 })
 
 afterAll(async () => {
   if (context) await rm(context, { recursive: true, force: true })
   // A push through the docker driver on the containerd store also keeps the pushed tags in the engine.
-  const tags = [...PLATFORMS.map(localTag), `${repo}:current`, `${repo}:baseline-amd64`]
+  const tags = [...PLATFORMS.map(localTag), ...PLATFORMS.map((p) => `${repo}:current-${p.replace(/\//g, '-')}`), `${repo}:baseline-amd64`]
   await docker(['image', 'rm', '--force', ...tags], { allowFailure: true })
 })
 
