@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import * as path from 'node:path'
 import { docker } from '../src/docker/exec.js'
 import { inspectEngine } from '../src/docker/engine.js'
-import { hashBuildInputs, planCache, restoreBuildCache, saveBuildCache } from '../src/cache/index.js'
+import { cacheArgsAfterRestore, hashBuildInputs, planCache, restoreBuildCache, saveBuildCache } from '../src/cache/index.js'
 import { CacheServer } from '../__tests__/support/cache-server.js'
 
 const PLATFORMS = ['linux/amd64', 'linux/arm64']
@@ -75,7 +75,7 @@ async function run(context: string, runnerTemp: string, containerdStore: boolean
   const restoreMs = performance.now() - t
 
   t = performance.now()
-  await docker(['buildx', 'build', '--platform', PLATFORMS.join(','), '--output', `type=image,name=${IMAGE}`, ...plan.buildArgs, context], {
+  await docker(['buildx', 'build', '--platform', PLATFORMS.join(','), '--output', `type=image,name=${IMAGE}`, ...cacheArgsAfterRestore(plan, restored.hit), context], {
     timeoutMs: 30 * 60_000
   })
   const buildMs = performance.now() - t

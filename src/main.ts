@@ -19,7 +19,7 @@ import { localReference } from './build/args.js'
 import { examineImage, explainStartFailure } from './verify/index.js'
 import { runSmoke } from './verify/smoke.js'
 import { measureImage, checkBudget, compareToBaseline, checkGrowth, compressedSizeFromRegistry } from './size/index.js'
-import { planCache, restoreBuildCache, saveBuildCache, hashBuildInputs, cacheBuildArgsFor, cacheServiceAvailable, type CacheHit } from './cache/index.js'
+import { planCache, restoreBuildCache, saveBuildCache, hashBuildInputs, cacheArgsAfterRestore, cacheServiceAvailable, type CacheHit } from './cache/index.js'
 import { publish } from './publish/index.js'
 import { computeOutputs, type RunReport, type SizeDelta } from './report/outputs.js'
 import { renderSummary } from './report/summary.js'
@@ -143,7 +143,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
           buildArgs: inputs.buildArgs,
           labels: inputs.labels,
           noCache: inputs.noCache,
-          cacheArgs: cachePlan.enabled ? cacheBuildArgsFor(cachePlan, platform) : [],
+          cacheArgs: cachePlan.enabled ? cacheArgsAfterRestore(cachePlan, cacheHit ?? 'false', platform) : [],
           secrets: secretSpecs
         },
         tempDir

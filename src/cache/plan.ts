@@ -115,6 +115,16 @@ export function cacheBuildArgs(restoreDir: string, saveDir: string, tag?: string
   return ['--cache-from', `type=local,src=${restoreDir}${tagPart}`, '--cache-to', `type=local,dest=${saveDir},mode=max${tagPart}`]
 }
 
+/**
+ * The flags for a build after the restore. An exact hit has nothing new worth saving (the service keeps
+ * the first entry under a key), so that build only imports: exporting hundreds of megabytes of cache
+ * again would cost more time than the cache saves. A `tag` scopes them to one of several separate builds.
+ */
+export function cacheArgsAfterRestore(plan: EnabledCachePlan, hit: 'true' | 'false' | 'partial', tag?: string): string[] {
+  const args = tag ? cacheBuildArgsFor(plan, tag) : plan.buildArgs
+  return hit === 'true' ? args.slice(0, 2) : args
+}
+
 /** The same flags as `plan.buildArgs`, scoped to one of several separate builds (e.g. one per platform). */
 export function cacheBuildArgsFor(plan: EnabledCachePlan, tag: string): string[] {
   return cacheBuildArgs(plan.restoreDir, plan.saveDir, tag)

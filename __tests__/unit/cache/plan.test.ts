@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { cacheBuildArgsFor, cacheKey, cacheServiceAvailable, cacheServiceVersion, planCache, type CachePlanInput } from '../../../src/cache/plan.js'
+import { cacheArgsAfterRestore, cacheBuildArgsFor, cacheKey, cacheServiceAvailable, cacheServiceVersion, planCache, type CachePlanInput } from '../../../src/cache/plan.js'
 
 const base: CachePlanInput = {
   mode: 'auto',
@@ -151,5 +151,28 @@ describe('cache service detection', () => {
     expect(cacheServiceAvailable({ ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_CACHE_URL: 'http://x/' })).toBe(true)
     expect(cacheServiceAvailable({ ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_CACHE_URL: 'http://x/' })).toBe(false)
     expect(cacheServiceAvailable({ ACTIONS_RUNTIME_TOKEN: 't', ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'http://x/' })).toBe(true)
+  })
+})
+
+describe('cacheArgsAfterRestore', () => {
+  it('only imports after an exact hit, and imports and exports otherwise', () => {
+    const p = planCache({
+      mode: 'true',
+      extraKey: '',
+      inActions: true,
+      serviceAvailable: true,
+      driver: 'docker',
+      containerdStore: true,
+      os: 'Linux',
+      platforms: ['linux/amd64'],
+      dockerfileHash: 'a',
+      lockfilesHash: 'b',
+      tempDir: '/runner/temp'
+    })
+    if (!p.enabled) throw new Error(p.reason)
+    expect(cacheArgsAfterRestore(p, 'true')).toEqual(['--cache-from', `type=local,src=${p.restoreDir}`])
+    expect(cacheArgsAfterRestore(p, 'partial')).toEqual(p.buildArgs)
+    expect(cacheArgsAfterRestore(p, 'false', 'linux/arm64')[3]).toMatch(/mode=max,tag=/)
+    expect(cacheArgsAfterRestore(p, 'true', 'linux/arm64')).toHaveLength(2)
   })
 })
