@@ -65,10 +65,10 @@ HOST_PACKAGES=(
 	musl-tools golang-go gcc libc6-dev
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
-	file curl ca-certificates xz-utils
+	file curl ca-certificates xz-utils zstd tar util-linux
 )
 # Packages from trixie, downloaded and unpacked only. tini provides docker-init.
-TRIXIE_PACKAGES=(docker.io containerd docker-buildx tini)
+TRIXIE_PACKAGES=(docker.io docker-cli containerd docker-buildx tini)
 
 # The trixie tree comes first on PATH for the daemons; bookworm's runc is found in /usr/sbin.
 DAEMON_PATH=$TRIXIE_ROOT/usr/bin:$TRIXIE_ROOT/usr/sbin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -329,6 +329,15 @@ ensure_trixie_tree() {
 # ---------------------------------------------------------------------------------------------
 # Step 3: buildx as a docker CLI plugin
 
+# The machine normally comes with a docker client; where it does not, trixie's is put on PATH.
+ensure_docker_client() {
+	if ! command -v docker >/dev/null 2>&1; then
+		log "no docker client on PATH: linking trixie's into /usr/local/bin"
+		ln -sf "$TRIXIE_ROOT/usr/bin/docker" /usr/local/bin/docker
+	fi
+	docker --version >/dev/null || die "the docker client does not run"
+}
+
 ensure_buildx() {
 	local src=$TRIXIE_ROOT/usr/libexec/docker/cli-plugins/docker-buildx
 	if ! cmp -s "$src" "$BUILDX_PLUGIN"; then
@@ -566,6 +575,7 @@ main() {
 	ensure_binfmt_misc_mounted # before apt: binfmt-support registers formats when installed
 	ensure_host_packages
 	ensure_trixie_tree
+	ensure_docker_client
 	ensure_buildx
 	ensure_qemu_binfmt
 	ensure_registry
