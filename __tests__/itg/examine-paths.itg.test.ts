@@ -7,7 +7,7 @@ import { examineImage, type ImageReport } from '../../src/verify/doctor.js'
 import { analyzeWithPrefetch, BLOCK_SIZE, entryFromGoMode, PrefetchImageFs, type Wants } from '../../src/verify/container-fs.js'
 import { analyzeStart } from '../../src/verify/linkage.js'
 import { createMemoryImageFs, type ImageFs, type MemoryEntry } from '../../src/verify/rootfs.js'
-import { C_PROGRAM_WITH_LIBM, compileC, tempDir } from '../unit/verify/toolchains.js'
+import { sampleBinaries, tempDir } from '../unit/verify/toolchains.js'
 
 // Against the real engine: the API path and the `docker save` path must agree.
 
@@ -16,8 +16,7 @@ const bin: Record<string, Buffer> = {}
 
 beforeAll(() => {
   dir = tempDir('container-fs-test-')
-  bin.glibc = fs.readFileSync(compileC(dir, 'glibc', 'gcc', [], C_PROGRAM_WITH_LIBM))
-  bin.musl = fs.readFileSync(compileC(dir, 'musl', 'musl-gcc'))
+  Object.assign(bin, sampleBinaries(dir))
 }, 120_000)
 
 afterAll(() => {

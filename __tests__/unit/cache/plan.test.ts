@@ -156,19 +156,7 @@ describe('cache service detection', () => {
 
 describe('cacheArgsAfterRestore', () => {
   it('only imports after an exact hit, and imports and exports otherwise', () => {
-    const p = planCache({
-      mode: 'true',
-      extraKey: '',
-      inActions: true,
-      serviceAvailable: true,
-      driver: 'docker',
-      containerdStore: true,
-      os: 'Linux',
-      platforms: ['linux/amd64'],
-      dockerfileHash: 'a',
-      lockfilesHash: 'b',
-      tempDir: '/runner/temp'
-    })
+    const p = planCache({ ...base, mode: 'true' })
     if (!p.enabled) throw new Error(p.reason)
     expect(cacheArgsAfterRestore(p, 'true')).toEqual(['--cache-from', `type=local,src=${p.restoreDir}`])
     expect(cacheArgsAfterRestore(p, 'partial')).toEqual(p.buildArgs)

@@ -41,3 +41,11 @@ export function buildGo(dir: string, name: string, env: Record<string, string>):
   })
   return out
 }
+
+/** A glibc binary that needs libm and a dynamically linked musl binary, compiled into `dir`. */
+export function sampleBinaries(dir: string): { glibc: Buffer; musl: Buffer } {
+  return {
+    glibc: fs.readFileSync(compileC(dir, 'glibc', 'gcc', [], C_PROGRAM_WITH_LIBM)),
+    musl: fs.readFileSync(compileC(dir, 'musl', 'musl-gcc'))
+  }
+}
