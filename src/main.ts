@@ -13,7 +13,7 @@ import { analyzeDockerfile, DockerfileError, type DockerfileAnalysis } from './d
 import { inspectEngine } from './docker/engine.js'
 import { checkBuildx, inspectBuilder } from './docker/buildx.js'
 import { installQemu, planQemu, readHandlers } from './docker/qemu.js'
-import { nativePlatforms } from './docker/platform.js'
+import { nativePlatforms, platformSlug } from './docker/platform.js'
 import { buildPlatform } from './build/index.js'
 import { localReference } from './build/args.js'
 import { examineImage, explainStartFailure } from './verify/index.js'
@@ -21,7 +21,8 @@ import { runSmoke } from './verify/smoke.js'
 import { measureImage, checkBudget, compareToBaseline, checkGrowth, compressedSizeFromRegistry } from './size/index.js'
 import { planCache, restoreBuildCache, saveBuildCache, hashBuildInputs, cacheArgsAfterRestore, cacheServiceAvailable, type CacheHit } from './cache/index.js'
 import { publish } from './publish/index.js'
-import { computeOutputs, type RunReport, type SizeDelta } from './report/outputs.js'
+import { splitReference } from './publish/plan.js'
+import { computeOutputs, type RunReport } from './report/outputs.js'
 import { renderSummary } from './report/summary.js'
 import { annotate } from './report/annotations.js'
 import type { Finding, PlatformResult } from './types.js'
@@ -48,7 +49,6 @@ function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
-/** The pipeline. Returns the report; throws only on errors that stop everything (bad input, no engine). */
 export interface PipelineOutcome {
   report: RunReport
   advice: Finding[]
@@ -61,6 +61,7 @@ export interface PipelineOutcome {
 export type Phase = 'building' | 'checking' | 'sizing' | 'done'
 export type ProgressListener = (platform: string, phase: Phase, result: PlatformResult) => void
 
+/** The pipeline. Returns the report; throws only on errors that stop everything (no engine, bad Dockerfile). */
 export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: ProgressListener = () => undefined): Promise<PipelineOutcome> {
   const notes: string[] = []
   const runId = newRunId()
@@ -126,89 +127,32 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
   const results: PlatformResult[] = []
   const largestLayers: Record<string, { size: number; createdBy: string }[]> = {}
   for (const platform of platforms) {
-    const localRef = localReference(runId, platform)
-    const result: PlatformResult = { platform, localRef, findings: [], status: 'passed' }
+    const result: PlatformResult = { platform, localRef: localReference(runId, platform), findings: [], status: 'passed' }
     results.push(result)
-    onProgress(platform, 'building', result)
-    await core.group(`${platform}: build`, async () => {
-      tracker.add('images', localRef)
-      const built = await buildPlatform(
-        {
-          context: inputs.context,
-          file: inputs.file,
-          platform,
-          localRef,
-          target: inputs.target,
-          builder: inputs.builder,
-          buildArgs: inputs.buildArgs,
-          labels: inputs.labels,
-          noCache: inputs.noCache,
-          cacheArgs: cachePlan.enabled ? cacheArgsAfterRestore(cachePlan, cacheHit ?? 'false', platform) : [],
-          secrets: secretSpecs
-        },
-        tempDir
-      )
-      result.buildMs = built.durationMs
-      if (!built.ok) {
-        result.status = 'failed'
-        result.error = `build failed: ${built.error}`
-        core.info(built.log.split('\n').slice(-40).join('\n'))
-        return
-      }
-      result.imageId = built.imageId
-      result.configDigest = built.configDigest
-      core.info(`Built ${localRef} (${built.imageId}) in ${(built.durationMs / 1000).toFixed(1)} s`)
-    })
-    if (result.status === 'failed') {
-      onProgress(platform, 'done', result)
-      continue
-    }
-
-    onProgress(platform, 'checking', result)
-    await core.group(`${platform}: look inside and start`, async () => {
-      const started = Date.now()
-      const examined = await examineImage(localRef, platform, { args: inputs.smokeArgs })
-      result.findings.push(...examined.findings)
-      if (inputs.smoke) {
-        const containerName = `smokestack-${runId}-${platform.replace(/\//g, '-')}`
-        tracker.add('containers', containerName)
-        result.smoke = await runSmoke({
-          image: localRef,
-          platform,
-          containerName,
-          args: inputs.smokeArgs,
-          timeoutMs: inputs.smokeTimeoutMs,
-          acceptedExitCodes: inputs.smokeExitCodes,
-          network: inputs.smokeNetwork,
-          runArgs: inputs.smokeRunArgs
-        })
-        tracker.forget('containers', containerName)
-        core.info(`Start: ${result.smoke.outcome} — ${result.smoke.message}`)
-        if (!result.smoke.passed) {
-          result.status = 'failed'
-          if (result.smoke.outcome === 'start-failed') result.error = `${result.smoke.message}: ${explainStartFailure(result.smoke.message, examined.findings)}`
-          else result.error = result.smoke.message
+    const steps: [Phase, string, () => Promise<void>][] = [
+      [
+        'building',
+        'build',
+        () =>
+          buildStep(result, inputs, tracker, tempDir, {
+            cacheArgs: cachePlan.enabled ? cacheArgsAfterRestore(cachePlan, cacheHit ?? 'false', platform) : [],
+            secrets: secretSpecs
+          })
+      ],
+      ['checking', 'look inside and start', () => checkStep(result, inputs, tracker, runId)],
+      [
+        'sizing',
+        'size',
+        async () => {
+          largestLayers[platform] = await sizeStep(result, inputs, engine.containerdStore)
         }
-      }
-      if (examined.findings.some((f) => f.severity === 'error')) result.status = 'failed'
-      result.checkMs = Date.now() - started
-    })
-
-    onProgress(platform, 'sizing', result)
-    await core.group(`${platform}: size`, async () => {
-      const sizing = Date.now()
-      const size = await measureImage(localRef, { containerdStore: engine.containerdStore })
-      result.sizeMs = Date.now() - sizing
-      result.size = size.size
-      result.compressedSize = size.compressedSize
-      result.layers = size.layers
-      largestLayers[platform] = size.largestLayers
-      const over = checkBudget({ platform, size: size.size, compressedSize: size.compressedSize }, { maxSize: inputs.maxSize, metric: inputs.sizeMetric })
-      if (over) {
-        result.findings.push(over)
-        result.status = 'failed'
-      }
-    })
+      ]
+    ]
+    for (const [phase, title, step] of steps) {
+      onProgress(platform, phase, result)
+      await core.group(`${platform}: ${title}`, step)
+      if (result.imageId === undefined) break // the build failed: nothing to look at
+    }
     onProgress(platform, 'done', result)
   }
 
@@ -223,7 +167,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
       core.warning(`Baseline ${inputs.compareTo} could not be read (${baseline.reason}); sizes are not compared`)
       notes.push(`Baseline ${inputs.compareTo} not compared: ${baseline.reason}`)
     } else {
-      report.deltas = baseline.deltas as SizeDelta[]
+      report.deltas = baseline.deltas
       if (inputs.maxGrowth) {
         for (const f of checkGrowth(baseline.deltas, inputs.maxGrowth)) {
           const r = results.find((x) => x.platform === f.platform)
@@ -236,7 +180,8 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
     }
   }
 
-  if (cachePlan.enabled && results.every((r) => r.status === 'passed' || !r.error?.startsWith('build failed'))) {
+  // Saved after every platform built: a failed start or check does not make the cache worse.
+  if (cachePlan.enabled && results.every((r) => r.imageId !== undefined)) {
     await inRunTemp(tempDir, () => saveBuildCache(cachePlan, cacheHit ?? 'false', { timeoutMs: inputs.cacheTimeoutMs }))
   }
 
@@ -247,7 +192,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
         report.digest = published.digest
         for (const r of results) {
           r.digest = published.platformDigests[r.platform]
-          if (r.digest) r.compressedSize = await compressedSizeFromRegistry(`${inputs.tags[0].replace(/:[^:/]+$/, '')}@${r.digest}`, r.platform)
+          if (r.digest) r.compressedSize = await compressedSizeFromRegistry(`${splitReference(inputs.tags[0]).repository}@${r.digest}`, r.platform)
         }
       })
     } else {
@@ -255,6 +200,82 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
     }
   }
   return { report, advice, analysis, notes, largestLayers }
+}
+
+/** Builds one platform's image and loads it under its per-run name. */
+async function buildStep(result: PlatformResult, inputs: Inputs, tracker: Tracker, tempDir: string, extra: { cacheArgs: string[]; secrets: string[] }): Promise<void> {
+  tracker.add('images', result.localRef)
+  const built = await buildPlatform(
+    {
+      context: inputs.context,
+      file: inputs.file,
+      platform: result.platform,
+      localRef: result.localRef,
+      target: inputs.target,
+      builder: inputs.builder,
+      buildArgs: inputs.buildArgs,
+      labels: inputs.labels,
+      noCache: inputs.noCache,
+      ...extra
+    },
+    tempDir
+  )
+  result.buildMs = built.durationMs
+  if (!built.ok) {
+    result.status = 'failed'
+    result.error = `build failed: ${built.error}`
+    core.info(built.log.split('\n').slice(-40).join('\n'))
+    return
+  }
+  result.imageId = built.imageId
+  result.configDigest = built.configDigest
+  core.info(`Built ${result.localRef} (${built.imageId}) in ${(built.durationMs / 1000).toFixed(1)} s`)
+}
+
+/** Looks inside the image, then starts it in the sandbox; a start failure is explained by what was found. */
+async function checkStep(result: PlatformResult, inputs: Inputs, tracker: Tracker, runId: string): Promise<void> {
+  const started = Date.now()
+  const examined = await examineImage(result.localRef, result.platform, { args: inputs.smokeArgs })
+  result.findings.push(...examined.findings)
+  if (inputs.smoke) {
+    const containerName = `smokestack-${runId}-${platformSlug(result.platform)}`
+    tracker.add('containers', containerName)
+    const smoke = await runSmoke({
+      image: result.localRef,
+      platform: result.platform,
+      containerName,
+      args: inputs.smokeArgs,
+      timeoutMs: inputs.smokeTimeoutMs,
+      acceptedExitCodes: inputs.smokeExitCodes,
+      network: inputs.smokeNetwork,
+      runArgs: inputs.smokeRunArgs
+    })
+    tracker.forget('containers', containerName)
+    result.smoke = smoke
+    core.info(`Start: ${smoke.outcome} — ${smoke.message}`)
+    if (!smoke.passed) {
+      result.status = 'failed'
+      result.error = smoke.outcome === 'start-failed' ? `${smoke.message}: ${explainStartFailure(smoke.message, examined.findings)}` : smoke.message
+    }
+  }
+  if (examined.findings.some((f) => f.severity === 'error')) result.status = 'failed'
+  result.checkMs = Date.now() - started
+}
+
+/** Measures the image and applies the size budget; returns its largest layers for the summary. */
+async function sizeStep(result: PlatformResult, inputs: Inputs, containerdStore: boolean): Promise<{ size: number; createdBy: string }[]> {
+  const started = Date.now()
+  const size = await measureImage(result.localRef, { containerdStore })
+  result.sizeMs = Date.now() - started
+  result.size = size.size
+  result.compressedSize = size.compressedSize
+  result.layers = size.layers
+  const over = checkBudget({ platform: result.platform, size: size.size, compressedSize: size.compressedSize }, { maxSize: inputs.maxSize, metric: inputs.sizeMetric })
+  if (over) {
+    result.findings.push(over)
+    result.status = 'failed'
+  }
+  return size.largestLayers
 }
 
 /** Runs `fn` with RUNNER_TEMP pointing at the run's own directory, so the cache client's scratch files are removed with it. */

@@ -5,10 +5,6 @@ export function dockerOut(args: string[], input?: string): string {
   return execFileSync('docker', args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).trim()
 }
 
-export function dockerOk(args: string[]): boolean {
-  return spawnSync('docker', args, { stdio: 'ignore' }).status === 0
-}
-
 /** Containers and temporary tags the action makes: counted before and after each run. */
 export function leftovers(): { containers: string[]; images: string[] } {
   const containers = dockerOut(['ps', '-a', '--filter', 'label=org.smokestack.role', '--format', '{{.Names}}']).split('\n').filter(Boolean)

@@ -61,8 +61,3 @@ export async function inspectBuilder(name?: string): Promise<BuilderInfo> {
   }
   return parseBuilderInspect(result.stdout)
 }
-
-/** Builders that export build cache: all but the plain docker driver on the classic image store. */
-export function canExportCache(driver: string, containerdStore: boolean): boolean {
-  return driver !== 'docker' || containerdStore
-}

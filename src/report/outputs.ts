@@ -1,18 +1,12 @@
 /** The step's outputs: all renderings of the same list of platform results. Pure. */
 import type { PlatformResult } from '../types.js'
-
-export interface SizeDelta {
-  platform: string
-  bytes: number
-  percent?: number
-  change: 'changed' | 'added' | 'removed'
-}
+import type { PlatformDelta } from '../size/baseline.js'
 
 export interface RunReport {
   results: PlatformResult[]
   /** Manifest list digest, when published. */
   digest?: string
-  deltas?: SizeDelta[]
+  deltas?: PlatformDelta[]
   cacheHit?: string
 }
 
@@ -47,7 +41,7 @@ export function computeOutputs(report: RunReport): Record<string, string> {
     const values = results.map((r) => r[key]).filter((v): v is number => v !== undefined)
     return values.length ? String(Math.max(...values)) : ''
   }
-  const deltaFor = (platform: string): SizeDelta | undefined => report.deltas?.find((d) => d.platform === platform)
+  const deltaFor = (platform: string): PlatformDelta | undefined => report.deltas?.find((d) => d.platform === platform)
   const grown = (report.deltas ?? []).filter((d) => d.change === 'changed').sort((a, b) => b.bytes - a.bytes)[0]
   return {
     size: largest('size'),
