@@ -50,6 +50,28 @@ describe('faults', () => {
     expectClean(run)
   })
 
+  it('says when buildx is too old', async () => {
+    // A plugin that reports an old version, found first through DOCKER_CONFIG/cli-plugins.
+    const config = fs.mkdtempSync(path.join(os.tmpdir(), 'old-buildx-'))
+    fs.mkdirSync(path.join(config, 'cli-plugins'))
+    fs.writeFileSync(
+      path.join(config, 'cli-plugins', 'docker-buildx'),
+      [
+        '#!/bin/sh',
+        `if [ "$1" = docker-cli-plugin-metadata ]; then echo '{"SchemaVersion":"0.1.0","Vendor":"Docker Inc.","Version":"v0.9.1"}'; exit 0; fi`,
+        'if [ "$2" = version ]; then echo "github.com/docker/buildx v0.9.1 ed00243"; exit 0; fi',
+        'echo "buildx 0.9.1 cannot do that" >&2; exit 1',
+        ''
+      ].join('\n'),
+      { mode: 0o755 }
+    )
+    const run = await runAction({ inputs: { context: 'examples/hello-go' }, env: { DOCKER_CONFIG: config } })
+    fs.rmSync(config, { recursive: true })
+    expect(run.exitCode).toBe(1)
+    expect(failure(run)).toMatch(/buildx 0\.9\.1 is too old: smokestack needs buildx 0\.10\.0 or newer/)
+    expectClean(run)
+  })
+
   it('fails clearly when the QEMU installer fails', async () => {
     const run = await runAction({ inputs: { context: 'examples/cross-compile', platforms: 'linux/arm64', 'setup-qemu': 'true', 'qemu-image': 'alpine:3.12.2' } })
     expect(run.exitCode).toBe(1)
