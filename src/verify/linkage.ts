@@ -396,7 +396,11 @@ class Analysis {
       present.length === 0
         ? 'the image has no dynamic loader at all (e.g. `FROM scratch` or a static-only base)'
         : `the image has ${present.map((p) => `\`${p}\``).join(', ')} instead${presentFlavors.has('musl') && !presentFlavors.has('glibc') ? ': an alpine/musl image' : presentFlavors.has('glibc') && !presentFlavors.has('musl') ? ': a glibc image' : ''}`
-    const dangling = !loader.ok && loader.path !== normalizeImagePath(interp) ? ` (\`${interp}\` is a link to the missing \`${loader.path}\`)` : ''
+    // Resolution stopping at the loader itself or at one of its directories means it is simply absent;
+    // stopping anywhere else means a link was followed to something missing.
+    const wanted = normalizeImagePath(interp)
+    const followedLink = !loader.ok && loader.path !== wanted && !wanted.startsWith(`${loader.path.replace(/\/$/, '')}/`)
+    const dangling = followedLink ? ` (\`${interp}\` is a link to the missing \`${loader.path}\`)` : ''
     const fixes: string[] = []
     if (flavor === 'glibc') {
       if (elf.go) fixes.push('build without cgo: `CGO_ENABLED=0 go build …` (the `net` and `os/user` packages otherwise link against glibc)')

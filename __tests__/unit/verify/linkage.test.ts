@@ -77,6 +77,13 @@ describe('loaders', () => {
     expect(f).toMatchObject({ platform: 'linux/amd64', file: '/app/hello' })
     expect(r.entry).toMatchObject({ path: '/app/hello', kind: 'elf', machine: 'x86-64', linkage: 'dynamic', interpreter: '/lib64/ld-linux-x86-64.so.2', needed: ['libc.so.6'] })
   })
+  it('calls a loader that is simply absent absent, and a dangling link a link', () => {
+    const absent = only(check({ entrypoint: ['/app/hello'] }, [alpineBase(), [{ path: '/app/hello', content: bin.glibc! }]]).findings, 'missing-loader')
+    expect(absent.message).not.toContain('is a link')
+    const base = debianBase().filter((e) => e.path !== '/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2')
+    const dangling = only(check({ entrypoint: ['/hello'] }, [base, [{ path: '/hello', content: bin.glibc! }]]).findings, 'missing-loader')
+    expect(dangling.message).toContain('(`/lib64/ld-linux-x86-64.so.2` is a link to the missing `/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2`)')
+  })
   it('suggests CGO_ENABLED=0 for a cgo Go binary', () => {
     const r = check({ entrypoint: ['/server'] }, [alpineBase(), [{ path: '/server', content: bin.goCgo! }]])
     expect(only(r.findings, 'missing-loader').fix).toMatch(/^build without cgo: `CGO_ENABLED=0/)
