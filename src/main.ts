@@ -89,7 +89,8 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
     core.info(`Stages: ${analysis.stages.map((s) => s.name ?? `#${s.index}`).join(', ')}; target: ${analysis.targetStage.name ?? `#${analysis.targetStage.index}`}`)
     return analysis
   })
-  const advice = analysis.findings
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd()
+  const advice = analysis.findings.map((f) => (f.file ? { ...f, file: path.relative(workspace, f.file) } : f))
   for (const f of advice) annotate(f)
   if (inputs.failOnAdvice && advice.length > 0) throw new Error(`fail-on-advice is true and the Dockerfile advice found ${advice.length} pitfall(s): ${advice.map((f) => f.code).join(', ')}`)
 
@@ -316,8 +317,9 @@ export async function run(options: RunOptions = {}): Promise<void> {
     const { report, advice, notes, largestLayers } = await pipeline(inputs, tracker)
     for (const [name, value] of Object.entries(computeOutputs(report))) core.setOutput(name, value)
     for (const r of report.results) {
-      // Notices stay in the summary; errors and warnings become annotations.
-      for (const f of r.findings) if (f.severity !== 'notice') annotate({ ...f, platform: r.platform })
+      // Notices stay in the summary; errors and warnings become annotations, unless the platform's own
+      // error annotation below already carries the finding as the explanation of a failed start.
+      for (const f of r.findings) if (f.severity !== 'notice' && !r.error?.includes(f.message)) annotate({ ...f, platform: r.platform })
       if (r.status === 'failed' && r.error) core.error(`${r.platform}: ${r.error}`, { title: `smokestack: ${r.platform} failed` })
     }
     if (process.env.GITHUB_STEP_SUMMARY) {

@@ -60,8 +60,12 @@ export function renderSummary(report: RunReport, extras: SummaryExtras): string 
   for (const d of report.deltas ?? []) if (d.change === 'removed') out.push(`\n_${d.platform}: in the baseline, not built now (removed)._`)
   out.push('')
   for (const r of results) {
-    const problems = [r.error ? `- ❌ ${escapeCell(r.error)}` : '', ...r.findings.map(findingLine)].filter(Boolean)
-    const smoke = r.smoke && !r.smoke.passed ? [`- Runtime: \`${r.smoke.message}\``, r.smoke.outputTail ? `\n\`\`\`\n${r.smoke.outputTail}\n\`\`\`` : ''] : []
+    // A start failure explained by a finding: the runtime's words, then the finding with its fix.
+    const explained = r.smoke?.outcome === 'start-failed' && r.findings.some((f) => f.severity === 'error')
+    const headline = explained ? `- ❌ The runtime said \`${r.smoke!.message}\`; the cause:` : r.error ? `- ❌ ${escapeCell(r.error)}` : ''
+    const problems = [headline, ...r.findings.map(findingLine)].filter(Boolean)
+    const tail = r.smoke?.outputTail && r.smoke.outputTail.trim() !== r.smoke.message ? r.smoke.outputTail : undefined
+    const smoke = r.smoke && !r.smoke.passed && !explained ? [`- Runtime: \`${r.smoke.message}\``, tail ? `\n\`\`\`\n${tail}\n\`\`\`` : ''] : []
     const layers = extras.largestLayers?.[r.platform] ?? []
     if (problems.length === 0 && smoke.length === 0 && layers.length === 0) continue
     out.push(`<details${r.status === 'failed' ? ' open' : ''}><summary>${ICON[r.status]} ${r.platform}</summary>`, '')

@@ -246,6 +246,9 @@ describe('report', () => {
     expect(md).toContain('missing-loader')
     expect(md).toContain('`Dockerfile:4`')
     expect(md).toContain('<details open><summary>❌ linux/arm64')
+    // The runtime's words once, then the finding that explains them; no repeated output tail.
+    expect(md).toContain('- ❌ The runtime said `exec /app: no such file or directory`; the cause:')
+    expect(md).not.toContain('- Runtime:')
   })
   it('points Dockerfile annotations at the line, relative to the workspace', () => {
     const a = annotationFor({ severity: 'warning', code: 'cgo-on-musl', message: 'm', file: '/ws/app/Dockerfile', line: 4, endLine: 5 }, '/ws')
