@@ -180,6 +180,7 @@ pid_from_file() {
 	pid=$(<"$file")
 	pid_alive "$pid" || return 1
 	exe=$(readlink "/proc/$pid/exe" 2>/dev/null || true)
+	exe=${exe% (deleted)} # the binary was replaced on disk (a newer unpack) while it runs
 	[[ ${exe##*/} == "$name" ]] || return 1
 	echo "$pid"
 }
