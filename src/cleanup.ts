@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs'
 import * as core from '@actions/core'
-import { docker } from './docker/exec.js'
+import { docker, stopRunningCommands } from './docker/exec.js'
 
 export interface Leftovers {
   containers: string[]
@@ -65,4 +65,10 @@ export async function removeLeftovers(l: Leftovers): Promise<string[]> {
     }
   }
   return problems
+}
+
+/** A cancelled run: stop the commands still running (a build would load its image afterwards), then remove the leftovers. */
+export async function cancelRun(l: Leftovers): Promise<string[]> {
+  await stopRunningCommands()
+  return removeLeftovers(l)
 }

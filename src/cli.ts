@@ -10,6 +10,7 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InputError, parseInputs, type Inputs } from './context.js'
 import { Tracker, removeLeftovers } from './cleanup.js'
+import { stopRunningCommands } from './docker/exec.js'
 import { DockerfileError } from './dockerfile/index.js'
 import { pipeline, type PipelineOutcome } from './main.js'
 import { resultsDocument } from './report/outputs.js'
@@ -85,10 +86,12 @@ async function main(argv: readonly string[]): Promise<number> {
     cancelled = signal
     progress.clear()
     say(`smokestack: cancelled (${signal}); removing containers, temporary tags and directories`)
-    void cleanUp().finally(() => {
-      capture.restore()
-      process.exit(130)
-    })
+    void stopRunningCommands()
+      .then(cleanUp)
+      .finally(() => {
+        capture.restore()
+        process.exit(130)
+      })
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)

@@ -8,7 +8,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import * as core from '@actions/core'
 import { InputError, parseInputs, type Inputs } from './context.js'
-import { Tracker, removeLeftovers } from './cleanup.js'
+import { Tracker, cancelRun } from './cleanup.js'
 import { analyzeDockerfile, DockerfileError, type DockerfileAnalysis } from './dockerfile/index.js'
 import { inspectEngine } from './docker/engine.js'
 import { checkBuildx, inspectBuilder } from './docker/buildx.js'
@@ -308,7 +308,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
   const tracker = new Tracker()
   const onSignal = (signal: NodeJS.Signals): void => {
     core.error(`Cancelled (${signal}); cleaning up`)
-    void removeLeftovers(tracker.items).finally(() => process.exit(1))
+    void cancelRun(tracker.items).finally(() => process.exit(1))
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)

@@ -145,6 +145,18 @@ describe('faults', () => {
     expectClean(run)
   })
 
+  it('stops a build in progress when the run is cancelled, so no image appears afterwards', async () => {
+    const run = await runAction({
+      inputs: { context: '__tests__/fixtures/projects/slow-build', 'build-args': `NONCE=${Date.now()}` },
+      cancelAfterMs: 5_000
+    })
+    expect(run.exitCode).not.toBe(0)
+    expect(run.stdout).toMatch(/Cancelled \(SIGTERM\)/)
+    // Long enough for the build to have finished and loaded its image, had it not been stopped.
+    await new Promise((r) => setTimeout(r, 25_000))
+    expectClean(run)
+  })
+
   it('passes build secrets without ever printing them', async () => {
     const run = await runAction({ inputs: { context: '__tests__/fixtures/projects/secret', secrets: 'token=s3cr3t-Value-42' }, env: { RUNNER_DEBUG: '1' } })
     expect(run.exitCode).toBe(0)

@@ -31623,6 +31623,32 @@ class TailBuffer {
         return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
     }
 }
+/** Commands still running: stopped when the run is cancelled, so none outlives it (a build would load its image later). */
+const running = new Set();
+/** Signals a command and everything it started (each command runs in its own process group). */
+function killGroup(child, signal) {
+    try {
+        if (child.pid !== undefined)
+            process.kill(-child.pid, signal);
+    }
+    catch {
+        child.kill(signal);
+    }
+}
+/** Stops every command still running (SIGTERM, then SIGKILL after `graceMs`) and waits for them to exit. */
+async function exec_stopRunningCommands(graceMs = 3000) {
+    const children = [...running];
+    await Promise.all(children.map((child) => new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null)
+            return resolve();
+        const kill = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+        child.once('close', () => {
+            clearTimeout(kill);
+            resolve();
+        });
+        killGroup(child, 'SIGTERM');
+    })));
+}
 async function run(command, args, options = {}) {
     core_debug(`$ ${command} ${args.map(quoteForLog).join(' ')}`);
     const started = Date.now();
@@ -31633,13 +31659,16 @@ async function run(command, args, options = {}) {
         const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
             cwd: options.cwd,
             env: options.env ?? process.env,
-            stdio: ['pipe', 'pipe', 'pipe']
+            stdio: ['pipe', 'pipe', 'pipe'],
+            // Its own process group: a timeout or a cancellation stops what it started too (a CLI plugin, say).
+            detached: true
         });
+        running.add(child);
         let timedOut = false;
         const timer = options.timeoutMs !== undefined
             ? setTimeout(() => {
                 timedOut = true;
-                child.kill('SIGKILL');
+                killGroup(child, 'SIGKILL');
             }, options.timeoutMs)
             : undefined;
         child.stdout.on('data', (c) => {
@@ -31653,11 +31682,13 @@ async function run(command, args, options = {}) {
                 process.stdout.write(c);
         });
         child.on('error', (err) => {
+            running.delete(child);
             if (timer)
                 clearTimeout(timer);
             reject(err.code === 'ENOENT' ? new Error(`${command} was not found on PATH: install it, or put it on PATH`) : err);
         });
         child.on('close', (code, signal) => {
+            running.delete(child);
             if (timer)
                 clearTimeout(timer);
             resolve({
@@ -31752,6 +31783,11 @@ async function removeLeftovers(l) {
         }
     }
     return problems;
+}
+/** A cancelled run: stop the commands still running (a build would load its image afterwards), then remove the leftovers. */
+async function cancelRun(l) {
+    await stopRunningCommands();
+    return removeLeftovers(l);
 }
 
 ;// CONCATENATED MODULE: ./src/post.ts

@@ -2,7 +2,7 @@
  * The one thin layer of process calls. Every other module builds argument arrays (pure functions)
  * and hands them here; nothing goes through a shell.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import * as core from '@actions/core'
 
 export interface RunOptions {
@@ -65,6 +65,37 @@ class TailBuffer {
   }
 }
 
+/** Commands still running: stopped when the run is cancelled, so none outlives it (a build would load its image later). */
+const running = new Set<ChildProcess>()
+
+/** Signals a command and everything it started (each command runs in its own process group). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal)
+  } catch {
+    child.kill(signal)
+  }
+}
+
+/** Stops every command still running (SIGTERM, then SIGKILL after `graceMs`) and waits for them to exit. */
+export async function stopRunningCommands(graceMs = 3000): Promise<void> {
+  const children = [...running]
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve()
+          const kill = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs)
+          child.once('close', () => {
+            clearTimeout(kill)
+            resolve()
+          })
+          killGroup(child, 'SIGTERM')
+        })
+    )
+  )
+}
+
 export async function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   core.debug(`$ ${command} ${args.map(quoteForLog).join(' ')}`)
   const started = Date.now()
@@ -75,14 +106,17 @@ export async function run(command: string, args: readonly string[], options: Run
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe']
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group: a timeout or a cancellation stops what it started too (a CLI plugin, say).
+      detached: true
     })
+    running.add(child)
     let timedOut = false
     const timer =
       options.timeoutMs !== undefined
         ? setTimeout(() => {
             timedOut = true
-            child.kill('SIGKILL')
+            killGroup(child, 'SIGKILL')
           }, options.timeoutMs)
         : undefined
     child.stdout.on('data', (c: Buffer) => {
@@ -94,10 +128,12 @@ export async function run(command: string, args: readonly string[], options: Run
       if (options.echo) process.stdout.write(c)
     })
     child.on('error', (err: NodeJS.ErrnoException) => {
+      running.delete(child)
       if (timer) clearTimeout(timer)
       reject(err.code === 'ENOENT' ? new Error(`${command} was not found on PATH: install it, or put it on PATH`) : err)
     })
     child.on('close', (code, signal) => {
+      running.delete(child)
       if (timer) clearTimeout(timer)
       resolve({
         exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1),

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals'
-import { lastErrorLine, run, CommandError } from '../../../src/docker/exec.js'
+import { lastErrorLine, run, CommandError, stopRunningCommands } from '../../../src/docker/exec.js'
 
 describe('lastErrorLine', () => {
   it('prefers the last ERROR line of a tool', () => {
@@ -28,5 +28,19 @@ describe('run', () => {
   })
   it('names a missing command', async () => {
     await expect(run('no-such-tool-xyz', [])).rejects.toThrow(/no-such-tool-xyz was not found/)
+  })
+})
+
+describe('stopRunningCommands', () => {
+  it('stops what is running, with SIGKILL for a command that ignores SIGTERM', async () => {
+    const started = Date.now()
+    const polite = run('sleep', ['30'], { allowFailure: true })
+    const stubborn = run('sh', ['-c', 'trap "" TERM; sleep 30 & wait; sleep 30'], { allowFailure: true })
+    await new Promise((r) => setTimeout(r, 200))
+    await stopRunningCommands(500)
+    const [a, b] = await Promise.all([polite, stubborn])
+    expect(a.exitCode).toBe(128 + 15)
+    expect(b.exitCode).toBe(128 + 9)
+    expect(Date.now() - started).toBeLessThan(10_000)
   })
 })
