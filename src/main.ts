@@ -18,10 +18,9 @@ import { buildPlatform } from './build/index.js'
 import { localReference } from './build/args.js'
 import { examineImage, explainStartFailure } from './verify/index.js'
 import { runSmoke } from './verify/smoke.js'
-import { measureImage, checkBudget, compareToBaseline, checkGrowth, compressedSizeFromRegistry } from './size/index.js'
+import { measureImage, checkBudget, compareToBaseline, checkGrowth } from './size/index.js'
 import { planCache, restoreBuildCache, saveBuildCache, hashBuildInputs, cacheArgsAfterRestore, cacheServiceAvailable, type CacheHit } from './cache/index.js'
 import { publish } from './publish/index.js'
-import { splitReference } from './publish/plan.js'
 import { computeOutputs, type RunReport } from './report/outputs.js'
 import { renderSummary } from './report/summary.js'
 import { annotate } from './report/annotations.js'
@@ -193,7 +192,8 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
         report.digest = published.digest
         for (const r of results) {
           r.digest = published.platformDigests[r.platform]
-          if (r.digest) r.compressedSize = await compressedSizeFromRegistry(`${splitReference(inputs.tags[0]).repository}@${r.digest}`, r.platform)
+          // Exact now that it is in the registry.
+          r.compressedSize = published.compressedSizes[r.platform] ?? r.compressedSize
         }
       })
     } else {

@@ -10,7 +10,7 @@ import { dockerOut, imageStore, leftovers, localConfigDigest, registryJson, regi
 const store = imageStore()
 let before: { containers: string[]; images: string[] }
 
-function results(run: ActionRun): Record<string, { status: string; imageId: string; size: number; smoke: { outcome: string; exitCode: number | null; durationMs: number; message: string }; findings: { code: string }[]; digest?: string; configDigest: string; localRef: string }> {
+function results(run: ActionRun): Record<string, { status: string; imageId: string; size: number; smoke: { outcome: string; exitCode: number | null; durationMs: number; message: string }; findings: { code: string }[]; digest?: string; configDigest: string; localRef: string; compressedSize: number }> {
   return JSON.parse(run.outputs.results)
 }
 
@@ -120,13 +120,15 @@ describe(`pipeline on the ${store} image store`, () => {
     for (const m of index.manifests) {
       const platform = `linux/${m.platform.architecture}`
       expect(m.digest).toBe(r[platform].digest)
-      const manifest = registryJson<{ config: { digest: string } }>(
+      const manifest = registryJson<{ config: { digest: string; size: number }; layers: { size: number }[] }>(
         `/v2/${repo}/manifests/${m.digest}`,
         'application/vnd.oci.image.manifest.v1+json,application/vnd.docker.distribution.manifest.v2+json'
       )
       // What was tested is what ships: the pushed config is the started image's config.
       expect(manifest.config.digest).toBe(started[platform])
       expect(r[platform].configDigest).toBe(started[platform])
+      // Once pushed, the compressed size is the registry's own figure.
+      expect(r[platform].compressedSize).toBe(manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0))
     }
     expectClean(run)
   })

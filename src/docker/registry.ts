@@ -30,7 +30,7 @@ interface Descriptor {
   annotations?: Record<string, string>
 }
 
-interface RawManifest {
+export interface RawManifest {
   mediaType?: string
   manifests?: Descriptor[]
   config?: Descriptor
@@ -41,7 +41,7 @@ const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'applica
 
 /** The manifest of every platform of `ref` (a tag or a digest reference), keyed like `linux/arm/v7`. Attestation manifests are skipped. */
 export async function getPlatformManifests(ref: string): Promise<Map<string, PlatformManifest>> {
-  const top = parseManifest(await inspectRaw(ref))
+  const top = await readManifest(ref)
   const result = new Map<string, PlatformManifest>()
   if (!isIndex(top)) {
     const digest = await manifestDigest(ref)
@@ -50,7 +50,7 @@ export async function getPlatformManifests(ref: string): Promise<Map<string, Pla
   }
   const repository = repositoryOf(ref)
   const entries = platformEntries(top)
-  const manifests = await Promise.all(entries.map(async (e) => parseManifest(await inspectRaw(`${repository}@${e.digest}`))))
+  const manifests = await Promise.all(entries.map((e) => readManifest(`${repository}@${e.digest}`)))
   entries.forEach((entry, i) => result.set(entry.platform, toPlatformManifest(entry.digest, manifests[i])))
   return result
 }
@@ -85,12 +85,22 @@ export function isIndex(manifest: RawManifest): boolean {
   return (manifest.mediaType !== undefined && INDEX_TYPES.has(manifest.mediaType)) || (manifest.manifests !== undefined && manifest.config === undefined)
 }
 
-/** The repository part of a reference: `127.0.0.1:5000/app:v1@sha256:…` → `127.0.0.1:5000/app`. */
-export function repositoryOf(ref: string): string {
+/** Splits `host:5000/a/b:tag@sha256:…` into repository and tag (default `latest`). */
+export function splitReference(ref: string): { repository: string; tag: string } {
   const withoutDigest = ref.split('@')[0]
   const slash = withoutDigest.lastIndexOf('/')
   const colon = withoutDigest.lastIndexOf(':')
-  return colon > slash ? withoutDigest.slice(0, colon) : withoutDigest
+  return colon > slash ? { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) } : { repository: withoutDigest, tag: 'latest' }
+}
+
+/** The repository part of a reference: `127.0.0.1:5000/app:v1@sha256:…` → `127.0.0.1:5000/app`. */
+export function repositoryOf(ref: string): string {
+  return splitReference(ref).repository
+}
+
+/** A manifest or index as the registry holds it. */
+export async function readManifest(ref: string): Promise<RawManifest> {
+  return parseManifest(await inspectRaw(ref))
 }
 
 function parseManifest(text: string): RawManifest {
@@ -105,7 +115,8 @@ async function inspectRaw(ref: string): Promise<string> {
   return (await docker(['buildx', 'imagetools', 'inspect', '--raw', ref], { timeoutMs: 120_000 })).stdout
 }
 
-async function manifestDigest(ref: string): Promise<string> {
+/** The digest of what `ref` names (a manifest list's own digest for a multi-platform tag). */
+export async function manifestDigest(ref: string): Promise<string> {
   const out = await docker(['buildx', 'imagetools', 'inspect', '--format', '{{json .Manifest}}', ref], { timeoutMs: 120_000 })
   return (JSON.parse(out.stdout) as Descriptor).digest
 }

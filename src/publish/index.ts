@@ -3,20 +3,16 @@ import * as core from '@actions/core'
 import { docker } from '../docker/exec.js'
 import type { Tracker } from '../cleanup.js'
 import type { PlatformResult } from '../types.js'
-import { imagetoolsCreateArgs, parseIndex, parsePushDigest, platformPushRef, splitReference } from './plan.js'
+import { manifestDigest, platformEntries, readManifest, splitReference, toPlatformManifest } from '../docker/registry.js'
+import { imagetoolsCreateArgs, parsePushDigest, platformPushRef } from './plan.js'
 
 export interface PublishOutcome {
   /** Digest of the manifest list. */
   digest: string
   /** Platform → digest of its manifest in the registry. */
   platformDigests: Record<string, string>
-}
-
-/** Reads the config digest of a pushed manifest. */
-async function configDigestOf(ref: string): Promise<string | undefined> {
-  const raw = await docker(['buildx', 'imagetools', 'inspect', '--raw', ref])
-  const m = JSON.parse(raw.stdout) as { config?: { digest?: string } }
-  return m.config?.digest
+  /** Platform → bytes a pull downloads, exact from its manifest. */
+  compressedSizes: Record<string, number>
 }
 
 /**
@@ -28,6 +24,7 @@ export async function publish(results: PlatformResult[], tags: string[], tracker
   if (failed.length > 0) throw new Error(`refusing to publish: ${failed.map((r) => r.platform).join(', ')} did not pass`)
   const { repository } = splitReference(tags[0])
   const platformDigests: Record<string, string> = {}
+  const compressedSizes: Record<string, number> = {}
   for (const r of results) {
     const pushRef = platformPushRef(tags[0], r.platform)
     await docker(['tag', r.localRef, pushRef])
@@ -39,12 +36,14 @@ export async function publish(results: PlatformResult[], tags: string[], tracker
     }
     const digest = parsePushDigest(push.stdout + push.stderr)
     if (!digest) throw new Error(`push of ${r.platform} to ${pushRef}: the registry did not report a digest`)
-    const pushedConfig = await configDigestOf(`${repository}@${digest}`)
+    const pushed = toPlatformManifest(digest, await readManifest(`${repository}@${digest}`))
+    const pushedConfig = pushed.configDigest
     const tested = r.configDigest
     if (!tested || pushedConfig !== tested) {
       throw new Error(`push of ${r.platform}: the registry holds config ${pushedConfig}, not the tested ${tested}; nothing was published under ${tags.join(', ')}`)
     }
     platformDigests[r.platform] = digest
+    compressedSizes[r.platform] = pushed.compressedSize
   }
   const sources = results.map((r) => platformDigests[r.platform])
   const expected = results.map((r) => `${r.platform}=${platformDigests[r.platform]}`).sort()
@@ -54,12 +53,12 @@ export async function publish(results: PlatformResult[], tags: string[], tracker
     if (create.exitCode !== 0) {
       throw new Error(`creating the manifest list ${tag} failed: ${create.stderr.trim().split('\n').at(-1) ?? ''}`)
     }
-    const raw = await docker(['buildx', 'imagetools', 'inspect', '--raw', tag])
-    const actual = parseIndex(raw.stdout).map((e) => `${e.platform}=${e.digest}`).sort()
+    const actual = platformEntries(await readManifest(tag))
+      .map((e) => `${e.platform}=${e.digest}`)
+      .sort()
     if (expected.join() !== actual.join()) throw new Error(`the manifest list ${tag} holds ${actual.join(', ')}, expected ${expected.join(', ')}`)
-    const head = await docker(['buildx', 'imagetools', 'inspect', tag, '--format', '{{json .Manifest}}'])
-    digest = (JSON.parse(head.stdout) as { digest: string }).digest
+    digest = await manifestDigest(tag)
   }
   core.info(`Published ${tags.join(', ')} (${digest}): ${expected.join(', ')}`)
-  return { digest, platformDigests }
+  return { digest, platformDigests, compressedSizes }
 }

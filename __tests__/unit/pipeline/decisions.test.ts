@@ -7,7 +7,8 @@ import { compareVersions, parseBuilderInspect, parseBuildxVersion } from '../../
 import { hasHandler, planQemu, qemuInstallArgs, readHandlers, type Handler } from '../../../src/docker/qemu.js'
 import { hostPlatform, isNative, platformSlug, qemuArch } from '../../../src/docker/platform.js'
 import { classifySmoke, runtimeMessage, smokeCreateArgs } from '../../../src/verify/smoke.js'
-import { imagetoolsCreateArgs, parseIndex, parsePushDigest, platformPushRef, splitReference } from '../../../src/publish/plan.js'
+import { imagetoolsCreateArgs, parsePushDigest, platformPushRef } from '../../../src/publish/plan.js'
+import { platformEntries, splitReference } from '../../../src/docker/registry.js'
 import { computeOutputs } from '../../../src/report/outputs.js'
 import { renderSummary } from '../../../src/report/summary.js'
 import { annotationFor } from '../../../src/report/annotations.js'
@@ -192,7 +193,7 @@ describe('publishing plan', () => {
         { digest: 'sha256:3', platform: { os: 'linux', architecture: 'amd64' } }
       ]
     })
-    expect(parseIndex(raw)).toEqual([
+    expect(platformEntries(JSON.parse(raw))).toEqual([
       { digest: 'sha256:1', platform: 'linux/arm/v7' },
       { digest: 'sha256:3', platform: 'linux/amd64' }
     ])
