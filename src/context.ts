@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { canonicalPlatform } from './docker/platform.js'
 import { parseGrowth, parseSize, type Growth } from './size/units.js'
 
 export type TriState = 'auto' | 'true' | 'false'
@@ -116,26 +117,19 @@ const PLATFORM_ARCHES: Record<string, readonly string[]> = {
   mips64: [''],
   loong64: ['']
 }
-const ARCH_ALIASES: Record<string, string> = { x86_64: 'amd64', x86: '386', i386: '386', aarch64: 'arm64', armhf: 'arm', armel: 'arm' }
-
 /** Normalizes `os/arch[/variant]` the way the engine does: `linux/arm` → `linux/arm/v7`, `linux/arm64/v8` → `linux/arm64`. */
 export function normalizePlatform(input: string, value: string): string {
   const accepted = `use os/arch[/variant] with os linux and arch one of ${Object.keys(PLATFORM_ARCHES).join(', ')} (for example linux/amd64, linux/arm64, linux/arm/v7)`
   const parts = value.trim().toLowerCase().split('/')
-  if (parts.length < 2 || parts.length > 3) return fail(input, value, accepted)
-  const [os, rawArch, rawVariant = ''] = parts
-  if (os !== 'linux') return fail(input, value, accepted)
-  const arch = ARCH_ALIASES[rawArch] ?? rawArch
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === '')) return fail(input, value, accepted)
+  const canonical = canonicalPlatform(value)
+  const [os, arch, variant = ''] = canonical.split('/')
   const variants = PLATFORM_ARCHES[arch]
-  if (!variants) return fail(input, value, accepted)
-  let variant = rawVariant
-  if (arch === 'arm' && variant === '') variant = rawArch === 'armel' ? 'v6' : 'v7'
-  if (arch === 'arm64' && variant === 'v8') variant = ''
-  if (arch === 'amd64' && variant === 'v1') variant = ''
+  if (os !== 'linux' || !variants) return fail(input, value, accepted)
   if (!variants.includes(variant)) {
-    return fail(input, value, `variant "${rawVariant}" is not one of ${arch}'s (${variants.filter(Boolean).join(', ') || 'none'}); ${accepted}`)
+    return fail(input, value, `variant "${parts[2] ?? ''}" is not one of ${arch}'s (${variants.filter(Boolean).join(', ') || 'none'}); ${accepted}`)
   }
-  return variant ? `${os}/${arch}/${variant}` : `${os}/${arch}`
+  return canonical
 }
 
 export function parsePlatforms(input: string, value: string): string[] {

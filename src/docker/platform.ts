@@ -7,6 +7,29 @@ export function hostPlatform(os: string, machine: string): string {
   return arch === 'arm' ? `${os}/arm/v7` : `${os}/${arch}`
 }
 
+/** Architecture names other tools use, as the engine names them. */
+export const ARCH_ALIASES: Readonly<Record<string, string>> = { x86_64: 'amd64', x86: '386', i386: '386', aarch64: 'arm64', armhf: 'arm', armel: 'arm' }
+
+/**
+ * The canonical form the engine uses: `linux/arm64/v8` → `linux/arm64`, `linux/arm` → `linux/arm/v7`,
+ * `linux/armel` → `linux/arm/v6`, `linux/x86_64` → `linux/amd64`, `arm64` → `linux/arm64`. Does not validate.
+ */
+export function canonicalPlatform(platform: string): string {
+  const parts = platform.trim().toLowerCase().split('/').filter(Boolean)
+  if (parts.length === 1) parts.unshift('linux')
+  const [os, rawArch, rawVariant = ''] = parts
+  const arch = ARCH_ALIASES[rawArch] ?? rawArch
+  let variant = rawVariant
+  if (arch === 'arm' && variant === '') variant = rawArch === 'armel' ? 'v6' : 'v7'
+  if ((arch === 'arm64' && variant === 'v8') || (arch === 'amd64' && variant === 'v1')) variant = ''
+  return [os, arch, variant].filter(Boolean).join('/')
+}
+
+/** Whether two platform strings name the same platform. */
+export function samePlatform(a: string, b: string): boolean {
+  return canonicalPlatform(a) === canonicalPlatform(b)
+}
+
 /** `linux/arm/v7` → `linux-arm-v7`: safe in tags and container names. */
 export function platformSlug(platform: string): string {
   return platform.replace(/\//g, '-')
