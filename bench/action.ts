@@ -69,12 +69,6 @@ async function prune(): Promise<void> {
   await docker(['builder', 'prune', '-af'], { timeoutMs: 10 * 60_000 })
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-}
-
 /** The sample of median total time (a whole run, so that its parts add up). */
 function medianSample<T extends Sample>(samples: T[]): T {
   const sorted = [...samples].sort((a, b) => a.totalMs - b.totalMs)

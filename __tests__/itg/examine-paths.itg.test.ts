@@ -1,34 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { engineEndpoint } from '../../src/docker/api.js'
 import { examineImage, type ImageReport } from '../../src/verify/doctor.js'
-import { analyzeWithPrefetch, BLOCK_SIZE, entryFromGoMode, PrefetchImageFs, type Wants } from '../../src/verify/container-fs.js'
-import { analyzeStart } from '../../src/verify/linkage.js'
-import { createMemoryImageFs, type ImageFs, type MemoryEntry } from '../../src/verify/rootfs.js'
-import { sampleBinaries, tempDir } from '../unit/verify/toolchains.js'
+import { useSampleBinaries } from '../unit/verify/toolchains.js'
 
 // Against the real engine: the API path and the `docker save` path must agree.
 
-let dir: string
-const bin: Record<string, Buffer> = {}
-
-beforeAll(() => {
-  dir = tempDir('container-fs-test-')
-  Object.assign(bin, sampleBinaries(dir))
-}, 120_000)
-
-afterAll(() => {
-  if (dir) fs.rmSync(dir, { recursive: true, force: true })
-})
+const bin = useSampleBinaries('container-fs-test-')
 
 const withEngine = it
 const tag = (name: string): string => `smokestack-container-fs-test/${name}:${process.pid}`
 const built: string[] = []
 
 function build(name: string, dockerfile: string, files: Record<string, Buffer | string> = {}): string {
-  const ctx = fs.mkdtempSync(path.join(dir, `${name}-`))
+  const ctx = fs.mkdtempSync(path.join(bin.dir, `${name}-`))
   for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(ctx, file), content, { mode: 0o755 })
   fs.writeFileSync(path.join(ctx, 'Dockerfile'), dockerfile)
   const ref = tag(name)
@@ -66,7 +52,7 @@ describe('examineImage through the engine API', () => {
     const ref = build(
       'musl',
       'FROM alpine:3.12.2\nCOPY musl /opt/app/hello\nRUN ln -s /opt/app/hello /usr/local/bin/app\nENTRYPOINT ["app"]\n',
-      { musl: bin.musl! }
+      { musl: bin.musl }
     )
     const { api } = await bothPaths(ref)
     expect(api.entry).toMatchObject({ path: '/opt/app/hello', kind: 'elf', linkage: 'dynamic', interpreter: '/lib/ld-musl-x86_64.so.1' })
@@ -84,14 +70,14 @@ describe('examineImage through the engine API', () => {
   }, 300_000)
 
   withEngine('finds the missing loader of a dynamic binary in a FROM scratch image', async () => {
-    const ref = build('scratch', 'FROM scratch\nCOPY glibc /hello\nENTRYPOINT ["/hello"]\n', { glibc: bin.glibc! })
+    const ref = build('scratch', 'FROM scratch\nCOPY glibc /hello\nENTRYPOINT ["/hello"]\n', { glibc: bin.glibc })
     const { api } = await bothPaths(ref)
     expect(api.findings.map((f) => f.code)).toEqual(['missing-loader'])
     expect(api.findings[0]!.message).toContain('no dynamic loader at all')
   }, 300_000)
 
   withEngine('finds the libraries of a glibc binary through ld.so.conf includes on a Debian image', async () => {
-    const ref = build('debian', 'FROM golang:1.15\nCOPY glibc /usr/local/bin/hello\nENTRYPOINT ["hello"]\n', { glibc: bin.glibc! })
+    const ref = build('debian', 'FROM golang:1.15\nCOPY glibc /usr/local/bin/hello\nENTRYPOINT ["hello"]\n', { glibc: bin.glibc })
     const { api } = await bothPaths(ref)
     expect(api.entry).toMatchObject({ path: '/usr/local/bin/hello', interpreter: '/lib64/ld-linux-x86-64.so.2', needed: ['libm.so.6', 'libc.so.6'] })
     expect(api.findings).toEqual([])

@@ -1,5 +1,5 @@
 /** What the terminal shows: the results table, the findings with their fixes, the verdict. Pure. */
-import type { Finding, PlatformResult } from '../types.js'
+import type { Finding } from '../types.js'
 import type { RunReport } from '../report/outputs.js'
 import { seconds, startText } from '../report/summary.js'
 

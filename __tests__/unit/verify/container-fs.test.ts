@@ -1,25 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { execFileSync } from 'node:child_process'
-import * as fs from 'node:fs'
-import * as path from 'node:path'
+import { describe, expect, it } from '@jest/globals'
 import { engineEndpoint } from '../../../src/docker/api.js'
-import { examineImage, type ImageReport } from '../../../src/verify/doctor.js'
 import { analyzeWithPrefetch, BLOCK_SIZE, entryFromGoMode, PrefetchImageFs, type Wants } from '../../../src/verify/container-fs.js'
 import { analyzeStart } from '../../../src/verify/linkage.js'
 import { createMemoryImageFs, type ImageFs, type MemoryEntry } from '../../../src/verify/rootfs.js'
-import { sampleBinaries, tempDir } from './toolchains.js'
+import { useSampleBinaries } from './toolchains.js'
 
-let dir: string
-const bin: Record<string, Buffer> = {}
-
-beforeAll(() => {
-  dir = tempDir('container-fs-test-')
-  Object.assign(bin, sampleBinaries(dir))
-}, 120_000)
-
-afterAll(() => {
-  if (dir) fs.rmSync(dir, { recursive: true, force: true })
-})
+const bin = useSampleBinaries('container-fs-test-')
 
 describe('engineEndpoint', () => {
   it('uses the default socket, unix:// and tcp://, and refuses what it cannot speak', () => {

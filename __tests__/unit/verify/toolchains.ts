@@ -1,4 +1,5 @@
 /** Builds real ELF files with the installed toolchains, into a temp dir, for the tests. */
+import { afterAll, beforeAll } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -42,10 +43,19 @@ export function buildGo(dir: string, name: string, env: Record<string, string>):
   return out
 }
 
-/** A glibc binary that needs libm and a dynamically linked musl binary, compiled into `dir`. */
-export function sampleBinaries(dir: string): { glibc: Buffer; musl: Buffer } {
-  return {
-    glibc: fs.readFileSync(compileC(dir, 'glibc', 'gcc', [], C_PROGRAM_WITH_LIBM)),
-    musl: fs.readFileSync(compileC(dir, 'musl', 'musl-gcc'))
-  }
+/**
+ * For a test file: a temp dir holding a glibc binary that needs libm and a dynamically linked musl
+ * binary, compiled before the tests and removed after them. Read the fields inside tests.
+ */
+export function useSampleBinaries(prefix: string): { dir: string; glibc: Buffer; musl: Buffer } {
+  const sample = { dir: '', glibc: Buffer.alloc(0), musl: Buffer.alloc(0) }
+  beforeAll(() => {
+    sample.dir = tempDir(prefix)
+    sample.glibc = fs.readFileSync(compileC(sample.dir, 'glibc', 'gcc', [], C_PROGRAM_WITH_LIBM))
+    sample.musl = fs.readFileSync(compileC(sample.dir, 'musl', 'musl-gcc'))
+  }, 120_000)
+  afterAll(() => {
+    if (sample.dir) fs.rmSync(sample.dir, { recursive: true, force: true })
+  })
+  return sample
 }
