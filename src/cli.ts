@@ -137,8 +137,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return failure instanceof InputError ? 2 : 1
   }
 
-  const { report, notes } = outcome
-  const advice = outcome.advice.map((f) => (f.file && f.line !== undefined && path.isAbsolute(f.file) ? { ...f, file: path.relative(process.cwd(), f.file) } : f))
+  // Advice paths are already relative to the workspace, here the current directory.
+  const { report, notes, advice } = outcome
   const passed = report.results.every((r) => r.status === 'passed')
   if (!passed) showTail()
   if (json) {

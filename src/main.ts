@@ -7,9 +7,9 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as core from '@actions/core'
-import { InputError, parseInputs, type Inputs } from './context.js'
+import { parseInputs, type Inputs } from './context.js'
 import { Tracker, cancelRun } from './cleanup.js'
-import { analyzeDockerfile, DockerfileError, type DockerfileAnalysis } from './dockerfile/index.js'
+import { analyzeDockerfile } from './dockerfile/index.js'
 import { inspectEngine } from './docker/engine.js'
 import { checkBuildx, inspectBuilder } from './docker/buildx.js'
 import { installQemu, planQemu, readHandlers } from './docker/qemu.js'
@@ -51,7 +51,6 @@ function errorText(e: unknown): string {
 export interface PipelineOutcome {
   report: RunReport
   advice: Finding[]
-  analysis: DockerfileAnalysis
   notes: string[]
   largestLayers: Record<string, { size: number; createdBy: string }[]>
 }
@@ -200,7 +199,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
       notes.push('Nothing was pushed: publishing needs every platform to pass.')
     }
   }
-  return { report, advice, analysis, notes, largestLayers }
+  return { report, advice, notes, largestLayers }
 }
 
 /** Builds one platform's image and loads it under its per-run name. */
@@ -328,8 +327,8 @@ export async function run(options: RunOptions = {}): Promise<void> {
     const failed = report.results.filter((r) => r.status === 'failed')
     if (failed.length) core.setFailed(`${failed.length} of ${report.results.length} platform(s) failed: ${failed.map((r) => r.platform).join(', ')}`)
   } catch (e) {
-    if (e instanceof InputError || e instanceof DockerfileError) core.setFailed(e.message)
-    else core.setFailed(errorText(e))
+    // Bad input and an unusable Dockerfile carry messages written for the user, as does every other failure here.
+    core.setFailed(errorText(e))
   } finally {
     process.removeListener('SIGINT', onSignal)
     process.removeListener('SIGTERM', onSignal)
