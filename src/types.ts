@@ -1,12 +1,13 @@
 /** The one record that flows through the pipeline, and the shapes it is made of. */
+import type { FindingCode } from './findings.js'
 
 export type Severity = 'error' | 'warning' | 'notice'
 
 /** Something worth telling the user, with where it comes from and what to change. */
 export interface Finding {
   severity: Severity
-  /** Stable machine-readable identifier, e.g. `missing-loader`, `arch-mismatch`, `cgo-on-musl`. */
-  code: string
+  /** Stable machine-readable identifier from the table in findings.ts, e.g. `missing-loader`, `cgo-on-musl`. */
+  code: FindingCode
   /** One sentence: what is wrong. */
   message: string
   /** What to change. */

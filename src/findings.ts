@@ -1,0 +1,153 @@
+/**
+ * Every finding code smokestack can report, in one table: where it comes from, its usual severity, a short
+ * title and the help a reader needs to act on it. The Dockerfile advice, the image doctor, the size gates, the
+ * summary, the terminal and the SARIF output all read this table; a finding with a code missing here does not
+ * compile.
+ */
+
+export type FindingSource = 'dockerfile' | 'image' | 'size'
+
+export interface FindingCodeInfo {
+  source: FindingSource
+  /** Severity it is reported with unless a rule says otherwise. */
+  severity: 'error' | 'warning' | 'notice'
+  /** A few words, as a rule name. */
+  title: string
+  /** What it means and what to do, in a sentence or two. */
+  help: string
+}
+
+export const FINDING_CODES = {
+  'cgo-on-musl': {
+    source: 'dockerfile',
+    severity: 'warning',
+    title: 'Go binary built with cgo for a musl image',
+    help: 'A `go build` with cgo on links glibc dynamically; a final stage with musl (alpine) or nothing (scratch) lacks its loader, and the container fails with "no such file or directory". Build with `CGO_ENABLED=0`, link statically, or use a glibc base.'
+  },
+  'emulated-compile': {
+    source: 'dockerfile',
+    severity: 'warning',
+    title: 'Compile step runs under emulation',
+    help: 'A stage that compiles runs on the target platform, which this builder emulates with QEMU (5–20× slower). Build on `--platform=$BUILDPLATFORM` and cross-compile for `$TARGETOS/$TARGETARCH`.'
+  },
+  'buildplatform-without-targetarch': {
+    source: 'dockerfile',
+    severity: 'warning',
+    title: 'Build-platform stage compiles for the build machine',
+    help: 'A stage on `$BUILDPLATFORM` compiles without using `TARGETARCH`/`TARGETOS`, so every platform gets a binary for the build machine. Pass the target to the compiler (`GOARCH=$TARGETARCH`, a cross compiler).'
+  },
+  'apk-cache': {
+    source: 'dockerfile',
+    severity: 'notice',
+    title: 'apk package index left in the image',
+    help: '`apk add` without `--no-cache` (or `apk update`) leaves the package index in /var/cache/apk of the shipped stage. Use `apk add --no-cache`.'
+  },
+  'apt-cache': {
+    source: 'dockerfile',
+    severity: 'notice',
+    title: 'apt package lists left in the image',
+    help: '`apt-get install` leaves the package lists in /var/lib/apt/lists of the shipped stage. End the same RUN with `rm -rf /var/lib/apt/lists/*`, or use a cache mount.'
+  },
+  'toolchain-final-stage': {
+    source: 'dockerfile',
+    severity: 'warning',
+    title: 'Build toolchain shipped in the final image',
+    help: 'The target stage is a compiler image. Copy the built program into a small runtime stage (`FROM alpine`, `FROM scratch`, distroless) instead.'
+  },
+  'arch-mismatch': {
+    source: 'image',
+    severity: 'error',
+    title: 'Program built for another architecture',
+    help: 'The program the image starts is built for another CPU than the image platform. It may start under QEMU on the build machine but fails on real hardware. Cross-compile for the target platform.'
+  },
+  'missing-loader': {
+    source: 'image',
+    severity: 'error',
+    title: 'Dynamic loader missing',
+    help: 'The program names a dynamic loader (its ELF interpreter) that is not in the image, so starting it fails with "no such file or directory". Link statically, or use a base image with that C library.'
+  },
+  'missing-library': {
+    source: 'image',
+    severity: 'error',
+    title: 'Shared library missing',
+    help: 'The program needs a shared library the loader cannot find in the image. Install or copy it into the final stage, or link statically.'
+  },
+  'entrypoint-missing': {
+    source: 'image',
+    severity: 'error',
+    title: 'Program to start not found',
+    help: 'The program ENTRYPOINT/CMD names is not in the image (or not on its PATH). Copy it in, or fix the path.'
+  },
+  'entrypoint-not-regular': {
+    source: 'image',
+    severity: 'error',
+    title: 'Program to start is not a file',
+    help: 'ENTRYPOINT/CMD names a directory or a special file. Name the program itself.'
+  },
+  'entrypoint-not-executable': {
+    source: 'image',
+    severity: 'error',
+    title: 'Program to start is not executable',
+    help: 'The file has no execute permission, so starting it fails with "permission denied". Use `COPY --chmod=755` or `RUN chmod +x`.'
+  },
+  'not-executable-format': {
+    source: 'image',
+    severity: 'error',
+    title: 'Not a program the kernel can run',
+    help: 'The file is neither an ELF binary nor a script with a `#!` line (or the ELF file is damaged), so starting it fails with "exec format error".'
+  },
+  'interpreter-missing': {
+    source: 'image',
+    severity: 'error',
+    title: 'Script interpreter missing',
+    help: 'The interpreter named on the script\'s `#!` line is not in the image. Install it in the final stage, or change the `#!` line.'
+  },
+  'shebang-crlf': {
+    source: 'image',
+    severity: 'error',
+    title: 'Script with Windows line endings',
+    help: 'The `#!` line ends in CR, so the kernel looks for an interpreter whose name ends in `\\r`. Convert the script to LF line endings.'
+  },
+  'no-entrypoint': {
+    source: 'image',
+    severity: 'error',
+    title: 'Nothing to start',
+    help: 'The image has neither ENTRYPOINT nor CMD. Add one to the final stage, or give `smoke-args`, or turn the start check off with `smoke: false` for an image that is only a data layer.'
+  },
+  'static-binary': {
+    source: 'image',
+    severity: 'notice',
+    title: 'Static binary',
+    help: 'The program is statically linked: it needs no loader or shared libraries from the image.'
+  },
+  'examine-incomplete': {
+    source: 'image',
+    severity: 'notice',
+    title: 'Part of the image could not be examined',
+    help: 'The image doctor could not read everything it wanted within its limits; the start check still decides.'
+  },
+  'image-unreadable': {
+    source: 'image',
+    severity: 'warning',
+    title: 'Image filesystem unreadable',
+    help: "The image's filesystem could not be examined; the start check still decides."
+  },
+  'size-budget': {
+    source: 'size',
+    severity: 'error',
+    title: 'Image over its size budget',
+    help: 'The image is larger than `max-size` allows on `size-metric`.'
+  },
+  'size-growth': {
+    source: 'size',
+    severity: 'error',
+    title: 'Image grew more than allowed',
+    help: 'The compressed size grew against `compare-to` by more than `max-growth`.'
+  }
+} as const satisfies Record<string, FindingCodeInfo>
+
+export type FindingCode = keyof typeof FINDING_CODES
+
+export function isFindingCode(code: string): code is FindingCode {
+  return Object.hasOwn(FINDING_CODES, code)
+}
