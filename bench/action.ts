@@ -14,7 +14,6 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { docker } from '../src/docker/exec.js'
 import { ROOT, runAction } from '../__tests__/support/action.js'
-import { StdoutCapture } from '../src/cli/log.js'
 
 const EXAMPLE = 'examples/cross-compile'
 const PLATFORMS = ['linux/amd64', 'linux/arm64']
@@ -134,21 +133,13 @@ async function main(): Promise<void> {
   const warmRuns = option('--runs', 3)
   const coldRuns = option('--cold-runs', 1)
 
-  // The process layer logs each command as a workflow debug line: keep those off the table.
-  const capture = new StdoutCapture()
-  capture.start()
-  let warm, cold
-  try {
-    // Prime: the cache holds every layer for both sides.
-    await bare()
-    await action()
-    warm = await measure('warm', warmRuns)
-    cold = await measure('cold', coldRuns)
-    // Leave the cache warm for whatever runs next.
-    await bare()
-  } finally {
-    capture.restore()
-  }
+  // Prime: the cache holds every layer for both sides.
+  await bare()
+  await action()
+  const warm = await measure('warm', warmRuns)
+  const cold = await measure('cold', coldRuns)
+  // Leave the cache warm for whatever runs next.
+  await bare()
 
   const out = [...table('warm', warmRuns, warm), '', ...table('cold', coldRuns, cold), '']
   const perPlatform = (warm.action.totalMs - warm.bare.totalMs) / PLATFORMS.length

@@ -12,6 +12,11 @@ import * as path from 'node:path'
 import { docker } from '../src/docker/exec.js'
 import { inspectEngine } from '../src/docker/engine.js'
 import { cacheArgsAfterRestore, hashBuildInputs, planCache, restoreBuildCache, saveBuildCache } from '../src/cache/index.js'
+import * as core from '@actions/core'
+import { actionsCacheStore } from '../src/action/cache-store.js'
+
+/** The cache's messages as workflow commands on stdout, as the action writes them. */
+const coreLog = { info: (m: string) => core.info(m), warning: (m: string) => core.warning(m) }
 import { CacheServer } from '../__tests__/support/cache-server.js'
 
 const PLATFORMS = ['linux/amd64', 'linux/arm64']
@@ -71,7 +76,7 @@ async function run(context: string, runnerTemp: string, containerdStore: boolean
   if (!plan.enabled) throw new Error(plan.reason)
 
   let t = performance.now()
-  const restored = await restoreBuildCache(plan)
+  const restored = await restoreBuildCache(plan, actionsCacheStore(), coreLog)
   const restoreMs = performance.now() - t
 
   t = performance.now()
@@ -81,7 +86,7 @@ async function run(context: string, runnerTemp: string, containerdStore: boolean
   const buildMs = performance.now() - t
 
   t = performance.now()
-  const saved = await saveBuildCache(plan, restored.hit)
+  const saved = await saveBuildCache(plan, restored.hit, actionsCacheStore(), coreLog)
   const saveMs = performance.now() - t
   return { hit: restored.hit, restoreMs, buildMs, saveMs, saved: saved.saved, cacheBytes: restored.bytes ?? saved.bytes }
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { docker } from '../src/docker/exec.js'
-import { spawnStream } from '../src/docker/stream.js'
+import { runStreaming } from '../src/docker/exec.js'
 import { fileURLToPath } from 'node:url'
 import { examineImage, type ImageReport } from '../src/verify/doctor.js'
 
@@ -60,7 +60,7 @@ async function measureHere(ref: string, platform: string, method: 'api' | 'archi
 
 async function measure(ref: string, platform: string, method: 'api' | 'archive'): Promise<Measure> {
   const self = fileURLToPath(import.meta.url)
-  const child = spawnStream(process.execPath, [...process.execArgv, self, '--one', method, ref, platform])
+  const child = runStreaming(process.execPath, [...process.execArgv, self, '--one', method, ref, platform])
   let text = ''
   for await (const chunk of child.stdout) text += (chunk as Buffer).toString('utf8')
   const { exitCode, stderr } = await child.finished

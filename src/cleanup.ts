@@ -4,8 +4,8 @@
  * after a failure or a cancellation.
  */
 import * as fs from 'node:fs'
-import * as core from '@actions/core'
-import { docker, stopRunningCommands } from './docker/exec.js'
+import { docker, cancelCommands } from './docker/exec.js'
+import type { ResourceLog } from './pipeline/reporter.js'
 
 export interface Leftovers {
   containers: string[]
@@ -29,10 +29,10 @@ export function parseLeftovers(text: string): Leftovers {
   }
 }
 
-/** Tracks leftovers and mirrors them into the step state. */
-export class Tracker {
+/** Tracks leftovers and mirrors each change to `persist` (the action saves them in the step's state for `post`). */
+export class Tracker implements ResourceLog {
   readonly items: Leftovers = emptyLeftovers()
-  constructor(private readonly persist: (l: Leftovers) => void = (l) => core.saveState(STATE_KEY, JSON.stringify(l))) {}
+  constructor(private readonly persist: (l: Leftovers) => void = () => undefined) {}
   add(kind: keyof Leftovers, value: string): void {
     if (!this.items[kind].includes(value)) this.items[kind].push(value)
     this.persist(this.items)
@@ -47,13 +47,13 @@ export class Tracker {
 export async function removeLeftovers(l: Leftovers): Promise<string[]> {
   const problems: string[] = []
   if (l.containers.length) {
-    const r = await docker(['rm', '--force', '--volumes', ...l.containers], { allowFailure: true, timeoutMs: 120_000 })
+    const r = await docker(['rm', '--force', '--volumes', ...l.containers], { allowFailure: true, timeoutMs: 120_000, cleanup: true })
     if (r.exitCode !== 0 && !/No such container/i.test(r.stderr)) problems.push(`containers: ${r.stderr.trim()}`)
   }
   for (const image of l.images) {
-    const r = await docker(['image', 'rm', '--no-prune', image], { allowFailure: true, timeoutMs: 120_000 })
+    const r = await docker(['image', 'rm', '--no-prune', image], { allowFailure: true, timeoutMs: 120_000, cleanup: true })
     if (r.exitCode !== 0 && !/No such image/i.test(r.stderr)) {
-      const forced = await docker(['image', 'rm', '--force', '--no-prune', image], { allowFailure: true, timeoutMs: 120_000 })
+      const forced = await docker(['image', 'rm', '--force', '--no-prune', image], { allowFailure: true, timeoutMs: 120_000, cleanup: true })
       if (forced.exitCode !== 0 && !/No such image/i.test(forced.stderr)) problems.push(`${image}: ${forced.stderr.trim()}`)
     }
   }
@@ -67,8 +67,8 @@ export async function removeLeftovers(l: Leftovers): Promise<string[]> {
   return problems
 }
 
-/** A cancelled run: stop the commands still running (a build would load its image afterwards), then remove the leftovers. */
+/** A cancelled run: start nothing new, stop the commands still running (a build would load its image afterwards), then remove the leftovers. */
 export async function cancelRun(l: Leftovers): Promise<string[]> {
-  await stopRunningCommands()
+  await cancelCommands()
   return removeLeftovers(l)
 }

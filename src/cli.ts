@@ -5,18 +5,22 @@
  *
  *   smokestack examples/cross-compile --platform linux/amd64,linux/arm64
  */
+import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InputError, parseInputs, type Inputs } from './context.js'
 import { Tracker, removeLeftovers } from './cleanup.js'
-import { stopRunningCommands } from './docker/exec.js'
+import { cancelCommands, observeCommands } from './docker/exec.js'
 import { DockerfileError } from './dockerfile/index.js'
-import { pipeline, type PipelineOutcome } from './main.js'
-import { resultsDocument } from './report/outputs.js'
+import { exitWhenFlushed } from './exit.js'
+import { pipeline, type PipelineResult, type RunEnv } from './pipeline/index.js'
+import { buildReport } from './report/model.js'
+import { runDocument } from './report/outputs.js'
 import { inputSource, parseCommandLine, usage, UsageError, type CommandLine } from './cli/args.js'
-import { readableLogLine, StdoutCapture } from './cli/log.js'
 import { Progress } from './cli/progress.js'
+import { CliReporter } from './cli/reporter.js'
 import { painter, renderReport, useColor } from './cli/render.js'
 
 /** Log lines shown after a failure (without --verbose). */
@@ -67,95 +71,81 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const { json, verbose } = commandLine
   const errPaint = painter(useColor(process.stderr.isTTY, process.env))
+  const sizeGated = inputs.maxSize !== undefined || inputs.maxGrowth !== undefined
   const progress = new Progress(process.stderr, process.stderr.isTTY === true && !verbose, errPaint)
-  const capture = new StdoutCapture((line) => {
-    const group = /^::group::(.*)$/.exec(line)
-    if (group && !/^linux\//.test(group[1])) progress.step(group[1])
-    if (!verbose) return
-    const text = readableLogLine(line, { debug: true })
-    if (text !== undefined) say(errPaint('dim', text))
-  })
-  const tracker = new Tracker(() => undefined)
+  const reporter = new CliReporter(progress, say, { verbose, paint: errPaint, sizeGated })
+  const tracker = new Tracker()
+  observeCommands((line) => reporter.debug(line))
 
-  // One cleanup, shared by the normal end and an interruption, run while the log is still captured.
+  // One cleanup, shared by the normal end and an interruption.
   let cleanup: Promise<string[]> | undefined
   const cleanUp = (): Promise<string[]> => (cleanup ??= removeLeftovers(tracker.items))
   let cancelled: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals): void => {
     if (cancelled) return
     cancelled = signal
-    progress.clear()
+    progress.stop()
     say(`smokestack: cancelled (${signal}); removing containers, temporary tags and directories`)
-    void stopRunningCommands()
+    void cancelCommands()
       .then(cleanUp)
-      .finally(() => {
-        capture.restore()
-        process.exit(130)
-      })
+      .finally(() => exitWhenFlushed(130))
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
-  let outcome: PipelineOutcome | undefined
+  const env: RunEnv = {
+    workspace: process.cwd(),
+    tempRoot: os.tmpdir(),
+    runId: randomBytes(4).toString('hex'),
+    inActions: false,
+    vars: process.env,
+    resources: tracker
+  }
+  let result: PipelineResult | undefined
   let failure: unknown
   let problems: string[] = []
-  capture.start()
   try {
-    outcome = await pipeline(inputs, tracker, (platform, phase, result) => {
-      if (!cancelled) progress.platform(platform, phase, result)
-    })
+    result = await pipeline(inputs, env, reporter)
   } catch (e) {
     failure = e
   } finally {
     if (!cancelled) progress.step('Cleaning up')
     problems = await cleanUp()
-    progress.clear()
+    progress.stop()
+    observeCommands(undefined)
   }
   // Interrupted: the signal handler ends the process once the cleanup is done; print nothing more.
   if (cancelled) return 130
-  capture.restore()
   process.removeListener('SIGINT', onSignal)
   process.removeListener('SIGTERM', onSignal)
   for (const p of problems) say(`smokestack: could not remove ${p}`)
 
   const showTail = (): void => {
     if (verbose) return
-    const tail = capture
-      .tail(TAIL_LINES * 4)
-      .map((l) => readableLogLine(l, { debug: false }))
-      .flatMap((l) => (l === undefined ? [] : l.split('\n')))
-      .filter((l) => l.trim() !== '')
-      .slice(-TAIL_LINES)
+    const tail = reporter.tail(TAIL_LINES)
     if (tail.length) say([errPaint('dim', 'Last lines of the log (--verbose shows all):'), ...tail.map((l) => `  ${l}`)].join('\n'))
   }
 
-  if (!outcome) {
+  if (!result) {
     showTail()
-    const message = failure instanceof Error ? failure.message : String(failure)
+    const message = reporter.redact(failure instanceof Error ? failure.message : String(failure))
     if (failure instanceof DockerfileError) say(`smokestack: ${failure.file}${failure.line ? `:${failure.line}` : ''}: ${message}`)
     else say(`smokestack: ${message}`)
+    if (json) process.stdout.write(`${JSON.stringify({ passed: false, error: message }, null, 2)}\n`)
     return failure instanceof InputError ? 2 : 1
   }
 
-  // Advice paths are already relative to the workspace, here the current directory.
-  const { report, notes, advice } = outcome
-  const passed = report.results.every((r) => r.status === 'passed')
-  if (!passed) showTail()
-  if (json) {
-    const document = { passed, digest: report.digest, results: resultsDocument(report.results), deltas: report.deltas, advice, notes }
-    process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
-  } else {
-    process.stdout.write(renderReport(report, { advice, notes }, painter(useColor(process.stdout.isTTY, process.env))))
-  }
-  return passed ? 0 : 1
+  const report = buildReport(result, { sizeGated })
+  if (!report.passed) showTail()
+  if (json) process.stdout.write(`${reporter.redact(JSON.stringify(runDocument(report), null, 2))}\n`)
+  else process.stdout.write(reporter.redact(renderReport(report, painter(useColor(process.stdout.isTTY, process.env)))))
+  return report.passed ? 0 : 1
 }
 
 main(process.argv.slice(2)).then(
-  (status) => {
-    process.exitCode = status
-  },
+  (status) => exitWhenFlushed(status),
   (e: unknown) => {
     say(`smokestack: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
-    process.exitCode = 1
+    return exitWhenFlushed(1)
   }
 )

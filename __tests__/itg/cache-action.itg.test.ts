@@ -30,9 +30,11 @@ function pruneBuildCache(): void {
 }
 
 /** True when the log shows the `go build` step answered from cache. */
+/** Every `go build` step of the build log (one per platform, in one solve or in several) was taken from the cache. */
 function goBuildCached(run: ActionRun): boolean {
-  const step = /^#(\d+) \[build_bin \d+\/\d+\] RUN CGO_ENABLED=0/m.exec(run.stdout)
-  return step !== null && new RegExp(`^#${step[1]} CACHED`, 'm').test(run.stdout)
+  const log = run.stdout.replace(/^::debug::/gm, '')
+  const steps = [...log.matchAll(/^#(\d+) \[(?:[^\]]* )?build_bin \d+\/\d+\] RUN CGO_ENABLED=0/gm)].map((m) => m[1])
+  return steps.length > 0 && steps.every((step) => new RegExp(`^#${step} CACHED`, 'm').test(log))
 }
 
 async function build(env: Record<string, string | undefined>, inputs: Record<string, string> = {}): Promise<ActionRun> {

@@ -12,6 +12,11 @@ import * as path from 'node:path'
 import { docker } from '../../src/docker/exec.js'
 import { inspectEngine } from '../../src/docker/engine.js'
 import { hashBuildInputs, planCache, restoreBuildCache, saveBuildCache, type EnabledCachePlan } from '../../src/cache/index.js'
+import * as core from '@actions/core'
+import { actionsCacheStore } from '../../src/action/cache-store.js'
+
+/** The cache's messages as workflow commands on stdout, as the action writes them. */
+const coreLog = { info: (m: string) => core.info(m), warning: (m: string) => core.warning(m) }
 import { CacheServer } from '../support/cache-server.js'
 
 const PLATFORM = 'linux/amd64'
@@ -58,13 +63,13 @@ async function runOnce(): Promise<{ plan: EnabledCachePlan; hit: string; saved: 
     tempDir: path.join(work, 'runner-temp')
   })
   if (!plan.enabled) throw new Error(plan.reason)
-  const restored = await restoreBuildCache(plan)
+  const restored = await restoreBuildCache(plan, actionsCacheStore(), coreLog)
   const build = await docker(
     ['buildx', 'build', '--progress', 'plain', '--platform', PLATFORM, '--output', 'type=cacheonly', ...plan.buildArgs, context],
     { timeoutMs: 10 * 60_000 }
   )
   expect(existsSync(path.join(plan.saveDir, 'index.json'))).toBe(true)
-  const saved = await saveBuildCache(plan, restored.hit)
+  const saved = await saveBuildCache(plan, restored.hit, actionsCacheStore(), coreLog)
   return { plan, hit: restored.hit, saved: saved.saved, log: build.stderr + build.stdout }
 }
 

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ROOT } from '../support/action.js'
-import { dockerOut } from '../support/docker.js'
+import { dockerOut, imageStore } from '../support/docker.js'
 
 const BUNDLE = path.join(ROOT, 'dist/cli/index.js')
 const COMMAND = fs.existsSync(BUNDLE) ? [BUNDLE] : ['--import', 'tsx', path.join(ROOT, 'src/cli.ts')]
@@ -127,7 +127,7 @@ describe(`smokestack command line (${COMMAND.at(-1)})`, () => {
     expect(run.stderr).toContain('cancelled (SIGINT)')
     expect(run.stdout).toBe('')
     const runId = runIdIn(run.stderr)
-    expect(run.stderr).toContain(`smokestack-local/${runId}:linux-amd64`)
+    expect(run.stderr).toContain(`smokestack-local/${runId}:${imageStore() === 'containerd' ? 'all' : 'linux-amd64'}`)
     expect(leftBehind(runId)).toEqual([])
   })
 })

@@ -9,7 +9,7 @@ import * as http from 'node:http'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { runAction, type ActionRun } from '../support/action.js'
-import { leftovers, registryStatus, uniqueName } from '../support/docker.js'
+import { imageStore, leftovers, registryStatus, uniqueName } from '../support/docker.js'
 
 let before: { containers: string[]; images: string[] }
 beforeAll(() => {
@@ -122,7 +122,9 @@ describe('faults', () => {
       const run = await runAction({ inputs: { context: 'examples/cross-compile', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `127.0.0.1:${port}/${repo}:1.0.0` } })
       expect(run.exitCode).toBe(1)
       expect(manifestPuts).toBe(2)
-      expect(failure(run)).toMatch(new RegExp(`push of linux/arm64 to 127\\.0\\.0\\.1:${port}/${repo}:1\\.0\\.0-linux-arm64 failed`))
+      // The containerd store pushes the tested multi-platform image as one index under the tag; the classic store pushes each platform, then joins them.
+      const pushed = imageStore() === 'containerd' ? `linux/amd64, linux/arm64 to 127\\.0\\.0\\.1:${port}/${repo}:1\\.0\\.0` : `linux/arm64 to 127\\.0\\.0\\.1:${port}/${repo}:1\\.0\\.0-linux-arm64`
+      expect(failure(run)).toMatch(new RegExp(`push of ${pushed} failed`))
       expect(registryStatus(`/v2/${repo}/manifests/1.0.0`)).toBe(404)
       expectClean(run)
     })

@@ -1,5 +1,8 @@
 /** Small, synchronous Docker look-ups for integration tests. */
 import { execFileSync, spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 
 export function dockerOut(args: string[], input?: string): string {
   return execFileSync('docker', args, { encoding: 'utf8', input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 }).trim()
@@ -7,10 +10,11 @@ export function dockerOut(args: string[], input?: string): string {
 
 /** Containers and temporary tags the action makes: counted before and after each run. */
 export function leftovers(): { containers: string[]; images: string[] } {
-  const containers = dockerOut(['ps', '-a', '--filter', 'label=org.smokestack.role', '--format', '{{.Names}}']).split('\n').filter(Boolean)
+  const containers = dockerOut(['ps', '-a', '--filter', 'label=org.smokestack.role', '--format', '{{.Names}}']).split('\n').filter(Boolean).sort()
   const images = dockerOut(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])
     .split('\n')
     .filter((l) => l.startsWith('smokestack-local/'))
+    .sort()
   return { containers, images }
 }
 
@@ -34,11 +38,30 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`
 }
 
-/** The config digest of a local image, on either image store (from the saved archive's manifest.json). */
-export function localConfigDigest(ref: string): string {
-  const manifest = execFileSync('sh', ['-c', 'docker save "$1" | tar -xO manifest.json', 'sh', ref], { encoding: 'utf8', maxBuffer: 1 << 30 })
-  const config = (JSON.parse(manifest) as { Config: string }[])[0].Config
-  const hex = /([0-9a-f]{64})/.exec(config)?.[1]
-  if (!hex) throw new Error(`no config digest in ${config}`)
-  return `sha256:${hex}`
+/**
+ * The config digest of a local image, on either image store: for one platform of a multi-platform image, from
+ * the saved archive's OCI index; else from its manifest.json.
+ */
+export function localConfigDigest(ref: string, platform?: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'saved-'))
+  try {
+    execFileSync('sh', ['-c', 'docker save "$1" | tar -x -C "$2"', 'sh', ref, dir], { maxBuffer: 1 << 30 })
+    const read = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as T
+    type Doc = { manifests?: { digest: string; platform?: { os: string; architecture: string; variant?: string } }[]; config?: { digest: string } }
+    if (platform && fs.existsSync(path.join(dir, 'index.json'))) {
+      let doc = read<Doc>('index.json')
+      while (doc.manifests) {
+        const chosen = doc.manifests.length === 1 && !doc.manifests[0].platform ? doc.manifests[0] : doc.manifests.find((m) => m.platform && [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/') === platform)
+        if (!chosen) throw new Error(`${ref} has no ${platform} image`)
+        doc = read<Doc>(`blobs/${chosen.digest.replace(':', '/')}`)
+      }
+      if (doc.config) return doc.config.digest
+    }
+    const config = read<{ Config: string }[]>('manifest.json')[0].Config
+    const hex = /([0-9a-f]{64})/.exec(config)?.[1]
+    if (!hex) throw new Error(`no config digest in ${config}`)
+    return `sha256:${hex}`
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
 }

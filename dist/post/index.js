@@ -31454,7 +31454,7 @@ function isDebug() {
  * @param message debug message
  */
 function core_debug(message) {
-    command_issueCommand('debug', {}, message);
+    issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue
@@ -31578,10 +31578,10 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/docker/exec.ts
 /**
- * The one thin layer of process calls. Every other module builds argument arrays (pure functions)
- * and hands them here; nothing goes through a shell.
+ * The one layer of process calls. Every other module builds argument arrays (pure functions) and hands them
+ * here; nothing goes through a shell. Each command runs in its own process group and is registered while it
+ * runs, so a cancellation stops it and everything it started; once cancelled, nothing new starts.
  */
-
 
 /** A failing command, carrying the tool's own last error line. */
 class CommandError extends Error {
@@ -31596,6 +31596,13 @@ class CommandError extends Error {
         this.name = 'CommandError';
     }
 }
+/** A command refused because the run was cancelled. */
+class CancelledError extends Error {
+    constructor(command, args) {
+        super(`not started, the run was cancelled: ${command} ${args.slice(0, 3).join(' ')}`);
+        this.name = 'CancelledError';
+    }
+}
 /** The line a person wants to read from a failed tool's output: its last non-empty line, preferring `ERROR`/`error:` lines. */
 function lastErrorLine(stderr, stdout = '') {
     const lines = `${stderr}\n${stdout}`
@@ -31605,6 +31612,7 @@ function lastErrorLine(stderr, stdout = '') {
     const marked = lines.filter((l) => /^(ERROR|error:|Error response|Error:)/i.test(l) || /\bERROR:/.test(l));
     return (marked.at(-1) ?? lines.at(-1) ?? 'no output').slice(0, 2000);
 }
+/** Keeps the last `max` bytes of a stream of chunks. */
 class TailBuffer {
     max;
     chunks = [];
@@ -31625,6 +31633,20 @@ class TailBuffer {
 }
 /** Commands still running: stopped when the run is cancelled, so none outlives it (a build would load its image later). */
 const running = new Set();
+let cancelled = false;
+let observer;
+/** Sets who is told each command line before it runs (a debug log); `undefined` stops it. */
+function observeCommands(fn) {
+    observer = fn;
+}
+/** Whether the run was cancelled: then no command starts any more. */
+function isCancelled() {
+    return cancelled;
+}
+/** Lets commands start again (a new run in the same process, as in tests). */
+function resetCancellation() {
+    cancelled = false;
+}
 /** Signals a command and everything it started (each command runs in its own process group). */
 function killGroup(child, signal) {
     try {
@@ -31636,7 +31658,7 @@ function killGroup(child, signal) {
     }
 }
 /** Stops every command still running (SIGTERM, then SIGKILL after `graceMs`) and waits for them to exit. */
-async function exec_stopRunningCommands(graceMs = 3000) {
+async function stopRunningCommands(graceMs = 3000) {
     const children = [...running];
     await Promise.all(children.map((child) => new Promise((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null)
@@ -31649,21 +31671,40 @@ async function exec_stopRunningCommands(graceMs = 3000) {
         killGroup(child, 'SIGTERM');
     })));
 }
+/** Cancels the run: nothing new starts, and what runs is stopped. */
+async function exec_cancelCommands(graceMs = 3000) {
+    cancelled = true;
+    await stopRunningCommands(graceMs);
+}
+function start(command, args, stdio, options) {
+    if (cancelled && !options.cleanup)
+        throw new CancelledError(command, args);
+    observer?.(`$ ${command} ${args.map(quoteForLog).join(' ')}`);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
+        cwd: options.cwd,
+        env: options.env ?? process.env,
+        stdio,
+        // Its own process group: a timeout or a cancellation stops what it started too (a CLI plugin, say).
+        detached: true
+    });
+    running.add(child);
+    child.once('close', () => running.delete(child));
+    child.once('error', () => running.delete(child));
+    return child;
+}
+function notFound(command, err) {
+    return err.code === 'ENOENT' ? new Error(`${command} was not found on PATH: install it, or put it on PATH`) : err;
+}
+function exitCodeOf(code, signal) {
+    return code ?? (signal ? 128 + signalNumber(signal) : 1);
+}
 async function run(command, args, options = {}) {
-    core_debug(`$ ${command} ${args.map(quoteForLog).join(' ')}`);
     const started = Date.now();
     const max = options.maxOutputBytes ?? 8 * 1024 * 1024;
     const stdout = new TailBuffer(max);
     const stderr = new TailBuffer(max);
+    const child = start(command, args, ['pipe', 'pipe', 'pipe'], options);
     const result = await new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(command, args, {
-            cwd: options.cwd,
-            env: options.env ?? process.env,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            // Its own process group: a timeout or a cancellation stops what it started too (a CLI plugin, say).
-            detached: true
-        });
-        running.add(child);
         let timedOut = false;
         const timer = options.timeoutMs !== undefined
             ? setTimeout(() => {
@@ -31673,31 +31714,21 @@ async function run(command, args, options = {}) {
             : undefined;
         child.stdout.on('data', (c) => {
             stdout.push(c);
-            if (options.echo)
-                process.stdout.write(c);
+            options.onOutput?.(c);
         });
         child.stderr.on('data', (c) => {
             stderr.push(c);
-            if (options.echo)
-                process.stdout.write(c);
+            options.onOutput?.(c);
         });
         child.on('error', (err) => {
-            running.delete(child);
             if (timer)
                 clearTimeout(timer);
-            reject(err.code === 'ENOENT' ? new Error(`${command} was not found on PATH: install it, or put it on PATH`) : err);
+            reject(notFound(command, err));
         });
         child.on('close', (code, signal) => {
-            running.delete(child);
             if (timer)
                 clearTimeout(timer);
-            resolve({
-                exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1),
-                stdout: stdout.toString(),
-                stderr: stderr.toString(),
-                timedOut,
-                durationMs: Date.now() - started
-            });
+            resolve({ exitCode: exitCodeOf(code, signal), stdout: stdout.toString(), stderr: stderr.toString(), timedOut, durationMs: Date.now() - started });
         });
         child.stdin.on('error', () => undefined);
         child.stdin.end(options.input ?? '');
@@ -31705,6 +31736,24 @@ async function run(command, args, options = {}) {
     if (result.exitCode !== 0 && !options.allowFailure)
         throw new CommandError(command, args, result);
     return result;
+}
+/** Starts `command args…` and hands back its stdout as a stream, for output too large to buffer (`docker save`). */
+function runStreaming(command, args, options = {}) {
+    const child = start(command, args, ['ignore', 'pipe', 'pipe'], options);
+    const stderr = new TailBuffer(16384);
+    child.stderr.on('data', (chunk) => stderr.push(chunk));
+    const finished = new Promise((resolve, reject) => {
+        child.on('error', (err) => reject(notFound(command, err)));
+        child.on('close', (code, signal) => resolve({ exitCode: exitCodeOf(code, signal), stderr: stderr.toString() }));
+    });
+    return {
+        stdout: child.stdout,
+        finished,
+        kill: () => {
+            if (child.exitCode === null && child.signalCode === null)
+                killGroup(child, 'SIGKILL');
+        }
+    };
 }
 function signalNumber(signal) {
     const table = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -31726,7 +31775,6 @@ function docker(args, options) {
  */
 
 
-
 const STATE_KEY = 'leftovers';
 function emptyLeftovers() {
     return { containers: [], images: [], dirs: [] };
@@ -31741,11 +31789,11 @@ function parseLeftovers(text) {
         return emptyLeftovers();
     }
 }
-/** Tracks leftovers and mirrors them into the step state. */
+/** Tracks leftovers and mirrors each change to `persist` (the action saves them in the step's state for `post`). */
 class Tracker {
     persist;
     items = emptyLeftovers();
-    constructor(persist = (l) => core.saveState(STATE_KEY, JSON.stringify(l))) {
+    constructor(persist = () => undefined) {
         this.persist = persist;
     }
     add(kind, value) {
@@ -31762,14 +31810,14 @@ class Tracker {
 async function removeLeftovers(l) {
     const problems = [];
     if (l.containers.length) {
-        const r = await docker(['rm', '--force', '--volumes', ...l.containers], { allowFailure: true, timeoutMs: 120_000 });
+        const r = await docker(['rm', '--force', '--volumes', ...l.containers], { allowFailure: true, timeoutMs: 120_000, cleanup: true });
         if (r.exitCode !== 0 && !/No such container/i.test(r.stderr))
             problems.push(`containers: ${r.stderr.trim()}`);
     }
     for (const image of l.images) {
-        const r = await docker(['image', 'rm', '--no-prune', image], { allowFailure: true, timeoutMs: 120_000 });
+        const r = await docker(['image', 'rm', '--no-prune', image], { allowFailure: true, timeoutMs: 120_000, cleanup: true });
         if (r.exitCode !== 0 && !/No such image/i.test(r.stderr)) {
-            const forced = await docker(['image', 'rm', '--force', '--no-prune', image], { allowFailure: true, timeoutMs: 120_000 });
+            const forced = await docker(['image', 'rm', '--force', '--no-prune', image], { allowFailure: true, timeoutMs: 120_000, cleanup: true });
             if (forced.exitCode !== 0 && !/No such image/i.test(forced.stderr))
                 problems.push(`${image}: ${forced.stderr.trim()}`);
         }
@@ -31784,9 +31832,9 @@ async function removeLeftovers(l) {
     }
     return problems;
 }
-/** A cancelled run: stop the commands still running (a build would load its image afterwards), then remove the leftovers. */
+/** A cancelled run: start nothing new, stop the commands still running (a build would load its image afterwards), then remove the leftovers. */
 async function cancelRun(l) {
-    await stopRunningCommands();
+    await cancelCommands();
     return removeLeftovers(l);
 }
 

@@ -3,7 +3,8 @@
 export interface BuildRequest {
   context: string
   file: string
-  platform: string
+  /** One platform, or several built in one solve into one multi-platform image. */
+  platforms: readonly string[]
   localRef: string
   target?: string
   builder?: string
@@ -20,7 +21,7 @@ export interface BuildRequest {
 export function buildArgs(r: BuildRequest): string[] {
   const args = ['buildx', 'build']
   if (r.builder) args.push('--builder', r.builder)
-  args.push('--platform', r.platform, '--file', r.file)
+  args.push('--platform', r.platforms.join(','), '--file', r.file)
   if (r.target) args.push('--target', r.target)
   for (const [k, v] of Object.entries(r.buildArgs)) args.push('--build-arg', `${k}=${v}`)
   for (const [k, v] of Object.entries(r.labels)) args.push('--label', `${k}=${v}`)
@@ -33,9 +34,9 @@ export function buildArgs(r: BuildRequest): string[] {
   return args
 }
 
-/** A unique, valid local reference for one platform of one run. */
-export function localReference(runId: string, platform: string): string {
-  return `smokestack-local/${runId}:${platform.replace(/\//g, '-')}`
+/** A unique, valid local reference for one platform of one run, or for all of them built in one solve (`platform` undefined). */
+export function localReference(runId: string, platform?: string): string {
+  return `smokestack-local/${runId}:${platform === undefined ? 'all' : platform.replace(/\//g, '-')}`
 }
 
 /** The digests BuildKit writes in `--metadata-file`. */

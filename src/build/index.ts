@@ -1,28 +1,81 @@
-/** Builds one platform's image and loads it into the engine under its per-run name. */
+/**
+ * Builds every platform's image and loads it into the engine. Where the engine can hold a multi-platform
+ * image (containerd image store, docker driver), all platforms are built in one BuildKit solve under one
+ * reference; otherwise, or when that solve fails, each platform is built on its own, all at once, so that
+ * one platform's failure never stops the others.
+ */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import * as core from '@actions/core'
 import { docker } from '../docker/exec.js'
-import { buildArgs, buildFailureSummary, parseBuildMetadata, type BuildRequest } from './args.js'
+import { platformSlug } from '../docker/platform.js'
+import type { BuildOutcome } from '../pipeline/outcomes.js'
+import { buildArgs, buildFailureSummary, localReference, parseBuildMetadata, type BuildRequest } from './args.js'
 
-export interface BuildOutcome {
-  ok: boolean
-  durationMs: number
-  configDigest?: string
-  imageId?: string
-  error?: string
-  log: string
+/** Everything one build needs but the platforms, the reference and the cache flags. */
+export type BuildSpec = Omit<BuildRequest, 'platforms' | 'localRef' | 'metadataFile' | 'cacheArgs'>
+
+export interface BuildAllOptions {
+  runId: string
+  tempDir: string
+  /** One solve for all platforms (see {@link sharedSolve}). */
+  shared: boolean
+  /** Cache flags for a build of these platforms (one solve, or one platform). */
+  cacheArgs: (platforms: readonly string[]) => string[]
+  /** Called before a reference is built, so that a cleanup finds it whatever happens. */
+  track: (ref: string) => void
+  /** Live build output, line by line. */
+  onLine?: (line: string) => void
+  /** Told when a solve begins or fails, for the log. */
+  say: (line: string) => void
 }
 
-export async function buildPlatform(request: Omit<BuildRequest, 'metadataFile'>, tempDir: string): Promise<BuildOutcome> {
-  const metadataFile = path.join(tempDir, `metadata-${request.platform.replace(/\//g, '-')}.json`)
-  const args = buildArgs({ ...request, metadataFile })
-  const result = await docker(args, { allowFailure: true, echo: core.isDebug() })
+/** Whether one solve can build every platform into one image the engine keeps. Pure. */
+export function sharedSolve(platforms: readonly string[], containerdStore: boolean, driver: string): boolean {
+  return platforms.length > 1 && containerdStore && driver === 'docker'
+}
+
+const LOG_TAIL_LINES = 40
+
+/** Runs one `docker buildx build` of `platforms` into `ref`. */
+async function buildOnce(spec: BuildSpec, platforms: readonly string[], ref: string, options: BuildAllOptions): Promise<Omit<BuildOutcome, 'shared'>> {
+  const metadataFile = path.join(options.tempDir, `metadata-${platforms.length === 1 ? platformSlug(platforms[0]) : 'all'}.json`)
+  options.track(ref)
+  const args = buildArgs({ ...spec, platforms, localRef: ref, metadataFile, cacheArgs: options.cacheArgs(platforms) })
+  let partial = ''
+  const onOutput = options.onLine
+    ? (chunk: Buffer): void => {
+        const lines = (partial + chunk.toString('utf8')).split(/\r?\n/)
+        partial = lines.pop() ?? ''
+        for (const line of lines) options.onLine!(line)
+      }
+    : undefined
+  const result = await docker(args, { allowFailure: true, onOutput })
+  if (partial && options.onLine) options.onLine(partial)
   const log = `${result.stdout}\n${result.stderr}`
   if (result.exitCode !== 0) {
-    return { ok: false, durationMs: result.durationMs, error: buildFailureSummary(log), log }
+    const tail = log.split('\n').filter((l) => l.trim()).slice(-LOG_TAIL_LINES).join('\n')
+    return { ok: false, ref, durationMs: result.durationMs, error: buildFailureSummary(log), logTail: tail }
   }
   const meta = fs.existsSync(metadataFile) ? parseBuildMetadata(fs.readFileSync(metadataFile, 'utf8')) : {}
-  const inspect = await docker(['image', 'inspect', '--format', '{{.Id}}', request.localRef])
-  return { ok: true, durationMs: result.durationMs, configDigest: meta.configDigest, imageId: inspect.stdout.trim(), log }
+  const inspect = await docker(['image', 'inspect', '--format', '{{.Id}}', ref])
+  return { ok: true, ref, durationMs: result.durationMs, configDigest: platforms.length === 1 ? meta.configDigest : undefined, imageId: inspect.stdout.trim() }
+}
+
+/** Builds each platform on its own, all at once. */
+async function buildEach(spec: BuildSpec, platforms: readonly string[], options: BuildAllOptions): Promise<Map<string, BuildOutcome>> {
+  const outcomes = await Promise.all(
+    platforms.map(async (platform) => ({ ...(await buildOnce(spec, [platform], localReference(options.runId, platform), options)), shared: false }))
+  )
+  return new Map(platforms.map((p, i) => [p, outcomes[i]]))
+}
+
+/** Builds every platform: one solve where it can, each on its own where it cannot or where that solve failed. */
+export async function buildAll(spec: BuildSpec, platforms: readonly string[], options: BuildAllOptions): Promise<Map<string, BuildOutcome>> {
+  if (!options.shared) return buildEach(spec, platforms, options)
+  options.say(`Building ${platforms.join(', ')} in one solve`)
+  const together = await buildOnce(spec, platforms, localReference(options.runId), options)
+  if (together.ok) return new Map(platforms.map((p) => [p, { ...together, shared: true }]))
+  // One platform's failure fails the whole solve: build each on its own to let the others finish and to tell which failed.
+  options.say(`The build of all platforms at once failed (${together.error}); building each platform on its own to see which fail`)
+  return buildEach(spec, platforms, options)
 }

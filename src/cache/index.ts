@@ -1,10 +1,8 @@
 /**
- * Keeps BuildKit's local cache between runs through the Actions cache service. The cache is an
- * optimisation: every failure of the service ends in a warning and the build goes on without it, and
- * no call waits longer than a bounded time.
+ * Keeps BuildKit's local cache between runs through a cache store (the Actions cache service, provided by
+ * the action's front end). The cache is an optimisation: every failure of the service ends in a warning and
+ * the build goes on without it, and no call waits longer than a bounded time.
  */
-import * as cache from '@actions/cache'
-import * as core from '@actions/core'
 import { existsSync } from 'node:fs'
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises'
 import * as path from 'node:path'
@@ -32,6 +30,31 @@ export interface SaveResult {
   reason?: string
 }
 
+/** What a store call returned, and what the store reported while it ran. */
+export interface StoreCall<T> {
+  value: T
+  /** It reported a warning or an error of its own. */
+  warned: boolean
+  /** The last failure it reported, e.g. why a save failed. */
+  failure?: string
+  /** Why reserving a key failed, when the service said so only in its debug output. */
+  reserveError?: string
+}
+
+/** A cache service keyed by strings, holding directories: the Actions cache in a workflow. */
+export interface BuildCacheStore {
+  /** Restores `paths` from `key` or the newest entry under one of `restoreKeys`; the value is the key restored. */
+  restore(paths: string[], key: string, restoreKeys: string[], options: { timeoutMs: number }): Promise<StoreCall<string | undefined>>
+  /** Saves `paths` under `key`; the value is the entry's id, or -1 when nothing was stored. */
+  save(paths: string[], key: string): Promise<StoreCall<number>>
+}
+
+/** Where the cache's messages go. */
+export interface CacheLog {
+  info(message: string): void
+  warning(message: string): void
+}
+
 export interface CacheCallOptions {
   /** Give up on the cache service after this long; the build goes on without it. Default 60 s. */
   timeoutMs?: number
@@ -43,39 +66,32 @@ export const DEFAULT_CACHE_TIMEOUT_MS = 60_000
  * Brings the last cache for this plan into `plan.restoreDir`, ready for `--cache-from`, and clears
  * `plan.saveDir` so the build exports a fresh cache there (the old one is not carried over).
  */
-export async function restoreBuildCache(plan: CachePlan, options: CacheCallOptions = {}): Promise<RestoreResult> {
+export async function restoreBuildCache(plan: CachePlan, store: BuildCacheStore, log: CacheLog, options: CacheCallOptions = {}): Promise<RestoreResult> {
   if (!plan.enabled) return { hit: 'false' }
   const timeoutMs = options.timeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS
   try {
     await resetDirs(plan)
-    const outcome = await runObserved(
-      () =>
-        cache.restoreCache([plan.archiveDir], plan.key, plan.restoreKeys, {
-          timeoutInMs: Math.min(timeoutMs, 30_000),
-          segmentTimeoutInMs: timeoutMs
-        }),
-      timeoutMs
-    )
+    const outcome = await withDeadline(store.restore([plan.archiveDir], plan.key, plan.restoreKeys, { timeoutMs }), timeoutMs)
     if (outcome === TIMED_OUT) {
-      core.warning(`Build cache not restored: the cache service did not answer within ${seconds(timeoutMs)}; building without it.`)
+      log.warning(`Build cache not restored: the cache service did not answer within ${seconds(timeoutMs)}; building without it.`)
       return { hit: 'false' }
     }
     const restoredKey = outcome.value
     if (!restoredKey) {
-      if (!outcome.warned) core.info(`Build cache: nothing stored yet for ${plan.key}.`)
+      if (!outcome.warned) log.info(`Build cache: nothing stored yet for ${plan.key}.`)
       return { hit: 'false' }
     }
     if (!existsSync(plan.archiveDir)) {
-      core.warning(`Build cache not restored: the entry for ${restoredKey} held no cache directory; building without it.`)
+      log.warning(`Build cache not restored: the entry for ${restoredKey} held no cache directory; building without it.`)
       return { hit: 'false' }
     }
     await rename(plan.archiveDir, plan.restoreDir)
     const bytes = await directorySize(plan.restoreDir)
     const hit: CacheHit = restoredKey === plan.key ? 'true' : 'partial'
-    core.info(`Build cache restored from ${restoredKey} (${hit === 'true' ? 'exact key' : 'older entry'}, ${bytes} bytes).`)
+    log.info(`Build cache restored from ${restoredKey} (${hit === 'true' ? 'exact key' : 'older entry'}, ${bytes} bytes).`)
     return { hit, restoredKey, bytes }
   } catch (error) {
-    core.warning(`Build cache not restored: ${messageOf(error)}; building without it.`)
+    log.warning(`Build cache not restored: ${messageOf(error)}; building without it.`)
     return { hit: 'false' }
   }
 }
@@ -84,22 +100,22 @@ export async function restoreBuildCache(plan: CachePlan, options: CacheCallOptio
  * Stores the cache the build exported into `plan.saveDir` under `plan.key`. Skipped when the exact key
  * was restored (the service keeps the first entry for a key and refuses another).
  */
-export async function saveBuildCache(plan: CachePlan, hit: CacheHit, options: CacheCallOptions = {}): Promise<SaveResult> {
+export async function saveBuildCache(plan: CachePlan, hit: CacheHit, store: BuildCacheStore, log: CacheLog, options: CacheCallOptions & { cacheMode?: string } = {}): Promise<SaveResult> {
   if (!plan.enabled) return { saved: false, reason: plan.reason }
   const timeoutMs = options.timeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS
-  const skip = saveSkipReason(plan, hit, existsSync(path.join(plan.saveDir, 'index.json')), process.env.ACTIONS_CACHE_MODE)
+  const skip = saveSkipReason(plan, hit, existsSync(path.join(plan.saveDir, 'index.json')), options.cacheMode)
   if (skip) {
-    core.info(`Build cache not saved: ${skip}.`)
+    log.info(`Build cache not saved: ${skip}.`)
     return { saved: false, reason: skip }
   }
   try {
     await rm(plan.archiveDir, { recursive: true, force: true })
     await rename(plan.saveDir, plan.archiveDir)
     const bytes = await directorySize(plan.archiveDir)
-    const outcome = await runObserved(() => cache.saveCache([plan.archiveDir], plan.key), timeoutMs)
+    const outcome = await withDeadline(store.save([plan.archiveDir], plan.key), timeoutMs)
     if (outcome === TIMED_OUT) {
       const reason = `the cache service did not answer within ${seconds(timeoutMs)}`
-      core.warning(`Build cache not saved: ${reason}; the next run builds without it.`)
+      log.warning(`Build cache not saved: ${reason}; the next run builds without it.`)
       return { saved: false, bytes, reason }
     }
     if (outcome.value === -1) {
@@ -107,18 +123,18 @@ export async function saveBuildCache(plan: CachePlan, hit: CacheHit, options: Ca
       if (outcome.warned) return { saved: false, bytes, reason: outcome.failure ?? `the cache service did not store key ${plan.key}` }
       if (outcome.reserveError && !isKeyTaken(outcome.reserveError)) {
         const reason = `the cache service failed: ${outcome.reserveError}`
-        core.warning(`Build cache not saved: ${reason}; the next run builds without it.`)
+        log.warning(`Build cache not saved: ${reason}; the next run builds without it.`)
         return { saved: false, bytes, reason }
       }
       const reason = outcome.failure ?? `the cache service did not store key ${plan.key}`
-      core.info(`Build cache not saved: ${reason}.`)
+      log.info(`Build cache not saved: ${reason}.`)
       return { saved: false, bytes, reason }
     }
-    core.info(`Build cache saved under ${plan.key} (${bytes} bytes).`)
+    log.info(`Build cache saved under ${plan.key} (${bytes} bytes).`)
     return { saved: true, bytes }
   } catch (error) {
     const reason = messageOf(error)
-    core.warning(`Build cache not saved: ${reason}; the next run builds without it.`)
+    log.warning(`Build cache not saved: ${reason}; the next run builds without it.`)
     return { saved: false, reason }
   }
 }
@@ -153,60 +169,9 @@ async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typ
   }
 }
 
-/** What a cache call reported while it ran. */
-interface Observed {
-  /** It reported a warning or an error annotation of its own. */
-  warned: boolean
-  /** The last failure it reported (`Failed to save: …`), without the prefix. */
-  failure?: string
-  /** Why reserving a key failed, as the v2 client logs it before reporting any failure as a taken key. */
-  reserveError?: string
-}
-
-/**
- * Runs a cache call within the deadline and notes what it reported: `@actions/cache` turns service
- * failures into log lines (annotations, or a plain line when a key is already taken) rather than errors.
- * Output passes through unchanged; observing stops at the deadline even if the call goes on.
- */
-async function runObserved<T>(call: () => Promise<T>, timeoutMs: number): Promise<(Observed & { value: T }) | typeof TIMED_OUT> {
-  const observed: Observed = { warned: false }
-  const stdout = process.stdout
-  const original = stdout.write
-  let active = true
-  const tap = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
-    if (active) observeLine(observed, chunk)
-    return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest)
-  } as typeof stdout.write
-  stdout.write = tap
-  try {
-    const value = await withDeadline(Promise.resolve().then(call), timeoutMs)
-    return value === TIMED_OUT ? TIMED_OUT : { ...observed, value }
-  } finally {
-    active = false
-    // Unhook unless something hooked in after us; then the tap stays as a plain pass-through.
-    if (stdout.write === tap) stdout.write = original
-  }
-}
-
-function observeLine(observed: Observed, chunk: unknown): void {
-  const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : ''
-  for (const line of text.split(/\r?\n/)) {
-    if (/^::(warning|error)\b/.test(line)) observed.warned = true
-    const failed = /(?:^|::)Failed to (?:save|restore): (.*)$/.exec(line)
-    if (failed) observed.failure = decodeCommandText(failed[1])
-    const reserve = /^::debug::Failed to reserve cache: (.*)$/.exec(line)
-    if (reserve) observed.reserveError = decodeCommandText(reserve[1])
-  }
-}
-
 /** The service refused the key because an entry for it exists or is being written (HTTP 409). */
 function isKeyTaken(message: string): boolean {
   return /\(409\)|already.exists/i.test(message)
-}
-
-/** Undoes the escaping workflow commands apply to their message. */
-function decodeCommandText(text: string): string {
-  return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%').trim()
 }
 
 /** Bytes of all regular files under `dir`. */

@@ -1,10 +1,11 @@
-/** What the terminal shows: the results table, the findings with their fixes, the verdict. Pure. */
+/** What the terminal shows: the results table, the findings with their fixes, the verdict. A rendering of the report model. Pure. */
 import type { Finding } from '../types.js'
-import type { RunReport } from '../report/outputs.js'
-import { seconds, startText } from '../report/summary.js'
+import { failureOutput, seconds, startText, verdictLine, type RunReport } from '../report/model.js'
+import { plain } from '../report/quote.js'
+import { formatBytes, formatDelta } from '../size/units.js'
+import { explanationText } from '../verify/explain.js'
 
 export { seconds }
-import { formatBytes, formatDelta } from '../size/units.js'
 
 /** Colour only for a terminal, and never when NO_COLOR is set to anything non-empty. */
 export function useColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
@@ -46,23 +47,23 @@ export function layoutColumns(rows: string[][], right: ReadonlySet<number> = new
 
 /** The results table: a row per platform. */
 export function renderTable(report: RunReport, paint: Paint): string[] {
-  const hasDelta = (report.deltas?.length ?? 0) > 0
+  const hasDelta = report.deltas.length > 0
   const header = ['Platform', 'Result', 'Disk size', 'Compressed', ...(hasDelta ? ['Change'] : []), 'Layers', 'Start', 'Build', 'Check']
-  const rows = report.results.map((r) => {
-    const d = report.deltas?.find((x) => x.platform === r.platform)
+  const rows = report.platforms.map((p) => {
+    const d = p.delta
     const delta = !d ? '–' : d.change === 'added' ? 'new' : formatDelta(d.bytes, d.percent)
-    const result = r.status === 'passed' ? paint('green', '✔ passed') : paint('red', '✘ failed')
-    const start = r.smoke && !r.smoke.passed ? paint('red', startText(r)) : startText(r)
+    const result = p.status === 'passed' ? paint('green', '✔ passed') : paint('red', '✘ failed')
+    const start = p.start && !p.start.passed ? paint('red', startText(p.start)) : startText(p.start)
     return [
-      r.platform,
+      p.platform,
       result,
-      r.size === undefined ? '–' : formatBytes(r.size),
-      r.compressedSize === undefined ? '–' : formatBytes(r.compressedSize),
+      p.size === undefined ? '–' : formatBytes(p.size),
+      p.compressedSize === undefined ? '–' : formatBytes(p.compressedSize),
       ...(hasDelta ? [delta] : []),
-      r.layers === undefined ? '–' : String(r.layers),
+      p.layers === undefined ? '–' : String(p.layers),
       start,
-      seconds(r.buildMs),
-      seconds(r.checkMs)
+      seconds(p.buildMs),
+      seconds(p.checkMs)
     ]
   })
   const right = new Set(header.map((h, i) => (['Disk size', 'Compressed', 'Change', 'Layers', 'Build', 'Check'].includes(h) ? i : -1)))
@@ -74,57 +75,53 @@ const SEVERITY_STYLE: Record<Finding['severity'], StyleName> = { error: 'red', w
 
 /** One finding: severity and code, where, what is wrong; then the fix and the evidence, indented. */
 export function renderFinding(f: Finding, paint: Paint, indent = '  '): string[] {
-  const where = f.file ? ` ${f.file}${f.line ? `:${f.line}` : ''}` : ''
-  const lines = [`${indent}${paint(SEVERITY_STYLE[f.severity], f.severity)} ${paint('bold', f.code)}${where}: ${f.message}`]
-  if (f.fix) lines.push(`${indent}  ${paint('green', 'fix:')} ${f.fix}`)
-  if (f.evidence) lines.push(...f.evidence.split('\n').map((l) => `${indent}  ${paint('dim', l)}`))
+  const where = f.file ? ` ${plain(f.file)}${f.line ? `:${f.line}` : ''}` : ''
+  const lines = [`${indent}${paint(SEVERITY_STYLE[f.severity], f.severity)} ${paint('bold', f.code)}${where}: ${plain(f.message)}`]
+  if (f.fix) lines.push(`${indent}  ${paint('green', 'fix:')} ${plain(f.fix)}`)
+  if (f.evidence) lines.push(...plain(f.evidence).split('\n').map((l) => `${indent}  ${paint('dim', l)}`))
   return lines
-}
-
-export interface ReportExtras {
-  advice: Finding[]
-  notes: string[]
 }
 
 /** Findings and fixes per platform, for the platforms that have something to say. */
 export function renderDetails(report: RunReport, paint: Paint): string[] {
   const out: string[] = []
-  for (const r of report.results) {
+  for (const p of report.platforms) {
     const lines: string[] = []
-    const runtime = r.smoke && !r.smoke.passed ? r.smoke.message : undefined
-    // A start failure's error repeats the findings that explain it: then the runtime's words suffice.
-    const explained = runtime !== undefined && r.error?.startsWith(runtime) && r.findings.some((f) => f.severity === 'error')
-    if (r.error) lines.push(`  ${paint('red', 'error')} ${explained ? runtime : r.error}`)
-    for (const f of r.findings) lines.push(...renderFinding(f, paint))
-    if (r.smoke && !r.smoke.passed && r.smoke.outputTail?.trim() && r.smoke.outputTail.trim() !== runtime) {
-      lines.push(`  ${paint('dim', 'output:')}`, ...r.smoke.outputTail.trimEnd().split('\n').map((l) => `    ${paint('dim', l)}`))
-    }
+    const r = p.reason
+    // A start failure explained by a finding: the runtime's words, then the finding with its fix.
+    if (r?.kind === 'start-failed') lines.push(`  ${paint('red', 'error')} ${plain(r.explanation.cause ? r.message : `${r.message}: ${explanationText(r.explanation)}`)}`)
+    else if (r && r.kind !== 'finding' && r.kind !== 'budget') lines.push(`  ${paint('red', 'error')} ${plain(p.headline ?? '')}`)
+    for (const f of p.findings) lines.push(...renderFinding(f, paint))
+    const output = failureOutput(p)
+    if (output) lines.push(`  ${paint('dim', 'output:')}`, ...plain(output).trimEnd().split('\n').map((l) => `    ${paint('dim', l)}`))
+    if (r?.kind === 'build' && r.logTail) lines.push(`  ${paint('dim', 'build log:')}`, ...plain(r.logTail).split('\n').slice(-15).map((l) => `    ${paint('dim', l)}`))
     if (lines.length === 0) continue
-    const mark = r.status === 'passed' ? paint('green', '✔') : paint('red', '✘')
-    out.push('', `${mark} ${paint('bold', r.platform)}`, ...lines)
+    const mark = p.status === 'passed' ? paint('green', '✔') : paint('red', '✘')
+    out.push('', `${mark} ${paint('bold', p.platform)}`, ...lines)
   }
   return out
 }
 
 /** The verdict line. */
 export function renderVerdict(report: RunReport, paint: Paint): string {
-  const failed = report.results.filter((r) => r.status === 'failed')
-  const total = report.results.length
-  if (failed.length === 0) {
-    return paint('green', `✔ ${total}/${total} platform${total === 1 ? '' : 's'} passed`) + (report.digest ? ` · published ${report.digest}` : '')
-  }
-  return paint('red', `✘ ${failed.length} of ${total} platform${total === 1 ? '' : 's'} failed: ${failed.map((r) => r.platform).join(', ')}`)
+  return report.passed ? paint('green', `✔ ${plain(verdictLine(report))}`) : paint('red', `✘ ${plain(verdictLine(report))}`)
 }
 
 /** Everything printed after a run: table, details, Dockerfile advice, notes, verdict. */
-export function renderReport(report: RunReport, extras: ReportExtras, paint: Paint): string {
+export function renderReport(report: RunReport, paint: Paint): string {
   const out = [...renderTable(report, paint), ...renderDetails(report, paint)]
-  for (const d of report.deltas ?? []) if (d.change === 'removed') out.push('', `${d.platform}: in the baseline, not built now (removed)`)
-  if (extras.advice.length) {
-    out.push('', paint('bold', `Dockerfile advice (${extras.advice.length})`))
-    for (const f of extras.advice) out.push(...renderFinding(f, paint))
+  for (const d of report.deltas) if (d.change === 'removed') out.push('', `${d.platform}: in the baseline, not built now (removed)`)
+  const pub = report.publish
+  if (pub && !pub.ok) {
+    out.push('', paint('red', `Publishing failed: ${plain(pub.error ?? '')}`))
+    out.push(pub.published.length ? `Published before it stopped: ${pub.published.join(', ')}` : 'Nothing was published.')
+    if (pub.restored.length) out.push(`Put back as they were: ${pub.restored.join(', ')}`)
   }
-  if (extras.notes.length) out.push('', ...extras.notes.map((n) => paint('dim', n)))
+  if (report.advice.length) {
+    out.push('', paint('bold', `Dockerfile advice (${report.advice.length})`))
+    for (const f of report.advice) out.push(...renderFinding(f, paint))
+  }
+  if (report.notes.length) out.push('', ...report.notes.map((n) => paint('dim', plain(n))))
   out.push('', renderVerdict(report, paint))
   return out.join('\n') + '\n'
 }

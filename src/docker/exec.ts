@@ -1,9 +1,10 @@
 /**
- * The one thin layer of process calls. Every other module builds argument arrays (pure functions)
- * and hands them here; nothing goes through a shell.
+ * The one layer of process calls. Every other module builds argument arrays (pure functions) and hands them
+ * here; nothing goes through a shell. Each command runs in its own process group and is registered while it
+ * runs, so a cancellation stops it and everything it started; once cancelled, nothing new starts.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import * as core from '@actions/core'
+import type { Readable } from 'node:stream'
 
 export interface RunOptions {
   /** Text written to the child's stdin. */
@@ -14,10 +15,12 @@ export interface RunOptions {
   allowFailure?: boolean
   env?: NodeJS.ProcessEnv
   cwd?: string
-  /** Stream the child's output to ours as it comes (long builds). */
-  echo?: boolean
+  /** Called with the child's output (stdout and stderr) as it comes, for a live log of long builds. */
+  onOutput?: (chunk: Buffer) => void
   /** Keep at most this many bytes of each of stdout and stderr (the tail). Default 8 MiB. */
   maxOutputBytes?: number
+  /** A cleanup (removing a container or a tag): it runs even after the run was cancelled. */
+  cleanup?: boolean
 }
 
 export interface RunResult {
@@ -40,6 +43,14 @@ export class CommandError extends Error {
   }
 }
 
+/** A command refused because the run was cancelled. */
+export class CancelledError extends Error {
+  constructor(command: string, args: readonly string[]) {
+    super(`not started, the run was cancelled: ${command} ${args.slice(0, 3).join(' ')}`)
+    this.name = 'CancelledError'
+  }
+}
+
 /** The line a person wants to read from a failed tool's output: its last non-empty line, preferring `ERROR`/`error:` lines. */
 export function lastErrorLine(stderr: string, stdout = ''): string {
   const lines = `${stderr}\n${stdout}`
@@ -50,7 +61,8 @@ export function lastErrorLine(stderr: string, stdout = ''): string {
   return (marked.at(-1) ?? lines.at(-1) ?? 'no output').slice(0, 2000)
 }
 
-class TailBuffer {
+/** Keeps the last `max` bytes of a stream of chunks. */
+export class TailBuffer {
   private chunks: Buffer[] = []
   private bytes = 0
   constructor(private readonly max: number) {}
@@ -67,6 +79,23 @@ class TailBuffer {
 
 /** Commands still running: stopped when the run is cancelled, so none outlives it (a build would load its image later). */
 const running = new Set<ChildProcess>()
+let cancelled = false
+let observer: ((commandLine: string) => void) | undefined
+
+/** Sets who is told each command line before it runs (a debug log); `undefined` stops it. */
+export function observeCommands(fn: ((commandLine: string) => void) | undefined): void {
+  observer = fn
+}
+
+/** Whether the run was cancelled: then no command starts any more. */
+export function isCancelled(): boolean {
+  return cancelled
+}
+
+/** Lets commands start again (a new run in the same process, as in tests). */
+export function resetCancellation(): void {
+  cancelled = false
+}
 
 /** Signals a command and everything it started (each command runs in its own process group). */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -96,21 +125,43 @@ export async function stopRunningCommands(graceMs = 3000): Promise<void> {
   )
 }
 
+/** Cancels the run: nothing new starts, and what runs is stopped. */
+export async function cancelCommands(graceMs = 3000): Promise<void> {
+  cancelled = true
+  await stopRunningCommands(graceMs)
+}
+
+function start(command: string, args: readonly string[], stdio: ['pipe' | 'ignore', 'pipe', 'pipe'], options: { env?: NodeJS.ProcessEnv; cwd?: string; cleanup?: boolean }): ChildProcess {
+  if (cancelled && !options.cleanup) throw new CancelledError(command, args)
+  observer?.(`$ ${command} ${args.map(quoteForLog).join(' ')}`)
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio,
+    // Its own process group: a timeout or a cancellation stops what it started too (a CLI plugin, say).
+    detached: true
+  })
+  running.add(child)
+  child.once('close', () => running.delete(child))
+  child.once('error', () => running.delete(child))
+  return child
+}
+
+function notFound(command: string, err: NodeJS.ErrnoException): Error {
+  return err.code === 'ENOENT' ? new Error(`${command} was not found on PATH: install it, or put it on PATH`) : err
+}
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? (signal ? 128 + signalNumber(signal) : 1)
+}
+
 export async function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  core.debug(`$ ${command} ${args.map(quoteForLog).join(' ')}`)
   const started = Date.now()
   const max = options.maxOutputBytes ?? 8 * 1024 * 1024
   const stdout = new TailBuffer(max)
   const stderr = new TailBuffer(max)
+  const child = start(command, args, ['pipe', 'pipe', 'pipe'], options)
   const result = await new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group: a timeout or a cancellation stops what it started too (a CLI plugin, say).
-      detached: true
-    })
-    running.add(child)
     let timedOut = false
     const timer =
       options.timeoutMs !== undefined
@@ -119,35 +170,53 @@ export async function run(command: string, args: readonly string[], options: Run
             killGroup(child, 'SIGKILL')
           }, options.timeoutMs)
         : undefined
-    child.stdout.on('data', (c: Buffer) => {
+    child.stdout!.on('data', (c: Buffer) => {
       stdout.push(c)
-      if (options.echo) process.stdout.write(c)
+      options.onOutput?.(c)
     })
-    child.stderr.on('data', (c: Buffer) => {
+    child.stderr!.on('data', (c: Buffer) => {
       stderr.push(c)
-      if (options.echo) process.stdout.write(c)
+      options.onOutput?.(c)
     })
     child.on('error', (err: NodeJS.ErrnoException) => {
-      running.delete(child)
       if (timer) clearTimeout(timer)
-      reject(err.code === 'ENOENT' ? new Error(`${command} was not found on PATH: install it, or put it on PATH`) : err)
+      reject(notFound(command, err))
     })
     child.on('close', (code, signal) => {
-      running.delete(child)
       if (timer) clearTimeout(timer)
-      resolve({
-        exitCode: code ?? (signal ? 128 + signalNumber(signal) : 1),
-        stdout: stdout.toString(),
-        stderr: stderr.toString(),
-        timedOut,
-        durationMs: Date.now() - started
-      })
+      resolve({ exitCode: exitCodeOf(code, signal), stdout: stdout.toString(), stderr: stderr.toString(), timedOut, durationMs: Date.now() - started })
     })
-    child.stdin.on('error', () => undefined)
-    child.stdin.end(options.input ?? '')
+    child.stdin!.on('error', () => undefined)
+    child.stdin!.end(options.input ?? '')
   })
   if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(command, args, result)
   return result
+}
+
+export interface StreamedProcess {
+  stdout: Readable
+  /** Resolves when the process has exited, with its exit code and the tail of its stderr. */
+  finished: Promise<{ exitCode: number; stderr: string }>
+  /** Stop the process and what it started (SIGKILL). */
+  kill(): void
+}
+
+/** Starts `command args…` and hands back its stdout as a stream, for output too large to buffer (`docker save`). */
+export function runStreaming(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): StreamedProcess {
+  const child = start(command, args, ['ignore', 'pipe', 'pipe'], options)
+  const stderr = new TailBuffer(16384)
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk))
+  const finished = new Promise<{ exitCode: number; stderr: string }>((resolve, reject) => {
+    child.on('error', (err: NodeJS.ErrnoException) => reject(notFound(command, err)))
+    child.on('close', (code, signal) => resolve({ exitCode: exitCodeOf(code, signal), stderr: stderr.toString() }))
+  })
+  return {
+    stdout: child.stdout!,
+    finished,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGKILL')
+    }
+  }
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -1,60 +1,61 @@
-/** The step's outputs: all renderings of the same list of platform results. Pure. */
-import type { PlatformResult } from '../types.js'
-import type { PlatformDelta } from '../size/baseline.js'
+/** The step's outputs and the `--json` document: renderings of the report model. Pure. */
+import type { RunReport } from './model.js'
 
-export interface RunReport {
-  results: PlatformResult[]
-  /** Manifest list digest, when published. */
-  digest?: string
-  deltas?: PlatformDelta[]
-  cacheHit?: string
-}
-
-export function resultsDocument(results: PlatformResult[]): Record<string, unknown> {
+/** Per platform: its verdict, figures, start, findings and digests (the `results` output). */
+export function resultsDocument(report: RunReport): Record<string, unknown> {
   return Object.fromEntries(
-    results.map((r) => [
-      r.platform,
+    report.platforms.map((p) => [
+      p.platform,
       {
-        status: r.status,
-        imageId: r.imageId,
-        configDigest: r.configDigest,
-        size: r.size,
-        compressedSize: r.compressedSize,
-        layers: r.layers,
-        buildMs: r.buildMs,
-        checkMs: r.checkMs,
-        sizeMs: r.sizeMs,
-        smoke: r.smoke ? { outcome: r.smoke.outcome, exitCode: r.smoke.exitCode, durationMs: r.smoke.durationMs, message: r.smoke.message } : undefined,
-        findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, file: f.file, fix: f.fix })),
-        error: r.error,
-        digest: r.digest,
-        localRef: r.localRef
+        status: p.status,
+        error: p.headline,
+        imageId: p.imageId,
+        configDigest: p.configDigest,
+        size: p.size,
+        compressedSize: p.compressedSize,
+        layers: p.layers,
+        buildMs: p.buildMs,
+        checkMs: p.checkMs,
+        sizeMs: p.sizeMs,
+        smoke: p.start ? { outcome: p.start.outcome, exitCode: p.start.exitCode, durationMs: p.start.durationMs, message: p.start.message } : undefined,
+        findings: p.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, file: f.file, line: f.line, fix: f.fix })),
+        digest: p.digest,
+        localRef: p.localRef
       }
     ])
   )
 }
 
-export function computeOutputs(report: RunReport): Record<string, string> {
-  const { results } = report
-  const sized = results.filter((r) => r.size !== undefined)
-  const largest = (key: 'size' | 'compressedSize'): string => {
-    const values = results.map((r) => r[key]).filter((v): v is number => v !== undefined)
-    return values.length ? String(Math.max(...values)) : ''
-  }
-  const deltaFor = (platform: string): PlatformDelta | undefined => report.deltas?.find((d) => d.platform === platform)
-  const grown = (report.deltas ?? []).filter((d) => d.change === 'changed').sort((a, b) => b.bytes - a.bytes)[0]
+/** The whole run as one JSON document (`--json`). */
+export function runDocument(report: RunReport): Record<string, unknown> {
   return {
-    size: largest('size'),
-    'compressed-size': largest('compressedSize'),
-    sizes: JSON.stringify(
-      Object.fromEntries(
-        sized.map((r) => [r.platform, { size: r.size, compressedSize: r.compressedSize, layers: r.layers, delta: deltaFor(r.platform)?.bytes }])
-      )
-    ),
+    passed: report.passed,
+    digest: report.publish?.digest,
+    results: resultsDocument(report),
+    deltas: report.deltas.length ? report.deltas : undefined,
+    publish: report.publish ? { ok: report.publish.ok, published: report.publish.published, restored: report.publish.restored, error: report.publish.error } : undefined,
+    advice: report.advice,
+    notes: report.notes
+  }
+}
+
+export function computeOutputs(report: RunReport): Record<string, string> {
+  const largest = (values: (number | undefined)[]): string => {
+    const known = values.filter((v): v is number => v !== undefined)
+    return known.length ? String(Math.max(...known)) : ''
+  }
+  const grown = report.deltas.filter((d) => d.change === 'changed').sort((a, b) => b.bytes - a.bytes)[0]
+  const sized = report.platforms.filter((p) => p.size !== undefined)
+  return {
+    size: largest(report.platforms.map((p) => p.size)),
+    'compressed-size': largest(report.platforms.map((p) => p.compressedSize)),
+    sizes: JSON.stringify(Object.fromEntries(sized.map((p) => [p.platform, { size: p.size, compressedSize: p.compressedSize, layers: p.layers, delta: p.delta?.bytes }]))),
     'size-delta': grown ? String(grown.bytes) : '',
-    results: JSON.stringify(resultsDocument(results)),
-    digest: report.digest ?? '',
-    imageid: results.length === 1 ? (results[0].imageId ?? '') : '',
+    results: JSON.stringify(resultsDocument(report)),
+    // Only when every tag holds the list: a partial publish is in `published`, and said in the summary.
+    digest: report.publish?.ok ? (report.publish.digest ?? '') : '',
+    published: report.publish ? report.publish.published.join(',') : '',
+    imageid: report.platforms.length === 1 ? (report.platforms[0].imageId ?? '') : '',
     'cache-hit': report.cacheHit ?? ''
   }
 }

@@ -1,84 +1,91 @@
-/** The job summary: one table, a row per platform, then the details. Pure: returns Markdown/HTML. */
-import type { Finding, PlatformResult } from '../types.js'
+/**
+ * The job summary: the verdict, one table with a row per platform, then each platform's details. A rendering
+ * of the report model; every piece of untrusted text is quoted (quote.ts). Pure: returns Markdown/HTML.
+ */
+import type { Finding } from '../types.js'
 import { formatBytes, formatDelta } from '../size/units.js'
-import type { RunReport } from './outputs.js'
+import { explanationText } from '../verify/explain.js'
+import { failureOutput, seconds, startText, verdictLine, type PlatformReport, type RunReport } from './model.js'
+import { codeBlock, escapeHtml, inlineMarkdown } from './quote.js'
 
 const ICON: Record<string, string> = { passed: '✅', failed: '❌' }
-const SMOKE_TEXT: Record<string, string> = {
-  exited: 'exited 0',
-  running: 'running (server)',
-  crashed: 'crashed',
-  'start-failed': 'did not start',
-  skipped: 'skipped'
-}
-
-/** Milliseconds as `1.2 s`, or `–`. */
-export function seconds(ms?: number): string {
-  return ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`
-}
-
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-}
-
-/** How the start check ended, in a few words. */
-export function startText(r: PlatformResult): string {
-  if (!r.smoke) return '–'
-  if (r.smoke.outcome === 'exited' && r.smoke.exitCode !== 0) return `exited ${r.smoke.exitCode}`
-  if (r.smoke.outcome === 'crashed') return `crashed (${r.smoke.exitCode})`
-  return SMOKE_TEXT[r.smoke.outcome] ?? r.smoke.outcome
-}
 
 function findingLine(f: Finding): string {
-  const where = f.file ? ` \`${f.file}${f.line ? `:${f.line}` : ''}\`` : ''
+  const where = f.file ? ` <code>${escapeHtml(`${f.file}${f.line ? `:${f.line}` : ''}`)}</code>` : ''
   const icon = f.severity === 'error' ? '❌' : f.severity === 'warning' ? '⚠️' : 'ℹ️'
-  return `- ${icon} **${f.code}**${where}: ${f.message}${f.fix ? `<br>Fix: ${f.fix}` : ''}${f.evidence ? `<br><sub>${f.evidence}</sub>` : ''}`
+  return `- ${icon} **${f.code}**${where}: ${inlineMarkdown(f.message)}${f.fix ? `<br>Fix: ${inlineMarkdown(f.fix)}` : ''}${f.evidence ? `<br><sub>${inlineMarkdown(f.evidence)}</sub>` : ''}`
 }
 
-export interface SummaryExtras {
-  title: string
-  advice: Finding[]
-  largestLayers?: Record<string, { size: number; createdBy: string }[]>
-  notes?: string[]
+function deltaCell(p: PlatformReport): string {
+  const d = p.delta
+  return !d ? '–' : d.change === 'added' ? 'new' : formatDelta(d.bytes, d.percent)
 }
 
-export function renderSummary(report: RunReport, extras: SummaryExtras): string {
-  const { results } = report
-  const passed = results.filter((r) => r.status === 'passed').length
-  const verdict = passed === results.length ? `✅ ${passed}/${results.length} platforms passed` : `❌ ${results.length - passed} of ${results.length} platforms failed`
-  const out: string[] = [`## ${extras.title}`, '', `**${verdict}**${report.digest ? ` · published \`${report.digest}\`` : ''}`, '']
-  const hasDelta = (report.deltas?.length ?? 0) > 0
+/** The failure's headline: for a start failure, the runtime's words, then the finding that explains them. */
+function headline(p: PlatformReport): string[] {
+  const r = p.reason
+  if (!r) return []
+  switch (r.kind) {
+    case 'start-failed':
+      if (r.explanation.cause) return [`- ❌ The runtime said ${inlineMarkdown(`\`${r.message}\``)}; the cause:`]
+      return [`- ❌ ${inlineMarkdown(explanationText(r.explanation))}`]
+    case 'crashed':
+      return [`- ❌ Runtime: ${inlineMarkdown(`\`${r.message}\``)}`]
+    case 'build':
+      return [`- ❌ ${inlineMarkdown(`build failed: ${r.message}`)}`]
+    case 'check-error':
+    case 'unmeasured':
+      return [`- ❌ ${inlineMarkdown(r.message)}`]
+    case 'finding':
+    case 'budget':
+      return [] // the finding itself is listed
+  }
+}
+
+function details(p: PlatformReport): string[] {
+  const out = [...headline(p), ...p.findings.map(findingLine)]
+  const output = failureOutput(p)
+  if (output) out.push('', 'Last lines of its output:', '', codeBlock(output))
+  if (p.reason?.kind === 'build' && p.reason.logTail) out.push('', 'Last lines of the build log:', '', codeBlock(p.reason.logTail))
+  if (p.largestLayers.length) {
+    out.push('', '| Largest layers | Created by |', '|---:|---|')
+    for (const l of p.largestLayers) out.push(`| ${formatBytes(l.size)} | ${inlineMarkdown(`\`${l.createdBy.slice(0, 160)}\``)} |`)
+  }
+  return out
+}
+
+export function renderSummary(report: RunReport, title = 'smokestack'): string {
+  const verdict = `${report.passed ? '✅' : '❌'} ${inlineMarkdown(verdictLine(report))}`
+  const out: string[] = [`## ${title}`, '', `**${verdict}**`, '']
+  const hasDelta = report.deltas.length > 0
   out.push(`| Platform | Result | Disk size | Compressed |${hasDelta ? ' Change |' : ''} Layers | Start | Build | Check |`)
   out.push(`|---|---|---:|---:|${hasDelta ? '---:|' : ''}---:|---|---:|---:|`)
-  for (const r of results) {
-    const d = report.deltas?.find((x) => x.platform === r.platform)
-    const delta = !d ? '–' : d.change === 'added' ? 'new' : formatDelta(d.bytes, d.percent)
+  for (const p of report.platforms) {
+    const size = (n?: number): string => (n === undefined ? '–' : formatBytes(n))
     out.push(
-      `| \`${r.platform}\` | ${ICON[r.status]} ${r.status} | ${r.size === undefined ? '–' : formatBytes(r.size)} | ${r.compressedSize === undefined ? '–' : formatBytes(r.compressedSize)} |${hasDelta ? ` ${delta} |` : ''} ${r.layers ?? '–'} | ${startText(r)} | ${seconds(r.buildMs)} | ${seconds(r.checkMs)} |`
+      `| \`${p.platform}\` | ${ICON[p.status]} ${p.status} | ${size(p.size)} | ${size(p.compressedSize)} |${hasDelta ? ` ${deltaCell(p)} |` : ''} ${p.layers ?? '–'} | ${startText(p.start)} | ${seconds(p.buildMs)} | ${seconds(p.checkMs)} |`
     )
   }
-  for (const d of report.deltas ?? []) if (d.change === 'removed') out.push(`\n_${d.platform}: in the baseline, not built now (removed)._`)
+  for (const d of report.deltas) if (d.change === 'removed') out.push(`\n_${d.platform}: in the baseline, not built now (removed)._`)
   out.push('')
-  for (const r of results) {
-    // A start failure explained by a finding: the runtime's words, then the finding with its fix.
-    const explained = r.smoke?.outcome === 'start-failed' && r.findings.some((f) => f.severity === 'error')
-    const headline = explained ? `- ❌ The runtime said \`${r.smoke!.message}\`; the cause:` : r.error ? `- ❌ ${escapeCell(r.error)}` : ''
-    const problems = [headline, ...r.findings.map(findingLine)].filter(Boolean)
-    const tail = r.smoke?.outputTail && r.smoke.outputTail.trim() !== r.smoke.message ? r.smoke.outputTail : undefined
-    const smoke = r.smoke && !r.smoke.passed && !explained ? [`- Runtime: \`${r.smoke.message}\``, tail ? `\n\`\`\`\n${tail}\n\`\`\`` : ''] : []
-    const layers = extras.largestLayers?.[r.platform] ?? []
-    if (problems.length === 0 && smoke.length === 0 && layers.length === 0) continue
-    out.push(`<details${r.status === 'failed' ? ' open' : ''}><summary>${ICON[r.status]} ${r.platform}</summary>`, '')
-    out.push(...problems, ...smoke.filter(Boolean))
-    if (layers.length) {
-      out.push('', '| Largest layers | Created by |', '|---:|---|')
-      for (const l of layers) out.push(`| ${formatBytes(l.size)} | \`${escapeCell(l.createdBy).slice(0, 160)}\` |`)
-    }
-    out.push('', '</details>', '')
+  for (const p of report.platforms) {
+    const lines = details(p)
+    if (lines.length === 0) continue
+    out.push(`<details${p.status === 'failed' ? ' open' : ''}><summary>${ICON[p.status]} ${escapeHtml(p.platform)}</summary>`, '', ...lines, '', '</details>', '')
   }
-  if (extras.advice.length) {
-    out.push(`<details><summary>⚠️ Dockerfile advice (${extras.advice.length})</summary>`, '', ...extras.advice.map(findingLine), '', '</details>', '')
+  if (report.publish) out.push(...publishLines(report), '')
+  if (report.advice.length) {
+    out.push(`<details><summary>⚠️ Dockerfile advice (${report.advice.length})</summary>`, '', ...report.advice.map(findingLine), '', '</details>', '')
   }
-  for (const n of extras.notes ?? []) out.push(`_${n}_`, '')
+  for (const n of report.notes) out.push(`_${inlineMarkdown(n)}_`, '')
   return out.join('\n')
+}
+
+function publishLines(report: RunReport): string[] {
+  const p = report.publish!
+  if (p.ok) return [`Published ${p.published.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')} as <code>${escapeHtml(p.digest ?? '')}</code>.`]
+  const lines = [`**❌ Publishing failed:** ${inlineMarkdown(p.error ?? 'unknown error')}`]
+  lines.push(p.published.length ? `Published before it stopped: ${p.published.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')}.` : 'Nothing was published.')
+  if (p.restored.length) lines.push(`Put back as they were: ${p.restored.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')}.`)
+  return lines
 }

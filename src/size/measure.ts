@@ -21,9 +21,9 @@ import { pipeline } from 'node:stream/promises'
 import { constants as zlibConstants, createGunzip, createGzip } from 'node:zlib'
 import * as tar from 'tar-stream'
 import { inspectEngine } from '../docker/engine.js'
-import { docker } from '../docker/exec.js'
+import { docker, runStreaming } from '../docker/exec.js'
 import { getPlatformManifests } from '../docker/registry.js'
-import { spawnStream } from '../docker/stream.js'
+import { canonicalPlatform } from '../docker/platform.js'
 
 export interface LayerOrigin {
   /** Uncompressed bytes of the layer. */
@@ -33,6 +33,8 @@ export interface LayerOrigin {
 }
 
 export interface ImageSize {
+  /** Digest of the image's config, when the archive names it. */
+  configDigest?: string
   /** Bytes on disk, uncompressed. */
   size: number
   /** Bytes a pull downloads: compressed layers plus the config. */
@@ -57,11 +59,26 @@ export interface MeasureOptions {
 export async function measureImage(ref: string, options: MeasureOptions = {}): Promise<ImageSize> {
   const [inspected, containerdStore] = await Promise.all([inspectImage(ref), options.containerdStore ?? usesContainerdStore()])
   const saved = savedImage(await scanSavedImage(ref), ref)
+  return sizeOf(saved, containerdStore ? (uncompressedSize(saved.layers) ?? inspected.Size) : inspected.Size, inspected.RootFS?.Layers?.length, options.largest)
+}
+
+/**
+ * Measures each platform of the multi-platform image `ref` (containerd image store) in one pass over the saved
+ * archive: every blob is read once, whichever platforms share it.
+ */
+export async function measurePlatforms(ref: string, platforms: readonly string[], options: Pick<MeasureOptions, 'largest'> = {}): Promise<Map<string, ImageSize>> {
+  const summary = await scanSavedImage(ref)
+  return new Map(platforms.map((platform) => [platform, sizeOf(ociPlatformImage(summary, platform), undefined, undefined, options.largest)]))
+}
+
+/** The figures of a saved image; `diskSize` when the engine knows it (classic store), else summed from the layers. */
+function sizeOf(saved: SavedImage, diskSize: number | undefined, layerCount: number | undefined, largest = LARGEST_LAYERS): ImageSize {
   return {
-    size: containerdStore ? (uncompressedSize(saved.layers) ?? inspected.Size) : inspected.Size,
+    configDigest: saved.configDigest,
+    size: diskSize ?? uncompressedSize(saved.layers) ?? saved.layers.reduce((sum, l) => sum + l.size, 0),
     compressedSize: saved.compressedSize,
-    layers: inspected.RootFS?.Layers?.length ?? saved.layers.length,
-    largestLayers: largestLayers(layerOrigins(saved.config?.history, saved.layers), options.largest ?? LARGEST_LAYERS)
+    layers: layerCount ?? saved.layers.length,
+    largestLayers: largestLayers(layerOrigins(saved.config?.history, saved.layers), largest)
   }
 }
 
@@ -205,6 +222,8 @@ export interface ImageConfig {
 
 /** The image found in a saved archive. */
 export interface SavedImage {
+  /** `sha256:…` of its config, when the archive's file name gives it. */
+  configDigest?: string
   /** Bytes a pull downloads: its layers compressed, plus its config. */
   compressedSize: number
   /** Each layer, oldest first, as the archive holds it. */
@@ -228,11 +247,68 @@ export function savedImage(summary: ArchiveSummary, ref?: string): SavedImage {
   const configSize = blob(configPath).size
   const layers = entry.Layers.map(blob)
   const configText = summary.json.get(configPath)
+  const hex = /([0-9a-f]{64})(?:\.json)?$/.exec(configPath)?.[1]
   return {
+    configDigest: hex ? `sha256:${hex}` : undefined,
     compressedSize: configSize + layers.reduce((sum, layer) => sum + layer.compressedSize, 0),
     layers,
     config: configText ? (JSON.parse(configText) as ImageConfig) : undefined
   }
+}
+
+interface OciDescriptor {
+  mediaType?: string
+  digest: string
+  size: number
+  platform?: { os?: string; architecture?: string; variant?: string }
+}
+
+interface OciDocument {
+  mediaType?: string
+  manifests?: OciDescriptor[]
+  config?: OciDescriptor
+  layers?: OciDescriptor[]
+}
+
+function blobPath(digest: string): string {
+  return `blobs/${digest.replace(':', '/')}`
+}
+
+/**
+ * One platform's image in an OCI archive (what the containerd store saves): index.json, then the image index it
+ * names, then that platform's manifest. Sizes are exact: the blobs are the ones a push sends.
+ */
+export function ociPlatformImage(summary: ArchiveSummary, platform: string): SavedImage {
+  const read = (file: string): OciDocument => {
+    const text = summary.json.get(file)
+    if (!text) throw new Error(`The saved image has no ${file}`)
+    return JSON.parse(text) as OciDocument
+  }
+  const blob = (d: OciDescriptor): ArchiveBlob => {
+    const found = summary.blobs.get(blobPath(d.digest))
+    if (!found) throw new Error(`The saved image lists ${d.digest} but the archive does not hold it`)
+    return found
+  }
+  let doc = read('index.json')
+  for (let depth = 0; depth < 4 && doc.manifests; depth++) {
+    const images = doc.manifests.filter((m) => m.platform === undefined || (m.platform.os !== 'unknown' && m.platform.architecture !== 'unknown'))
+    const chosen = images.length === 1 && !images[0].platform ? images[0] : images.find((m) => m.platform && samePlatformKey(m.platform, platform))
+    if (!chosen) throw new Error(`The saved image has no manifest for ${platform}`)
+    doc = read(blobPath(chosen.digest))
+  }
+  if (!doc.config || !doc.layers) throw new Error(`The saved image's manifest for ${platform} has no config or layers`)
+  const layers = doc.layers.map(blob)
+  const configText = summary.json.get(blobPath(doc.config.digest))
+  return {
+    configDigest: doc.config.digest,
+    compressedSize: doc.config.size + doc.layers.reduce((sum, l) => sum + l.size, 0),
+    layers,
+    config: configText ? (JSON.parse(configText) as ImageConfig) : undefined
+  }
+}
+
+function samePlatformKey(p: { os?: string; architecture?: string; variant?: string }, platform: string): boolean {
+  return canonicalPlatform([p.os, p.architecture, p.variant].filter(Boolean).join('/')) === canonicalPlatform(platform)
 }
 
 /** Sum of the layers' uncompressed sizes, when every one is known. */
@@ -313,7 +389,7 @@ function usesContainerdStore(): Promise<boolean> {
 
 /** Streams `docker image save` of the image through one pass of `scanArchive`. */
 async function scanSavedImage(ref: string): Promise<ArchiveSummary> {
-  const save = spawnStream('docker', ['image', 'save', ref])
+  const save = runStreaming('docker', ['image', 'save', ref])
   const failure = (exitCode: number, stderr: string): Error =>
     new Error(`docker image save ${ref} failed (exit ${exitCode}): ${stderr.trim().split('\n').at(-1) || 'no output'}`)
   let summary: ArchiveSummary

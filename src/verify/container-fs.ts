@@ -432,21 +432,62 @@ export async function analyzeWithPrefetch(
   }
 }
 
-/** Create the examination container for `ref` on `platform`; retried without the platform for a single-platform image of another one. */
-async function createContainer(api: EngineApi, ref: string, platform: string): Promise<string> {
-  const body = {
+/** Is an engine error the refusal to create a container of an image that has neither ENTRYPOINT nor CMD? */
+function noCommand(err: unknown): boolean {
+  return err instanceof EngineApiError && /no command specified/i.test(err.message)
+}
+
+/**
+ * Creates the examination container for `ref` on `platform` (never started) and reads the image's config as
+ * the engine applied it to that platform: a multi-platform image's own inspect shows the engine's platform
+ * only. Created with the image's own command so that ENTRYPOINT and CMD read back as they are; an image with
+ * neither gets a placeholder command, and reads back with none. Retried without the platform for a
+ * single-platform image of another one.
+ */
+async function createContainer(api: EngineApi, ref: string, platform: string, name: string | undefined): Promise<{ id: string; config: ImageInspect }> {
+  const body = (cmd?: string[]): Record<string, unknown> => ({
     Image: ref,
-    Cmd: ['/.smokestack-examine'],
+    ...(cmd ? { Cmd: cmd } : {}),
     Labels: { [EXAMINE_LABEL]: EXAMINE_ROLE },
     NetworkDisabled: true,
     HostConfig: { NetworkMode: 'none' }
+  })
+  const query = (withPlatform: boolean): string => {
+    const params = new URLSearchParams()
+    if (withPlatform) params.set('platform', platform)
+    if (name) params.set('name', name)
+    const text = params.toString()
+    return `/containers/create${text ? `?${text}` : ''}`
   }
+  const create = async (withPlatform: boolean): Promise<{ id: string; commandless: boolean }> => {
+    try {
+      return { id: (await api.json<{ Id: string }>({ method: 'POST', path: query(withPlatform), body: body() })).Id, commandless: false }
+    } catch (err) {
+      if (!noCommand(err)) throw err
+      return { id: (await api.json<{ Id: string }>({ method: 'POST', path: query(withPlatform), body: body(['/.smokestack-examine']) })).Id, commandless: true }
+    }
+  }
+  let created: { id: string; commandless: boolean }
   try {
-    return (await api.json<{ Id: string }>({ method: 'POST', path: `/containers/create?platform=${encodeURIComponent(platform)}`, body })).Id
+    created = await create(true)
   } catch (err) {
     if (!(err instanceof EngineApiError) || err.status !== 404) throw err
-    return (await api.json<{ Id: string }>({ method: 'POST', path: '/containers/create', body })).Id
+    created = await create(false)
   }
+  let inspect: { Config?: Record<string, unknown> }
+  try {
+    inspect = await api.json<{ Config?: Record<string, unknown> }>({ method: 'GET', path: `/containers/${created.id}/json` })
+  } catch (err) {
+    await removeContainer(api, created.id)
+    throw err
+  }
+  const config = { ...(inspect.Config ?? {}) }
+  if (created.commandless) {
+    config.Cmd = null
+    config.Entrypoint = null
+  }
+  const [os, architecture, variant] = platform.split('/')
+  return { id: created.id, config: { Os: os, Architecture: architecture, Variant: variant, Config: config } }
 }
 
 /** Remove the container, through the API or else the CLI; never throws. */
@@ -457,7 +498,7 @@ async function removeContainer(api: EngineApi, id: string): Promise<void> {
   } catch {
     /* try the CLI */
   }
-  await docker(['rm', '-f', '-v', id], { allowFailure: true, timeoutMs: 60_000 }).catch(() => undefined)
+  await docker(['rm', '-f', '-v', id], { allowFailure: true, timeoutMs: 60_000, cleanup: true }).catch(() => undefined)
 }
 
 /**
@@ -468,7 +509,7 @@ async function removeContainer(api: EngineApi, id: string): Promise<void> {
 export async function examineInContainer(
   ref: string,
   platform: string,
-  options: { args?: readonly string[]; limits?: Partial<FetchLimits>; env?: NodeJS.ProcessEnv } = {}
+  options: { args?: readonly string[]; limits?: Partial<FetchLimits>; env?: NodeJS.ProcessEnv; containerName?: string } = {}
 ): Promise<ContainerAnalysis> {
   const started = Date.now()
   const limits = { ...DEFAULT_FETCH_LIMITS, ...options.limits }
@@ -480,8 +521,9 @@ export async function examineInContainer(
     if ((await api.ping()) === undefined) throw new ContainerFsUnavailable('the engine API does not answer')
     let inspect: ImageInspect
     try {
-      inspect = await api.json<ImageInspect>({ method: 'GET', path: `/images/${encodeURIComponent(ref)}/json` })
-      id = await createContainer(api, ref, platform)
+      const created = await createContainer(api, ref, platform, options.containerName)
+      id = created.id
+      inspect = created.config
     } catch (err) {
       throw new ContainerFsUnavailable((err as Error).message)
     }

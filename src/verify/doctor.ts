@@ -2,7 +2,6 @@
  * The image doctor: looks inside one platform's image before it is started, and explains a failed
  * start in terms of what it found.
  */
-import * as core from '@actions/core'
 import type { Finding } from '../types.js'
 import { examineInContainer, ContainerFsUnavailable, type FetchLimits } from './container-fs.js'
 import { analyzeStart, type EntryInfo } from './linkage.js'
@@ -43,6 +42,10 @@ export interface ExamineOptions {
   /** `auto` (default): the engine API, else `docker save`; or force one. */
   method?: 'auto' | 'api' | 'archive'
   limits?: Partial<FetchLimits>
+  /** Told why the image is read through `docker save` instead of the engine API. */
+  onFallback?: (why: string) => void
+  /** Name of the container created to read the image (recorded by the caller for cleanup before it exists). */
+  containerName?: string
 }
 
 const EMPTY_CONFIG: ImageConfig = { entrypoint: null, cmd: null, env: [], workingDir: '', user: '', architecture: '', os: '' }
@@ -56,7 +59,7 @@ export async function examineImage(ref: string, platform: string, opts: ExamineO
   const method = opts.method ?? 'auto'
   if (method !== 'archive') {
     try {
-      const r = await examineInContainer(ref, platform, { args: opts.args, limits: opts.limits })
+      const r = await examineInContainer(ref, platform, { args: opts.args, limits: opts.limits, containerName: opts.containerName })
       const findings = [...r.findings, ...r.notices.map((message): Finding => ({ severity: 'notice', code: 'examine-incomplete', message, platform }))]
       return {
         findings,
@@ -74,7 +77,7 @@ export async function examineImage(ref: string, platform: string, opts: ExamineO
       }
     } catch (err) {
       if (method === 'api') throw err
-      core.debug(`reading ${ref} through docker save: ${err instanceof ContainerFsUnavailable ? '' : 'the engine API failed: '}${(err as Error).message}`)
+      opts.onFallback?.(`reading ${ref} through docker save: ${err instanceof ContainerFsUnavailable ? '' : 'the engine API failed: '}${(err as Error).message}`)
     }
   }
   return examineArchive(ref, platform, opts)
@@ -119,57 +122,4 @@ async function examineArchive(ref: string, platform: string, opts: ExamineOption
   } finally {
     image.close()
   }
-}
-
-/** Finding codes that explain each kind of runtime start error, best first. */
-const EXPLAINS: Array<{ pattern: RegExp; codes: string[]; meaning: string; generic: string }> = [
-  {
-    pattern: /exec format error/i,
-    codes: ['arch-mismatch', 'not-executable-format', 'shebang-crlf'],
-    meaning: 'the kernel does not recognise the program as something it can run',
-    generic:
-      'Either the binary is built for another CPU architecture than the image platform (cross-compile it for the target: `FROM --platform=$BUILDPLATFORM` and `GOOS=$TARGETOS GOARCH=$TARGETARCH` for Go, or the target\'s cross compiler), or it is a script without a `#!` line (add `#!/bin/sh`).'
-  },
-  {
-    pattern: /error while loading shared libraries|cannot open shared object file/i,
-    codes: ['missing-library', 'arch-mismatch'],
-    meaning: 'the program started, but the dynamic loader could not find one of its shared libraries',
-    generic: 'Install the package that provides the library in the final stage, copy it from the build stage, or link the program statically.'
-  },
-  {
-    pattern: /executable file not found in \$PATH|not found in \$PATH/i,
-    codes: ['entrypoint-missing', 'entrypoint-not-executable'],
-    meaning: "the command's name is not found in any directory of the image's PATH",
-    generic: 'Use the absolute path of the program in ENTRYPOINT/CMD, or check that the final stage copies it into a directory on PATH.'
-  },
-  {
-    pattern: /permission denied/i,
-    codes: ['entrypoint-not-executable', 'entrypoint-not-regular', 'interpreter-missing'],
-    meaning: 'the file exists but cannot be executed',
-    generic: 'Make the file executable (`COPY --chmod=755`, or `RUN chmod +x <file>`), and check that ENTRYPOINT names a file, not a directory.'
-  },
-  {
-    pattern: /no such file or directory|not found/i,
-    codes: ['entrypoint-missing', 'missing-loader', 'interpreter-missing', 'shebang-crlf', 'missing-library', 'arch-mismatch'],
-    meaning: 'either the program, or the loader it needs (for a dynamically linked binary), or the interpreter named on its `#!` line (for a script) is missing from the image',
-    generic:
-      'Check that the final stage copies the program to the path ENTRYPOINT/CMD names. For a binary built on another base image (e.g. with glibc, run on alpine/musl or scratch), link it statically (`CGO_ENABLED=0` for Go) or use a matching base image; for a script, make sure its interpreter is installed and that the file has LF line endings.'
-  }
-]
-
-/** The one explanation of a failed start a user should read: what the runtime's message means here, and what to change. */
-export function explainStartFailure(runtimeMessage: string, findings: Finding[]): string {
-  const errors = findings.filter((f) => f.severity === 'error')
-  const rule = EXPLAINS.find((r) => r.pattern.test(runtimeMessage))
-  const quoted = `"${runtimeMessage.trim().split('\n')[0]!.slice(0, 300)}"`
-  if (rule) {
-    for (const code of rule.codes) {
-      const f = errors.find((x) => x.code === code)
-      if (f) return `${quoted} means ${rule.meaning}. Here: ${f.message}${f.fix ? ` Fix: ${f.fix}` : ''}`
-    }
-    if (errors[0]) return `${quoted} means ${rule.meaning}. The image check found: ${errors[0].message}${errors[0].fix ? ` Fix: ${errors[0].fix}` : ''}`
-    return `${quoted} means ${rule.meaning}. ${rule.generic}`
-  }
-  if (errors[0]) return `The container did not start (${quoted}). The image check found: ${errors[0].message}${errors[0].fix ? ` Fix: ${errors[0].fix}` : ''}`
-  return `The container did not start (${quoted}). Check ENTRYPOINT/CMD of the final stage and run the image locally with \`docker run --rm <image>\` to see the full error.`
 }

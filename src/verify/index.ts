@@ -1,5 +1,6 @@
 /** Looking inside images before they start. */
-export { examineImage, explainStartFailure, type ExamineOptions, type ExamineStats, type ImageReport } from './doctor.js'
+export { explainStart, explainStartFailure, explanationText, type StartExplanation } from './explain.js'
+export { examineImage, type ExamineOptions, type ExamineStats, type ImageReport } from './doctor.js'
 export { examineInContainer, PrefetchImageFs, analyzeWithPrefetch, entryFromGoMode, ContainerFsUnavailable, EXAMINE_LABEL, EXAMINE_ROLE, type ContainerAnalysis, type FetchLimits } from './container-fs.js'
 export {
   analyzeStart,

@@ -13,7 +13,7 @@ import * as path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import * as zlib from 'node:zlib'
 import * as tar from 'tar-stream'
-import { spawnStream } from '../docker/stream.js'
+import { runStreaming } from '../docker/exec.js'
 
 /** The parts of an image's config that decide what starts. */
 export interface ImageConfig {
@@ -654,7 +654,7 @@ export function toImageConfig(raw: unknown): ImageConfig {
 
 /** Stream `docker save <ref>` into an ImageFs. */
 export async function openImage(ref: string, options: Omit<ReadArchiveOptions, 'ref'> = {}): Promise<ArchiveImageFs> {
-  const save = spawnStream('docker', ['save', ref])
+  const save = runStreaming('docker', ['save', ref])
   let image: ArchiveImageFs | undefined
   try {
     image = await readImageArchive(save.stdout, { ...options, ref })

@@ -135,6 +135,6 @@ export async function runSmoke(r: SmokeRequest): Promise<SmokeResult> {
     const exitCode = stillRunning ? null : Number.parseInt(wait.stdout.trim(), 10)
     return classifySmoke({ exitCode: Number.isNaN(exitCode) ? null : exitCode, stillRunning, killed, output: logs.stdout + logs.stderr, durationMs }, r.acceptedExitCodes)
   } finally {
-    await docker(['rm', '--force', '--volumes', r.containerName], { allowFailure: true, timeoutMs: 60_000 })
+    await docker(['rm', '--force', '--volumes', r.containerName], { allowFailure: true, timeoutMs: 60_000, cleanup: true })
   }
 }

@@ -11,6 +11,11 @@ import { randomBytes } from 'node:crypto'
 import { BlobClient } from '@azure/storage-blob'
 import { CacheServer, type FaultMode } from '../../support/cache-server.js'
 import { planCache, restoreBuildCache, saveBuildCache, type CachePlanInput, type EnabledCachePlan } from '../../../src/cache/index.js'
+import * as core from '@actions/core'
+import { actionsCacheStore } from '../../../src/action/cache-store.js'
+
+/** The cache's messages as workflow commands on stdout, as the action writes them. */
+const coreLog = { info: (m: string) => core.info(m), warning: (m: string) => core.warning(m) }
 
 let server: CacheServer
 let work: string
@@ -113,11 +118,11 @@ describe.each(['v1', 'v2'] as const)('cache service %s', (version) => {
 
   it('saves the exported cache and restores it into the --cache-from directory on the next run', async () => {
     const first = plan()
-    expect(await restoreBuildCache(first)).toEqual({ hit: 'false' })
+    expect(await restoreBuildCache(first, actionsCacheStore(), coreLog)).toEqual({ hit: 'false' })
     const files = await writeExportedCache(first.saveDir, 'run 1')
     const before = server.requests.length
 
-    const saved = await saveBuildCache(first, 'false')
+    const saved = await saveBuildCache(first, 'false', actionsCacheStore(), coreLog)
     expect(saved.saved).toBe(true)
     expect(saved.bytes).toBeGreaterThan(300_000)
     const entry = server.committedEntries().find((e) => e.key === first.key)
@@ -128,7 +133,7 @@ describe.each(['v1', 'v2'] as const)('cache service %s', (version) => {
 
     // The next run: nothing on disk.
     await rm(path.join(work, 'runner-temp'), { recursive: true, force: true })
-    const restored = await restoreBuildCache(first)
+    const restored = await restoreBuildCache(first, actionsCacheStore(), coreLog)
     expect(restored).toEqual({ hit: 'true', restoredKey: first.key, bytes: saved.bytes })
     await expectTree(first.restoreDir, files)
     expect(existsSync(first.saveDir)).toBe(false)
@@ -136,39 +141,39 @@ describe.each(['v1', 'v2'] as const)('cache service %s', (version) => {
 
     // An exact hit is not saved again.
     await writeExportedCache(first.saveDir, 'run 2')
-    expect(await saveBuildCache(first, 'true')).toEqual({ saved: false, reason: `the cache already holds key ${first.key}` })
+    expect(await saveBuildCache(first, 'true', actionsCacheStore(), coreLog)).toEqual({ saved: false, reason: `the cache already holds key ${first.key}` })
   })
 
   it('restores an older entry through the restore key when the lock files changed, and saves the fresh export', async () => {
     const extraKey = `prefix-${randomBytes(4).toString('hex')}`
     const old = plan({ extraKey })
-    await restoreBuildCache(old)
+    await restoreBuildCache(old, actionsCacheStore(), coreLog)
     const oldFiles = await writeExportedCache(old.saveDir, 'old')
-    expect((await saveBuildCache(old, 'false')).saved).toBe(true)
+    expect((await saveBuildCache(old, 'false', actionsCacheStore(), coreLog)).saved).toBe(true)
 
     const changed = plan({ extraKey, lockfilesHash: 'n'.repeat(64) })
     expect(changed.key).not.toBe(old.key)
-    const restored = await restoreBuildCache(changed)
+    const restored = await restoreBuildCache(changed, actionsCacheStore(), coreLog)
     expect(restored.hit).toBe('partial')
     expect(restored.restoredKey).toBe(old.key)
     await expectTree(changed.restoreDir, oldFiles)
 
     // The build exports afresh; what is saved is that export alone, not the old cache plus it.
     const freshFiles = await writeExportedCache(changed.saveDir, 'new')
-    expect((await saveBuildCache(changed, restored.hit)).saved).toBe(true)
+    expect((await saveBuildCache(changed, restored.hit, actionsCacheStore(), coreLog)).saved).toBe(true)
     await rm(path.join(work, 'runner-temp'), { recursive: true, force: true })
-    const again = await restoreBuildCache(changed)
+    const again = await restoreBuildCache(changed, actionsCacheStore(), coreLog)
     expect(again.hit).toBe('true')
     await expectTree(changed.restoreDir, freshFiles)
   })
 
   it('reports a key another job saved first quietly, without failing', async () => {
     const p = plan()
-    await restoreBuildCache(p)
+    await restoreBuildCache(p, actionsCacheStore(), coreLog)
     await writeExportedCache(p.saveDir, 'job A')
-    expect((await saveBuildCache(p, 'false')).saved).toBe(true)
+    expect((await saveBuildCache(p, 'false', actionsCacheStore(), coreLog)).saved).toBe(true)
     await writeExportedCache(p.saveDir, 'job B')
-    const second = await recordCommands(() => saveBuildCache(p, 'false'))
+    const second = await recordCommands(() => saveBuildCache(p, 'false', actionsCacheStore(), coreLog))
     expect(second.value.saved).toBe(false)
     expect(second.value.reason).toMatch(/reserve cache with key/)
     expect(second.errors).toEqual([])
@@ -176,8 +181,8 @@ describe.each(['v1', 'v2'] as const)('cache service %s', (version) => {
 
   it('does not save when the build exported nothing', async () => {
     const p = plan()
-    await restoreBuildCache(p)
-    expect(await saveBuildCache(p, 'false')).toEqual({ saved: false, reason: `the build exported no cache to ${p.saveDir}` })
+    await restoreBuildCache(p, actionsCacheStore(), coreLog)
+    expect(await saveBuildCache(p, 'false', actionsCacheStore(), coreLog)).toEqual({ saved: false, reason: `the build exported no cache to ${p.saveDir}` })
   })
 
   describe.each(['error500', 'hang', 'down'] as FaultMode[])('when the service is %s', (fault) => {
@@ -186,13 +191,13 @@ describe.each(['v1', 'v2'] as const)('cache service %s', (version) => {
     it('restores nothing and saves nothing, with a warning, within the time bound', async () => {
       const p = plan()
       await server.setFault(fault)
-      const restore = await recordCommands(() => restoreBuildCache(p, { timeoutMs: boundMs }))
+      const restore = await recordCommands(() => restoreBuildCache(p, actionsCacheStore(), coreLog, { timeoutMs: boundMs }))
       expect(restore.value).toEqual({ hit: 'false' })
       expect(restore.warnings.length).toBeGreaterThan(0)
       expect(restore.ms).toBeLessThan(boundMs + 1500)
 
       await writeExportedCache(p.saveDir, 'unsaved')
-      const save = await recordCommands(() => saveBuildCache(p, 'false', { timeoutMs: boundMs }))
+      const save = await recordCommands(() => saveBuildCache(p, 'false', actionsCacheStore(), coreLog, { timeoutMs: boundMs }))
       expect(save.value.saved).toBe(false)
       expect(save.value.reason).toBeTruthy()
       expect(save.warnings.length + save.errors.length).toBeGreaterThan(0)

@@ -9,17 +9,13 @@ import { hostPlatform, isNative, platformSlug, qemuArch } from '../../../src/doc
 import { classifySmoke, runtimeMessage, smokeCreateArgs } from '../../../src/verify/smoke.js'
 import { imagetoolsCreateArgs, parsePushDigest, platformPushRef } from '../../../src/publish/plan.js'
 import { platformEntries, splitReference } from '../../../src/docker/registry.js'
-import { computeOutputs } from '../../../src/report/outputs.js'
-import { renderSummary } from '../../../src/report/summary.js'
-import { annotationFor } from '../../../src/report/annotations.js'
 import { parseLeftovers, Tracker } from '../../../src/cleanup.js'
-import type { PlatformResult } from '../../../src/types.js'
 
 describe('build arguments', () => {
   const base = {
     context: '/ws/app',
     file: '/ws/app/Dockerfile',
-    platform: 'linux/arm/v7',
+    platforms: ['linux/arm/v7'],
     localRef: localReference('42-1-abcd', 'linux/arm/v7'),
     buildArgs: { GO_VERSION: '1.15', EMPTY: '' },
     labels: { 'org.opencontainers.image.title': 'app with spaces' },
@@ -197,66 +193,6 @@ describe('publishing plan', () => {
       { digest: 'sha256:1', platform: 'linux/arm/v7' },
       { digest: 'sha256:3', platform: 'linux/amd64' }
     ])
-  })
-})
-
-describe('report', () => {
-  const results: PlatformResult[] = [
-    {
-      platform: 'linux/amd64',
-      localRef: 'l:amd64',
-      imageId: 'sha256:a',
-      size: 5_100_000,
-      compressedSize: 2_000_000,
-      layers: 2,
-      buildMs: 4000,
-      checkMs: 900,
-      findings: [],
-      smoke: { outcome: 'exited', passed: true, exitCode: 0, durationMs: 300, message: 'exited with code 0' },
-      status: 'passed'
-    },
-    {
-      platform: 'linux/arm64',
-      localRef: 'l:arm64',
-      size: 7_000_000,
-      compressedSize: 1_500_000,
-      layers: 2,
-      findings: [{ severity: 'error', code: 'missing-loader', message: 'loader /lib/ld-linux-aarch64.so.1 is missing', fix: 'build with CGO_ENABLED=0' }],
-      smoke: { outcome: 'start-failed', passed: false, exitCode: 255, durationMs: 200, message: 'exec /app: no such file or directory', outputTail: 'exec /app: no such file or directory' },
-      status: 'failed',
-      error: 'exec /app: no such file or directory: the loader is missing'
-    }
-  ]
-  it('computes the outputs from the results', () => {
-    const out = computeOutputs({ results, deltas: [{ platform: 'linux/amd64', bytes: 3100, percent: 0.2, change: 'changed' }, { platform: 'linux/arm64', bytes: -10, percent: -0.1, change: 'changed' }] })
-    expect(out.size).toBe('7000000')
-    expect(out['compressed-size']).toBe('2000000')
-    expect(out['size-delta']).toBe('3100')
-    expect(out.imageid).toBe('')
-    expect(JSON.parse(out.sizes)['linux/amd64']).toEqual({ size: 5_100_000, compressedSize: 2_000_000, layers: 2, delta: 3100 })
-    const doc = JSON.parse(out.results)
-    expect(doc['linux/arm64'].smoke.outcome).toBe('start-failed')
-    expect(doc['linux/arm64'].findings[0].code).toBe('missing-loader')
-    expect(computeOutputs({ results: [results[0]] }).imageid).toBe('sha256:a')
-  })
-  it('renders a summary with the verdict, the table and the details', () => {
-    const md = renderSummary({ results }, { title: 'smokestack', advice: [{ severity: 'warning', code: 'cgo-on-musl', message: 'go build with cgo', file: 'Dockerfile', line: 4 }] })
-    expect(md).toContain('1 of 2 platforms failed')
-    expect(md).toMatch(/\| `linux\/amd64` \| ✅ passed \| 5\.1 MB \| 2 MB \|/)
-    expect(md).toContain('did not start')
-    expect(md).toContain('missing-loader')
-    expect(md).toContain('`Dockerfile:4`')
-    expect(md).toContain('<details open><summary>❌ linux/arm64')
-    // The runtime's words once, then the finding that explains them; no repeated output tail.
-    expect(md).toContain('- ❌ The runtime said `exec /app: no such file or directory`; the cause:')
-    expect(md).not.toContain('- Runtime:')
-  })
-  it('points Dockerfile annotations at the line, relative to the workspace', () => {
-    const a = annotationFor({ severity: 'warning', code: 'cgo-on-musl', message: 'm', file: '/ws/app/Dockerfile', line: 4, endLine: 5 }, '/ws')
-    expect(a.props).toMatchObject({ file: 'app/Dockerfile', startLine: 4, endLine: 5 })
-    const b = annotationFor({ severity: 'error', code: 'missing-loader', message: 'm', file: '/code/app', platform: 'linux/arm64' }, '/ws')
-    expect(b.props.file).toBeUndefined()
-    expect(b.message).toMatch(/^linux\/arm64: m/)
   })
 })
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import * as fs from 'node:fs'
 import type { Finding } from '../../../src/types.js'
 import { analyzeStart, envProgram, shellCommandProgram, startArgv } from '../../../src/verify/linkage.js'
-import { explainStartFailure } from '../../../src/verify/doctor.js'
+import { explainStartFailure } from '../../../src/verify/explain.js'
 import { createMemoryImageFs, imageConfig, type ImageConfig, type MemoryEntry } from '../../../src/verify/rootfs.js'
 import { buildGo, C_PROGRAM_WITH_LIBM, compileC, tempDir } from './toolchains.js'
 

@@ -1,0 +1,66 @@
+/**
+ * The phases before any platform is built: the engine and the builder, the Dockerfile and its advice, QEMU.
+ * Each fails the run at once with a message naming what to change, before anything is built.
+ */
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import type { Inputs } from '../context.js'
+import { analyzeDockerfile } from '../dockerfile/index.js'
+import { inspectEngine, type EngineInfo } from '../docker/engine.js'
+import { checkBuildx, inspectBuilder, type BuilderInfo } from '../docker/buildx.js'
+import { installQemu, planQemu, readHandlers } from '../docker/qemu.js'
+import { nativePlatforms } from '../docker/platform.js'
+import type { Finding } from '../types.js'
+import type { Reporter, RunEnv } from './reporter.js'
+
+export interface Setup {
+  engine: EngineInfo
+  builder: BuilderInfo
+  /** The platforms to build: as asked, or the engine's own. */
+  platforms: string[]
+  /** The advice, paths relative to the workspace. */
+  advice: Finding[]
+}
+
+/** Waits for all; throws the first failure in the given order, not in the order they happened. */
+async function allInOrder<T extends readonly unknown[]>(promises: { readonly [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(promises)
+  for (const s of settled) if (s.status === 'rejected') throw s.reason
+  return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T
+}
+
+export async function setUp(inputs: Inputs, env: RunEnv, reporter: Reporter): Promise<Setup> {
+  const { engine, builder } = await reporter.phase('Engine and builder', async () => {
+    // Asked at once; a failure is reported in this order: engine, buildx, builder.
+    const [engine, buildx, builder] = await allInOrder([inspectEngine(), checkBuildx(), inspectBuilder(inputs.builder)] as const)
+    reporter.info(
+      `Engine ${engine.serverVersion} on ${engine.platform} (${engine.containerdStore ? 'containerd' : 'classic'} image store); buildx ${buildx}; builder "${builder.name}" (${builder.driver})`
+    )
+    return { engine, builder }
+  })
+  const platforms = inputs.platforms.length ? inputs.platforms : [engine.platform]
+
+  const advice = await reporter.phase('Dockerfile', async () => {
+    const analysis = analyzeDockerfile({
+      path: inputs.file,
+      content: fs.readFileSync(inputs.file, 'utf8'),
+      target: inputs.target,
+      platforms,
+      nativePlatforms: nativePlatforms(engine.platform),
+      buildArgs: inputs.buildArgs
+    })
+    reporter.info(`Stages: ${analysis.stages.map((s) => s.name ?? `#${s.index}`).join(', ')}; target: ${analysis.targetStage.name ?? `#${analysis.targetStage.index}`}`)
+    return analysis.findings.map((f) => (f.file ? { ...f, file: path.relative(env.workspace, f.file) } : f))
+  })
+  reporter.advice(advice)
+  if (inputs.failOnAdvice && advice.length > 0) {
+    throw new Error(`fail-on-advice is true and the Dockerfile advice found ${advice.length} pitfall(s): ${advice.map((f) => f.code).join(', ')}`)
+  }
+
+  await reporter.phase('QEMU', async () => {
+    const plan = planQemu(inputs.setupQemu, platforms, engine.platform, readHandlers())
+    reporter.info(plan.install.length ? `Installing QEMU handlers for ${plan.install.join(', ')} (${plan.reason})` : `No QEMU set-up: ${plan.reason}`)
+    if (plan.install.length) await installQemu(inputs.qemuImage, plan.install)
+  })
+  return { engine, builder, platforms, advice }
+}

@@ -1,0 +1,117 @@
+/**
+ * The steps after a platform is built: look inside and start it (check), and measure it (size). Each returns an
+ * immutable outcome and the lines its log group shows; none throws for a platform's own failure.
+ */
+import type { Inputs } from '../context.js'
+import { platformSlug } from '../docker/platform.js'
+import { checkBudget, measureImage, measurePlatforms, type ImageSize } from '../size/index.js'
+import { examineImage } from '../verify/index.js'
+import { runSmoke } from '../verify/smoke.js'
+import type { BuildOutcome, CheckOutcome, SizeOutcome } from './outcomes.js'
+import type { RunEnv } from './reporter.js'
+
+export interface StepResult<T> {
+  outcome: T
+  log: string[]
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** Output lines shown in the log under a failed start, indented. */
+const TAIL_LINES_IN_LOG = 20
+
+/** Looks inside the image, then starts it in the sandbox. */
+export async function checkPlatform(platform: string, build: BuildOutcome, inputs: Inputs, env: RunEnv): Promise<StepResult<CheckOutcome>> {
+  const started = Date.now()
+  const log: string[] = []
+  const slug = platformSlug(platform)
+  const examineName = `smokestack-${env.runId}-examine-${slug}`
+  env.resources.add('containers', examineName)
+  let findings
+  try {
+    const examined = await examineImage(build.ref, platform, { args: inputs.smokeArgs, containerName: examineName, onFallback: (why) => log.push(why) })
+    findings = examined.findings
+  } catch (error) {
+    log.push(`The image could not be examined: ${messageOf(error)}`)
+    return { outcome: { findings: [], durationMs: Date.now() - started, error: messageOf(error) }, log }
+  } finally {
+    env.resources.forget('containers', examineName)
+  }
+  for (const f of findings) log.push(`${f.severity} ${f.code}: ${f.message}`)
+  if (!inputs.smoke) return { outcome: { findings, durationMs: Date.now() - started }, log }
+
+  const containerName = `smokestack-${env.runId}-${slug}`
+  env.resources.add('containers', containerName)
+  try {
+    const start = await runSmoke({
+      image: build.ref,
+      platform,
+      containerName,
+      args: inputs.smokeArgs,
+      timeoutMs: inputs.smokeTimeoutMs,
+      acceptedExitCodes: inputs.smokeExitCodes,
+      network: inputs.smokeNetwork,
+      runArgs: inputs.smokeRunArgs
+    })
+    log.push(`Start: ${start.outcome} — ${start.message}`)
+    if (!start.passed && start.outputTail && start.outputTail.trim() !== start.message) {
+      log.push('Last lines of its output:', ...start.outputTail.split('\n').slice(-TAIL_LINES_IN_LOG).map((l) => `  ${l}`))
+    }
+    return { outcome: { findings, start, durationMs: Date.now() - started }, log }
+  } catch (error) {
+    log.push(`The start check could not run: ${messageOf(error)}`)
+    return { outcome: { findings, durationMs: Date.now() - started, error: messageOf(error) }, log }
+  } finally {
+    env.resources.forget('containers', containerName)
+  }
+}
+
+function sizeOutcome(platform: string, size: ImageSize, durationMs: number, inputs: Inputs): SizeOutcome {
+  const overBudget = checkBudget({ platform, size: size.size, compressedSize: size.compressedSize }, { maxSize: inputs.maxSize, metric: inputs.sizeMetric })
+  return { ...size, durationMs, overBudget }
+}
+
+function sizeLog(o: SizeOutcome): string[] {
+  if (o.error !== undefined) return [`Not measured: ${o.error}`]
+  const lines = [`${o.size} bytes on disk, ${o.compressedSize} bytes compressed, ${o.layers} layers`]
+  if (o.overBudget) lines.push(o.overBudget.message)
+  return lines
+}
+
+/**
+ * Measures every built platform: all of a shared build in one pass over its image, separately built ones each
+ * on its own (at once). Returns per platform.
+ */
+export async function sizePlatforms(builds: ReadonlyMap<string, BuildOutcome>, inputs: Inputs, containerdStore: boolean): Promise<Map<string, StepResult<SizeOutcome>>> {
+  const built = [...builds].filter(([, b]) => b.ok)
+  const results = new Map<string, StepResult<SizeOutcome>>()
+  const record = (platform: string, outcome: SizeOutcome): void => {
+    results.set(platform, { outcome, log: sizeLog(outcome) })
+  }
+  const failed = (error: unknown, started: number): SizeOutcome => ({ largestLayers: [], durationMs: Date.now() - started, error: messageOf(error) })
+  const shared = built.filter(([, b]) => b.shared)
+  const single = built.filter(([, b]) => !b.shared)
+  await Promise.all([
+    (async () => {
+      if (shared.length === 0) return
+      const started = Date.now()
+      try {
+        const sizes = await measurePlatforms(shared[0][1].ref, shared.map(([p]) => p))
+        for (const [platform] of shared) record(platform, sizeOutcome(platform, sizes.get(platform)!, Date.now() - started, inputs))
+      } catch (error) {
+        for (const [platform] of shared) record(platform, failed(error, started))
+      }
+    })(),
+    ...single.map(async ([platform, b]) => {
+      const started = Date.now()
+      try {
+        record(platform, sizeOutcome(platform, await measureImage(b.ref, { containerdStore }), Date.now() - started, inputs))
+      } catch (error) {
+        record(platform, failed(error, started))
+      }
+    })
+  ])
+  return results
+}
