@@ -65,3 +65,15 @@ export function localConfigDigest(ref: string, platform?: string): string {
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
+
+/** Whether the registry's catalog lists `repo`, paging through it. */
+export function catalogHas(repo: string): boolean {
+  let last = ''
+  for (let page = 0; page < 1000; page++) {
+    const { repositories } = registryJson<{ repositories: string[] }>(`/v2/_catalog?n=1000${last ? `&last=${encodeURIComponent(last)}` : ''}`)
+    if (repositories.includes(repo)) return true
+    if (repositories.length < 1000) return false
+    last = repositories[repositories.length - 1]
+  }
+  throw new Error('the catalog did not end')
+}

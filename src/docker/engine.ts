@@ -8,6 +8,21 @@ export interface EngineInfo {
   /** True when images live in containerd's store (multi-platform images, cache export with the docker driver). */
   containerdStore: boolean
   serverVersion: string
+  /** Registries the engine reaches over plain HTTP (its insecure-registries: names and CIDRs). */
+  insecureRegistries: string[]
+}
+
+interface RegistryConfig {
+  InsecureRegistryCIDRs?: string[] | null
+  IndexConfigs?: Record<string, { Name?: string; Secure?: boolean }> | null
+}
+
+/** The engine's insecure registries from `docker info`. Pure. */
+export function insecureRegistriesOf(config: RegistryConfig | undefined): string[] {
+  const names = Object.entries(config?.IndexConfigs ?? {})
+    .filter(([, v]) => v.Secure === false)
+    .map(([k]) => k)
+  return [...(config?.InsecureRegistryCIDRs ?? []), ...names]
 }
 
 export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): string {
@@ -16,7 +31,7 @@ export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function inspectEngine(): Promise<EngineInfo> {
   const result = await docker(['info', '--format', '{{json .}}'], { allowFailure: true, timeoutMs: 30_000 })
-  let info: { Architecture?: string; OSType?: string; ServerVersion?: string; DriverStatus?: string[][]; Driver?: string } = {}
+  let info: { Architecture?: string; OSType?: string; ServerVersion?: string; DriverStatus?: string[][]; Driver?: string; RegistryConfig?: RegistryConfig } = {}
   try {
     info = JSON.parse(result.stdout) as typeof info
   } catch {
@@ -29,5 +44,10 @@ export async function inspectEngine(): Promise<EngineInfo> {
     )
   }
   const containerdStore = (info.DriverStatus ?? []).some(([k, v]) => /driver-type/i.test(k ?? '') && /snapshotter/i.test(v ?? ''))
-  return { platform: hostPlatform(info.OSType ?? 'linux', info.Architecture ?? 'x86_64'), containerdStore, serverVersion: info.ServerVersion }
+  return {
+    platform: hostPlatform(info.OSType ?? 'linux', info.Architecture ?? 'x86_64'),
+    containerdStore,
+    serverVersion: info.ServerVersion,
+    insecureRegistries: insecureRegistriesOf(info.RegistryConfig)
+  }
 }

@@ -144,7 +144,9 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
     const failed = ordered.filter((o) => platformVerdict(o, { sizeGated }).status === 'failed')
     if (failed.length === 0) {
       stopIfCancelled()
-      publish = await reporter.phase('Publish', () => publishVerified(ordered, inputs.tags, env, reporter))
+      publish = await reporter.phase('Publish', () =>
+        publishVerified(ordered, inputs.tags, reporter, { spoolDir: path.join(tempDir, 'publish'), insecureRegistries: engine.insecureRegistries })
+      )
     } else {
       publishSkipped = `Nothing was pushed: publishing needs every platform to pass (${failed.map((o) => o.platform).join(', ')} did not).`
       notes.push(publishSkipped)

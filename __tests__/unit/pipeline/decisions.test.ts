@@ -7,7 +7,6 @@ import { compareVersions, parseBuilderInspect, parseBuildxVersion } from '../../
 import { hasHandler, planQemu, qemuInstallArgs, readHandlers, type Handler } from '../../../src/docker/qemu.js'
 import { hostPlatform, isNative, platformSlug, qemuArch } from '../../../src/docker/platform.js'
 import { classifySmoke, runtimeMessage, smokeCreateArgs } from '../../../src/verify/smoke.js'
-import { imagetoolsCreateArgs, parsePushDigest, platformPushRef } from '../../../src/publish/plan.js'
 import { platformEntries, splitReference } from '../../../src/docker/registry.js'
 import { parseLeftovers, Tracker } from '../../../src/cleanup.js'
 
@@ -168,18 +167,11 @@ describe('start check', () => {
   })
 })
 
-describe('publishing plan', () => {
+describe('registry manifests', () => {
   it('splits references', () => {
     expect(splitReference('127.0.0.1:5000/a/b:1.0')).toEqual({ repository: '127.0.0.1:5000/a/b', tag: '1.0' })
     expect(splitReference('127.0.0.1:5000/a/b')).toEqual({ repository: '127.0.0.1:5000/a/b', tag: 'latest' })
     expect(splitReference('ghcr.io/o/a:v1@sha256:abc')).toEqual({ repository: 'ghcr.io/o/a', tag: 'v1' })
-  })
-  it('names per-platform tags and the list', () => {
-    expect(platformPushRef('ghcr.io/o/a:1.0', 'linux/arm/v7')).toBe('ghcr.io/o/a:1.0-linux-arm-v7')
-    expect(platformPushRef('ghcr.io/o/a:' + 'x'.repeat(128), 'linux/arm64').split(':')[1]).toHaveLength(128)
-    expect(imagetoolsCreateArgs('r/a:1', 'r/a', ['sha256:1', 'sha256:2'])).toEqual(['buildx', 'imagetools', 'create', '--tag', 'r/a:1', 'r/a@sha256:1', 'r/a@sha256:2'])
-    const d = 'sha256:' + 'f'.repeat(64)
-    expect(parsePushDigest(`1.0-linux-amd64: digest: ${d} size: 528`)).toBe(d)
   })
   it('reads an index, skipping attestations', () => {
     const raw = JSON.stringify({

@@ -1,0 +1,135 @@
+/**
+ * Publishing, all or nothing, against the real registry: destinations checked before anything is uploaded,
+ * only the requested tags, and a registry that fails while the tags move (a proxy in front of the real
+ * registry refuses one tag): the tags that already moved are put back, and the outcome says what stays.
+ */
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import * as http from 'node:http'
+import { runAction, type ActionRun } from '../support/action.js'
+import { catalogHas, dockerOut, leftovers, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
+
+let before: ReturnType<typeof leftovers>
+beforeAll(() => {
+  before = leftovers()
+})
+
+function expectClean(run: ActionRun): void {
+  expect(leftovers()).toEqual(before)
+  expect(run.leftoverFiles).toEqual([])
+}
+
+function errors(run: ActionRun): string {
+  return run.annotations
+    .filter((a) => a.level === 'error')
+    .map((a) => a.message)
+    .join('\n')
+}
+
+function tagsOf(repo: string): string[] {
+  return (registryJson<{ tags: string[] | null }>(`/v2/${repo}/tags/list`).tags ?? []).sort()
+}
+
+function digestOf(ref: string): string {
+  return (JSON.parse(dockerOut(['buildx', 'imagetools', 'inspect', ref, '--format', '{{json .Manifest}}'])) as { digest: string }).digest
+}
+
+/** Forwards to the real registry; refuses the PUT of the manifest whose reference matches `refuse`. */
+async function refusingProxy(refuse: RegExp): Promise<{ port: number; close: () => Promise<void>; refused: () => number }> {
+  let refused = 0
+  const server = http.createServer((req, res) => {
+    if (req.method === 'PUT' && refuse.test(req.url ?? '')) {
+      refused++
+      req.resume()
+      res.writeHead(500, { 'Content-Type': 'application/json' })
+      res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'storage backend failed' }] }))
+      return
+    }
+    const upstream = http.request({ host: '127.0.0.1', port: 5000, method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers)
+      up.pipe(res)
+    })
+    upstream.on('error', () => res.destroy())
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { port: (server.address() as { port: number }).port, close: () => new Promise((resolve) => server.close(() => resolve())), refused: () => refused }
+}
+
+describe('publishing', () => {
+  it('pushes three platforms under exactly the requested tags, and nothing else', async () => {
+    const repo = uniqueName('smokestack-itg/only-tags')
+    const run = await runAction({
+      inputs: { context: 'examples/cross-compile', platforms: 'linux/amd64,linux/arm64,linux/arm/v7', push: 'true', tags: `${REGISTRY}/${repo}:1.2.3,${REGISTRY}/${repo}:latest` }
+    })
+    expect(run.exitCode).toBe(0)
+    expect(catalogHas(repo)).toBe(true)
+    expect(tagsOf(repo)).toEqual(['1.2.3', 'latest'])
+    expect(digestOf(`${REGISTRY}/${repo}:1.2.3`)).toBe(run.outputs.digest)
+    expect(digestOf(`${REGISTRY}/${repo}:latest`)).toBe(run.outputs.digest)
+    expect(run.outputs.published).toBe(`${REGISTRY}/${repo}:1.2.3,${REGISTRY}/${repo}:latest`)
+    expectClean(run)
+  })
+
+  it('checks every destination first: with the second registry down, nothing reaches the first', async () => {
+    const repo = uniqueName('smokestack-itg/two-registries')
+    const run = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: `${REGISTRY}/${repo}:1.0.0,127.0.0.1:5999/${repo}:1.0.0` } })
+    expect(run.exitCode).toBe(1)
+    expect(errors(run)).toMatch(/Publishing failed: nothing was published, because not every destination can be pushed to: 127\.0\.0\.1:5999\/smokestack-itg\/two-registries-[\w-]+: 127\.0\.0\.1:5999 is not reachable/)
+    expect(registryStatus(`/v2/${repo}/tags/list`)).toBe(404)
+    expect(catalogHas(repo)).toBe(false)
+    // Every platform passed and is still reported, with its sizes.
+    const results = JSON.parse(run.outputs.results) as Record<string, { status: string; compressedSize: number }>
+    expect(results['linux/amd64'].status).toBe('passed')
+    expect(results['linux/amd64'].compressedSize).toBeGreaterThan(0)
+    expect(run.outputs.digest).toBe('')
+    expect(run.outputs.published).toBe('')
+    expect(run.summary).toContain('Nothing was published.')
+    expect(run.summary).toMatch(/\| `linux\/amd64` \| ✅ passed \|/)
+    expectClean(run)
+  })
+
+  describe('a registry that fails while the tags move', () => {
+    let proxy: Awaited<ReturnType<typeof refusingProxy>>
+    beforeAll(async () => {
+      proxy = await refusingProxy(/\/manifests\/2\.0\.0$/)
+    })
+    afterAll(() => proxy.close())
+
+    it('puts back a tag that already moved, and says nothing stays published', async () => {
+      const repo = uniqueName('smokestack-itg/rollback')
+      const first = `127.0.0.1:${proxy.port}/${repo}:latest`
+      // The tag as it was: published by an earlier run.
+      const earlier = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: first } })
+      expect(earlier.exitCode).toBe(0)
+      const old = digestOf(`${REGISTRY}/${repo}:latest`)
+
+      const run = await runAction({ inputs: { context: 'examples/cross-compile', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `${first},127.0.0.1:${proxy.port}/${repo}:2.0.0` } })
+      expect(run.exitCode).toBe(1)
+      expect(proxy.refused()).toBeGreaterThan(0)
+      expect(digestOf(`${REGISTRY}/${repo}:latest`)).toBe(old)
+      expect(registryStatus(`/v2/${repo}/manifests/2.0.0`)).toBe(404)
+      expect(errors(run)).toMatch(/Publishing failed: publishing 127\.0\.0\.1:\d+\/smokestack-itg\/rollback-[\w-]+:2\.0\.0 to .* failed: 500 UNKNOWN: storage backend failed/)
+      expect(run.outputs.published).toBe('')
+      expect(run.summary).toContain(`Put back as they were: <code>${first}</code>`)
+      expectClean(run)
+    })
+
+    it('removes a tag it created when a later one fails', async () => {
+      const repo = uniqueName('smokestack-itg/rollback-new')
+      const run = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: `127.0.0.1:${proxy.port}/${repo}:1.0.0,127.0.0.1:${proxy.port}/${repo}:2.0.0` } })
+      expect(run.exitCode).toBe(1)
+      expect(registryStatus(`/v2/${repo}/manifests/1.0.0`)).toBe(404)
+      expect(registryStatus(`/v2/${repo}/manifests/2.0.0`)).toBe(404)
+      expect(run.outputs.published).toBe('')
+      expectClean(run)
+    })
+  })
+
+  it('publishes to a registry written in capitals, leaving no other tag', async () => {
+    const repo = uniqueName('smokestack-itg/upper')
+    const run = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: `LOCALHOST:5000/${repo}:1.0.0` } })
+    expect(run.exitCode).toBe(0)
+    expect(tagsOf(repo)).toEqual(['1.0.0'])
+    expectClean(run)
+  })
+})
