@@ -54,6 +54,18 @@ export const FINDING_CODES = {
     title: 'Build toolchain shipped in the final image',
     help: 'The target stage is a compiler image. Copy the built program into a small runtime stage (`FROM alpine`, `FROM scratch`, distroless) instead.'
   },
+  'arch-pinned-by-arg': {
+    source: 'dockerfile',
+    severity: 'warning',
+    title: 'Architecture fixed by a build argument',
+    help: 'A FROM chooses its base image or `--platform` through an ARG whose value is one architecture (`ARG ARCH=amd64`), so a build for several platforms gives every platform that architecture. Use the automatic `TARGETARCH`/`TARGETPLATFORM` arguments, or build each platform separately.'
+  },
+  'suspect-reference': {
+    source: 'dockerfile',
+    severity: 'warning',
+    title: 'Image reference damaged by substitution',
+    help: 'After variable substitution the base image tag ends in, or doubles, a separator (`golang:1.21-`, `app:latest-`), as when a variable is empty. Give the ARG a default or pass it as a build-arg.'
+  },
   'arch-mismatch': {
     source: 'image',
     severity: 'error',
