@@ -15,6 +15,7 @@ import { DockerfileError } from './dockerfile/index.js'
 import { pipeline, type PipelineOutcome } from './main.js'
 import { resultsDocument } from './report/outputs.js'
 import { inputSource, parseCommandLine, usage, UsageError, type CommandLine } from './cli/args.js'
+import { lintMain } from './cli/lint.js'
 import { readableLogLine, StdoutCapture } from './cli/log.js'
 import { Progress } from './cli/progress.js'
 import { painter, renderReport, useColor } from './cli/render.js'
@@ -43,6 +44,7 @@ function say(text: string): void {
 
 /** Runs the command; resolves to the exit status: 0 all passed, 1 a failure, 2 a bad option or value. */
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'lint') return lintMain(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env })
   let commandLine: CommandLine
   let inputs: Inputs
   try {

@@ -82,7 +82,8 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
       target: inputs.target,
       platforms,
       nativePlatforms: native,
-      buildArgs: inputs.buildArgs
+      buildArgs: inputs.buildArgs,
+      ignore: inputs.ignoreAdvice
     })
     core.info(`Stages: ${analysis.stages.map((s) => s.name ?? `#${s.index}`).join(', ')}; target: ${analysis.targetStage.name ?? `#${analysis.targetStage.index}`}`)
     return analysis

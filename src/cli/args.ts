@@ -53,6 +53,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'compare-to', kind: 'value', value: 'REF', help: 'Image in a registry to compare compressed sizes with' },
   { input: 'max-growth', kind: 'value', value: 'GROWTH', help: 'Largest allowed growth against --compare-to, e.g. 5% or 2MB' },
   { input: 'fail-on-advice', kind: 'switch', help: 'Fail when the Dockerfile advice finds a pitfall' },
+  { input: 'ignore-advice', kind: 'list', value: 'CODES', help: 'Dockerfile advice codes not to report (repeatable)' },
   { input: 'cache', kind: 'value', value: 'auto|true|false', help: 'Keep the build cache with the Actions cache (only inside Actions). Default: auto' },
   { input: 'cache-key', kind: 'value', value: 'TEXT', help: 'Extra part of the cache key' },
   { input: 'cache-timeout', kind: 'value', value: 'DURATION', help: 'Longest wait for the cache service. Default: 60s' },

@@ -68,7 +68,9 @@ function selectTarget(stages: StageModel[], target: string | undefined, path: st
     `Input "target": no stage named "${target}" in ${path} ` +
       `(${names.length > 0 ? `stages: ${names.join(', ')}` : 'no stage has a name; add "AS <name>" to a FROM'}).` +
       (suggestion ? ` Did you mean "${suggestion}"?` : ''),
-    path
+    path,
+    undefined,
+    'target'
   )
 }
 
