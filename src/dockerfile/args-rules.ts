@@ -36,25 +36,39 @@ export function archPinnedByArg({ path, stages, target, chain, platforms }: Rule
     // A stage pinned to one platform by --platform is fine when it cross-compiles for the target and is not shipped.
     const crossCompiles = !shipped.has(model.stage.index) && stages.some((m) => lineageHas(m, model, stages) && CROSS_COMPILES.test(m.source))
     const byPlatform = crossCompiles ? undefined : pinned(platform)
-    const arg = byImage ?? byPlatform
+    const copy = byImage || byPlatform ? undefined : pinnedCopy(model)
+    const arg = byImage ?? byPlatform ?? copy?.arg
     if (!arg) continue
     const arch = architectureOf(arg.value)
     const others = platforms.filter((p) => architectureOf(p) !== arch)
     if (others.length === 0) continue
-    const where = byImage ? `its base image ${model.stage.baseImage}` : `its --platform ${model.stage.platformFlag}`
+    const where = byImage ? `its base image ${model.stage.baseImage}` : byPlatform ? `its --platform ${model.stage.platformFlag}` : `the files of its COPY on line ${copy!.line}`
     findings.push({
       severity: 'warning',
       code: 'arch-pinned-by-arg',
       message:
-        `Stage ${stageLabel(model)} takes ${where} from ARG ${arg.name}="${arg.value}" (${parsed.argOrigins[arg.name] === 'build-arg' ? 'a build-arg' : 'its default'}), ` +
+        `Stage ${stageLabel(model)} takes ${where} from ${copy ? '' : 'ARG '}${arg.name}="${arg.value}"${copy ? '' : ` (${parsed.argOrigins[arg.name] === 'build-arg' ? 'a build-arg' : 'its default'})`}, ` +
         `one value for every platform: ${others.join(', ')} get${others.length === 1 ? 's' : ''} the ${arch} one.`,
       fix: `Use the automatic platform arguments instead (\`ARG TARGETARCH\`, then \`\${TARGETARCH}\`), which BuildKit sets per platform, or build each platform on its own with its own --build-arg ${arg.name}=….`,
-      evidence: `FROM ${platform !== undefined ? `--platform=${platform} ` : ''}${image} on line ${model.stage.line}; platforms requested: ${platforms.join(', ')}.`,
+      evidence: copy
+        ? `COPY ${copy.text} on line ${copy.line}; platforms requested: ${platforms.join(', ')}.`
+        : `FROM ${platform !== undefined ? `--platform=${platform} ` : ''}${image} on line ${model.stage.line}; platforms requested: ${platforms.join(', ')}.`,
       file: path,
-      line: model.stage.line
+      line: copy ? copy.line : model.stage.line
     })
   }
   return findings
+}
+
+/** The first COPY/ADD of the stage whose paths take an architecture from an ARG or ENV value (`.build/linux-${ARCH}/app`). */
+function pinnedCopy(model: StageModel): { line: number; text: string; arg: { name: string; value: string } } | undefined {
+  for (const copy of model.copies) {
+    for (const name of variableNames(copy.text)) {
+      const value = copy.scope[name]
+      if (!PLATFORM_ARGS.has(name) && value !== undefined && isArchitectureValue(value)) return { line: copy.line, text: copy.text, arg: { name, value } }
+    }
+  }
+  return undefined
 }
 
 /** Whether `ancestor` is `model` or one of the stages it is built on. */

@@ -3,6 +3,7 @@
  * for its RUN. Only plain tests on known values are decided (`[ "$X" = y ]`, `test -n "$X"`,
  * `true`, `false`); anything else may go either way, and the command is taken to run.
  */
+import type { RunStep } from './parse.js'
 import type { Guard, ShellCommand } from './shell.js'
 import { expandVariables } from './variables.js'
 
@@ -36,7 +37,22 @@ function holds(guard: Guard, variables: Record<string, string>): boolean {
   return result === undefined || result !== guard.negate
 }
 
+/** What the shell of a RUN sees: its variables, and its ARGs declared without a value as empty. */
+function shellValues(run: RunStep): Record<string, string> {
+  return { ...Object.fromEntries(run.unsetArgs.map((name) => [name, ''])), ...run.variables }
+}
+
 /** False only when one of the command's conditions is known not to hold. */
-export function mayRun(command: ShellCommand, variables: Record<string, string>): boolean {
-  return (command.guards ?? []).every((g) => holds(g, variables))
+export function mayRun(command: ShellCommand, run: RunStep): boolean {
+  const values = shellValues(run)
+  return (command.guards ?? []).every((g) => holds(g, values))
+}
+
+/** True only when every condition of the command is known to hold (no condition, or decided ones). */
+export function surelyRuns(command: ShellCommand, run: RunStep): boolean {
+  const values = shellValues(run)
+  return (command.guards ?? []).every((g) => {
+    const result = evaluate(g.test, values)
+    return result !== undefined && result !== g.negate
+  })
 }

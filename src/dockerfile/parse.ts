@@ -47,6 +47,8 @@ export interface RunStep {
   variables: Record<string, string>
   /** Values written earlier with `go env -w` in this stage or the stages it is built on. */
   goEnv: Record<string, string>
+  /** ARGs declared in the stage without a value or build-arg (unset in the shell); platform arguments excepted. */
+  unsetArgs: string[]
 }
 
 /** A stage with what the rules need beyond the summary. */
@@ -60,6 +62,8 @@ export interface StageModel {
   goEnv: Record<string, string>
   /** The FROM image and `--platform` value as written, before any substitution. */
   written: { image: string; platform?: string }
+  /** COPY and ADD instructions: line, arguments as written, and the stage's ARG and ENV values there. */
+  copies: Array<{ line: number; text: string; scope: Record<string, string> }>
 }
 
 export interface ParsedDockerfile {
@@ -94,7 +98,7 @@ export function parseDockerfile(
 
   const globalArgs: Record<string, string> = {}
   const stages: StageModel[] = []
-  let current: { model: StageModel; args: Record<string, string> } | undefined
+  let current: { model: StageModel; args: Record<string, string>; unset: Set<string> } | undefined
 
   for (const instruction of dockerfile.getInstructions()) {
     const keyword = instruction.getKeyword()
@@ -102,7 +106,7 @@ export function parseDockerfile(
     if (keyword === 'FROM') {
       const model = readFrom(instruction as From, stages, globalArgs, path, expand, variants)
       stages.push(model)
-      current = { model, args: {} }
+      current = { model, args: {}, unset: new Set() }
       continue
     }
     if (!current) {
@@ -112,10 +116,15 @@ export function parseDockerfile(
       }
       throw new DockerfileError(`${path}:${line}: ${keyword} comes before the first FROM; only ARG may.`, path, line)
     }
-    const { model, args } = current
+    const { model, args, unset } = current
     model.stage.endLine = instruction.getRange().end.line + 1
     if (keyword === 'ARG') {
       declareArgs(instruction as Arg, args, buildArgs, globalArgs, expand, { ...args, ...model.env })
+      for (const property of (instruction as Arg).getProperties()) {
+        const name = property.getName()
+        if (args[name] === undefined && !PLATFORM_ARGS.has(name)) unset.add(name)
+        else unset.delete(name)
+      }
     } else if (keyword === 'ENV') {
       for (const property of (instruction as Env).getProperties()) {
         model.env[property.getName()] = expand(property.getValue() ?? '', { ...args, ...model.env })
@@ -124,6 +133,7 @@ export function parseDockerfile(
       // Read from all the flags: the parser's getFromFlag() sees --from only when it is the sole flag.
       const from = keyword === 'COPY' ? flagValue(instruction as Copy, 'from') : undefined
       if (from) addSource(model, expand(from, { ...globalArgs, ...args }), stages, variants)
+      model.copies.push({ line, text: instruction.getArguments().map((a) => a.getValue()).join(' '), scope: { ...args, ...model.env } })
     } else if (keyword === 'RUN') {
       const run = instruction as Run
       const variables = { ...args, ...model.env }
@@ -133,7 +143,8 @@ export function parseDockerfile(
         commands: readRunCommands(run, sourceLines),
         cacheMounts: [],
         variables,
-        goEnv: { ...model.goEnv }
+        goEnv: { ...model.goEnv },
+        unsetArgs: [...unset].filter((name) => variables[name] === undefined)
       }
       for (const flag of run.getFlags()) {
         if (flag.getName().toLowerCase() !== 'mount') continue
@@ -207,7 +218,7 @@ function readFrom(
     copiesFromImages: []
   }
   const written = { image: args[0], ...(platformFlag !== undefined && { platform: platformFlag }) }
-  return { stage, runs: [], source: '', env: { ...(base?.env ?? {}) }, goEnv: { ...(base?.goEnv ?? {}) }, written }
+  return { stage, runs: [], source: '', env: { ...(base?.env ?? {}) }, goEnv: { ...(base?.goEnv ?? {}) }, written, copies: [] }
 }
 
 /** ARG in global scope or in a stage: a build-arg wins over the default; a stage ARG without default takes the global one. */

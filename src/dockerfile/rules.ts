@@ -3,6 +3,7 @@
  * pure function of the parsed stages, the target and the platforms asked for.
  */
 import type { Finding } from '../types.js'
+import { surelyRuns } from './branches.js'
 import { packageCaches, toolchainFinalStage } from './cache-rules.js'
 import { crossCompileFix } from './fixes.js'
 import { imageLibc, type Libc } from './images.js'
@@ -110,7 +111,7 @@ function makeCompiles(args: string[]): boolean {
 }
 
 /** Programs whose work is slow under emulation. */
-function isCompile(command: ShellCommand): boolean {
+export function isCompile(command: ShellCommand): boolean {
   const { argv } = command
   const program = programName(argv)
   if (isGoBuild(argv)) return true
@@ -125,6 +126,15 @@ function isCompile(command: ShellCommand): boolean {
     ['rustc', 'cmake', 'ninja'].includes(program) ||
     /^([a-z0-9_]+-)*(gcc|g\+\+|cc|c\+\+|clang|clang\+\+)(-\d+(\.\d+)*)?$/.test(program)
   )
+}
+
+/** The compile step as the message names it: `go build`, `cargo build`, `make redis-server` (flags and assignments left out). */
+function compileLabel(argv: string[]): string {
+  const program = programName(argv)
+  if (program !== 'make' && program !== 'gmake') return argv.slice(0, 2).join(' ')
+  const words = argv.slice(1)
+  const target = words.find((w, k) => !w.startsWith('-') && !w.includes('=') && !/^-[A-Za-z]*[CfIoj]$/.test(words[k - 1] ?? ''))
+  return target ? `${argv[0]} ${target}` : argv[0]
 }
 
 /** A Go binary linked statically even with cgo on (`-ldflags '-extldflags "-static"'`, directly or through a variable). */
@@ -193,14 +203,16 @@ export function emulatedCompile({ path, stages, chain, platforms, nativePlatform
   const reported = new Set<number>()
   for (const model of stages) {
     if (!chain.has(model.stage.index)) continue
-    const run = model.runs.find((r) => r.commands.some(isCompile))
+    // Only a compile sure to run counts: one in a shell branch decided at build time (`case "$(dpkg --print-architecture)"`) may not.
+    const compiling = (r: RunStep): ShellCommand | undefined => r.commands.find((c) => isCompile(c) && surelyRuns(c, r))
+    const run = model.runs.find((r) => compiling(r) !== undefined)
     if (!run) continue
     const { placement, decidedBy } = placementOf(model, stages)
     const emulated = emulatedPlatforms(placement, platforms, nativePlatforms)
     if (emulated.length === 0 || reported.has(decidedBy.stage.index)) continue
     reported.add(decidedBy.stage.index)
-    const compile = run.commands.find(isCompile)!
-    const compiler = compile.argv.slice(0, 2).join(' ')
+    const compile = compiling(run)!
+    const compiler = compileLabel(compile.argv)
     const goBuilds = goBuildsIn(run)
     const how =
       placement.kind === 'fixed'
@@ -225,7 +237,7 @@ export function emulatedCompile({ path, stages, chain, platforms, nativePlatform
   return findings
 }
 
-export function buildPlatformWithoutTargetArch({ path, stages, chain, platforms, nativePlatforms }: RuleContext): Finding[] {
+export function buildPlatformWithoutTargetArch({ path, stages, target, chain, platforms, nativePlatforms }: RuleContext): Finding[] {
   const buildPlatform = nativePlatforms[0]
   const mismatched = platforms.filter((p) => !buildPlatform || !samePlatform(p, buildPlatform))
   if (mismatched.length === 0) return []
@@ -236,7 +248,7 @@ export function buildPlatformWithoutTargetArch({ path, stages, chain, platforms,
     const sources = lineage(model, stages).map((m) => m.source).join('\n')
     if (/\b(TARGETARCH|TARGETPLATFORM|GOARCH)\b|xx-go/.test(sources)) continue
     const run = model.runs.find((r) => goBuildsIn(r).some((b) => b.env.GOARCH === undefined))
-    if (!run || onlyFeedsBuildPlatform(model, stages, chain)) continue
+    if (!run || onlyFeedsBuildPlatform(model, stages, chain, target)) continue
     findings.push({
       severity: 'warning',
       code: 'buildplatform-without-targetarch',
@@ -289,13 +301,22 @@ function route(from: StageModel, to: StageModel, stages: StageModel[]): string {
  * A host tool: every stage of the chain that takes files from `model` (COPY --from, RUN --mount, FROM)
  * runs on $BUILDPLATFORM too, so a binary for the build machine is what they need.
  */
-function onlyFeedsBuildPlatform(model: StageModel, stages: StageModel[], chain: Set<number>): boolean {
-  const index = model.stage.index
-  const consumers = stages.filter(
-    (m) =>
-      chain.has(m.stage.index) &&
-      m !== model &&
-      (m.stage.copiesFrom.includes(index) || m.stage.baseStage === index || (m.stage.otherBaseStages ?? []).includes(index))
-  )
-  return consumers.length > 0 && consumers.every((m) => placementOf(m, stages).placement.kind === 'build')
+function onlyFeedsBuildPlatform(model: StageModel, stages: StageModel[], chain: Set<number>, target: StageModel): boolean {
+  const users = new Set<StageModel>()
+  const seen = new Set<number>()
+  const visit = (from: StageModel): void => {
+    if (seen.has(from.stage.index)) return
+    seen.add(from.stage.index)
+    const index = from.stage.index
+    for (const m of stages) {
+      if (m === from || !chain.has(m.stage.index)) continue
+      const reads = m.stage.copiesFrom.includes(index) || m.stage.baseStage === index || (m.stage.otherBaseStages ?? []).includes(index)
+      if (!reads) continue
+      // A stage that only carries files (no RUN, not the target) passes them on: look at who reads it.
+      if (m.runs.length === 0 && m !== target) visit(m)
+      else users.add(m)
+    }
+  }
+  visit(model)
+  return users.size > 0 && [...users].every((m) => placementOf(m, stages).placement.kind === 'build')
 }

@@ -29,7 +29,7 @@ interface RawCommand {
 
 const OPERATOR_CHARS = new Set([';', '&', '|', '(', ')'])
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=([\s\S]*)$/
-const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!', '{', '}'])
+const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'while', 'until', '!', '{', '}', 'esac'])
 const WRAPPERS = new Set(['time', 'exec', 'nohup', 'sudo', 'command'])
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh'])
 
@@ -84,7 +84,16 @@ function withGuards(raw: RawCommand[]): Array<{ words: string[]; guards: Guard[]
       previous = undefined
       continue
     }
-    if (first === 'then' && frame) {
+    if (first === 'case') {
+      // Which arm runs depends on a word that is not decided here: every command inside is conditional.
+      out.push({ words, guards: [...frames.flatMap((f) => f.current), ...chain] })
+      frames.push({ conditions: [undefined], current: [{ test: ['case', ...words.slice(1, 2)], negate: false }] })
+      previous = undefined
+      continue
+    }
+    if (first === 'esac') {
+      frames.pop()
+    } else if (first === 'then' && frame) {
       const last = frame.conditions.at(-1)
       frame.current = [...frame.current, ...(last ? [last] : [])]
     } else if (first === 'else' && frame) {
@@ -92,7 +101,7 @@ function withGuards(raw: RawCommand[]): Array<{ words: string[]; guards: Guard[]
     } else if (first === 'fi') {
       frames.pop()
     }
-    const branch = first === 'then' || first === 'else' || first === 'fi'
+    const branch = first === 'then' || first === 'else' || first === 'fi' || first === 'esac'
     out.push({ words, guards: [...frames.flatMap((f) => f.current), ...(branch ? [] : chain)] })
     const rest = first === 'then' || first === 'else' || first === 'do' ? words.slice(1) : words
     previous = conditionOf(rest)

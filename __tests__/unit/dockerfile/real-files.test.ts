@@ -225,7 +225,58 @@ describe('wording of the emulated-compile fix', () => {
 
   it('names the compile step, not make clean', () => {
     const content = lines('FROM debian:bookworm', 'RUN make clean && make -j4 redis-server')
-    expect(analyze(content, { platforms: ['linux/arm64'] }).findings[0].message).toContain('(`make -j4`)')
+    expect(analyze(content, { platforms: ['linux/arm64'] }).findings[0].message).toContain('(`make redis-server`)')
     expect(codes(lines('FROM debian:bookworm', 'RUN make clean'), { platforms: ['linux/arm64'] })).toEqual([])
+  })
+})
+
+describe('found by running the reader over real files', () => {
+  const both = { platforms: ['linux/amd64', 'linux/arm64'] }
+  it('a compile inside a case arm (chosen by the build machine) is not sure to run', () => {
+    const run = 'RUN case "$(dpkg --print-architecture)" in amd64|arm64) apt-get install -y nginx ;; *) make -C src && make install ;; esac'
+    expect(codes(lines('FROM debian:bookworm', run), both)).toEqual(['apt-cache@2'])
+    expect(codes(lines('FROM debian:bookworm', 'RUN make -C src'), both)).toEqual(['emulated-compile@1'])
+  })
+
+  it('an if on a value the Dockerfile leaves unset is decided: ARG GPU without a value is empty', () => {
+    const content = lines('FROM debian:bookworm-slim', 'ARG GPU', 'RUN if [ -n "$GPU" ]; then apt-get update && apt-get install -y libvulkan1; fi')
+    expect(codes(content)).toEqual([])
+    expect(codes(content, { buildArgs: { GPU: 'nvidia' } })).toEqual(['apt-cache@3'])
+  })
+
+  it('apk add --no-network fetches no index', () => {
+    expect(codes(lines('FROM alpine:3.19', 'RUN apk add --no-network --virtual .rundeps $runDeps'))).toEqual([])
+  })
+
+  it.each([
+    ['a tool copied into a golang image (a linter image)', lines('FROM golang:1.22', 'COPY $TARGETPLATFORM/golangci-lint /usr/bin/', 'CMD ["golangci-lint"]'), 'Dockerfile', []],
+    ['a program built elsewhere, run on golang on purpose', lines('FROM golang:1.22 AS build', 'RUN go build -o /hugo .', 'FROM golang:1.22', 'COPY --from=build /hugo /usr/bin/hugo'), 'Dockerfile', []],
+    ['a builder image by its file name', lines('FROM golang:1.22', 'RUN apt-get update && apt-get install -y ruby && rm -rf /var/lib/apt/lists/*'), 'Dockerfile.builder', []],
+    ['a compile in the shipped golang stage', lines('FROM golang:1.22', 'COPY . .', 'RUN go build -o /usr/bin/app .', 'CMD ["app"]'), 'Dockerfile', ['toolchain-final-stage@1']]
+  ])('toolchain-final-stage: %s', (_name, content, path, expected) => {
+    expect(codes(content, { path })).toEqual(expected)
+  })
+
+  it('buildplatform-without-targetarch: a host tool passed through a scratch stage to a build-platform stage', () => {
+    const content = lines(
+      'ARG FROM_SOURCE=true',
+      'FROM --platform=$BUILDPLATFORM golang:1.22 AS base',
+      'FROM base AS tool-build',
+      'RUN go build -o /out/linter ./cmd/linter',
+      'FROM scratch AS tool-true',
+      'COPY --from=tool-build /out/linter /linter',
+      'FROM tool-${FROM_SOURCE} AS tool',
+      'FROM base AS lint',
+      'COPY --from=tool /linter /usr/bin/linter',
+      'RUN linter run ./...'
+    )
+    expect(codes(content, both)).toEqual([])
+  })
+
+  it('arch-pinned-by-arg: a COPY path chosen by an ARG default in the shipped stage', () => {
+    const content = lines('FROM busybox:1.36', 'ARG ARCH="amd64"', 'ARG OS="linux"', 'COPY .build/${OS}-${ARCH}/thanos /bin/thanos')
+    expect(codes(content, both)).toEqual(['arch-pinned-by-arg@4'])
+    expect(codes(content)).toEqual([])
+    expect(codes(content.replace('ARG ARCH="amd64"', 'ARG TARGETARCH').replace('${ARCH}', '${TARGETARCH}'), both)).toEqual([])
   })
 })
