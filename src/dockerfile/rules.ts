@@ -99,15 +99,23 @@ function isGoBuild(argv: string[]): boolean {
 /** `make` targets that compile nothing. */
 const NON_COMPILING_MAKE = new Set(['clean', 'distclean', 'mrproper', 'help', 'uninstall', 'fmt', 'lint', 'check-format'])
 
-/** `make` with no target (the default one) or with a target that is not only cleaning or help. */
-function makeCompiles(args: string[]): boolean {
+const compilingTarget = (t: string): boolean => !NON_COMPILING_MAKE.has(t) && !/^(dist|mr)?clean([-_].*)?$/.test(t)
+
+/** The targets named on a `make` command line (flags, their values and VAR=value left out). */
+function makeTargets(args: string[]): string[] {
   const targets: string[] = []
   for (let k = 0; k < args.length; k++) {
     const w = args[k]
-    if (/^-[A-Za-z]*[CfIo]$/.test(w)) k += 1
+    if (/^-[A-Za-z]*[CfIoj]$/.test(w)) k += 1
     else if (!w.startsWith('-') && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) targets.push(w)
   }
-  return targets.length === 0 || targets.some((t) => !NON_COMPILING_MAKE.has(t))
+  return targets
+}
+
+/** `make` with no target (the default one) or with a target that is not only cleaning or help. */
+function makeCompiles(args: string[]): boolean {
+  const targets = makeTargets(args)
+  return targets.length === 0 || targets.some(compilingTarget)
 }
 
 /** Programs whose work is slow under emulation. */
@@ -132,8 +140,7 @@ export function isCompile(command: ShellCommand): boolean {
 function compileLabel(argv: string[]): string {
   const program = programName(argv)
   if (program !== 'make' && program !== 'gmake') return argv.slice(0, 2).join(' ')
-  const words = argv.slice(1)
-  const target = words.find((w, k) => !w.startsWith('-') && !w.includes('=') && !/^-[A-Za-z]*[CfIoj]$/.test(words[k - 1] ?? ''))
+  const target = makeTargets(argv.slice(1)).find(compilingTarget)
   return target ? `${argv[0]} ${target}` : argv[0]
 }
 

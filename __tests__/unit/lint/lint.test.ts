@@ -5,7 +5,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { Writable } from 'node:stream'
 import { lintMain } from '../../../src/cli/lint.js'
-import { InputError, parseAdviceCodes } from '../../../src/context.js'
+import { ADVICE_CODES, InputError, parseAdviceCodes } from '../../../src/context.js'
 import { printable } from '../../../src/lint/render.js'
 
 let dir: string
@@ -139,6 +139,14 @@ describe('the ignore-advice input', () => {
     }
     expect(error).toBeInstanceOf(InputError)
     expect((error as Error).message).toMatch(/^Input "ignore-advice": "missing-loader" is not valid; use codes of the Dockerfile advice: cgo-on-musl, emulated-compile, .*apt-cache/)
+  })
+})
+
+describe('the README', () => {
+  it('lists every advice code in its Lint section', () => {
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../../README.md'), 'utf8')
+    const lint = readme.slice(readme.indexOf('## Lint'), readme.indexOf('## Workflows'))
+    expect(ADVICE_CODES.filter((code) => !lint.includes(`\`${code}\``))).toEqual([])
   })
 })
 

@@ -62,6 +62,17 @@ describe('SARIF', () => {
     ])
   })
 
+  it('is valid for the whole Dockerfile corpus too', () => {
+    const root = new URL('../../../fixtures/dockerfiles/', import.meta.url)
+    const corpus = fs.readdirSync(root).map((name) => {
+      const { file } = JSON.parse(fs.readFileSync(new URL(`${name}/EXPECT.json`, root), 'utf8')) as { file: string }
+      return { path: `fixtures/dockerfiles/${name}/${file}`, content: fs.readFileSync(new URL(`${name}/${file}`, root), 'utf8') }
+    })
+    const sarif = JSON.parse(renderSarif(lintFiles(corpus, options)))
+    expect(validate(sarif) ? [] : validate.errors).toEqual([])
+    expect(sarif.runs[0].results.length).toBeGreaterThan(20)
+  })
+
   it('writes paths as relative URI references', () => {
     expect(toUri('./a b/Dockerfile#1')).toBe('a%20b/Dockerfile%231')
     expect(toUri('dir\\Dockerfile')).toBe('dir/Dockerfile')
