@@ -133,7 +133,8 @@ export function parseDockerfile(
       // Read from all the flags: the parser's getFromFlag() sees --from only when it is the sole flag.
       const from = keyword === 'COPY' ? flagValue(instruction as Copy, 'from') : undefined
       if (from) addSource(model, expand(from, { ...globalArgs, ...args }), stages, variants)
-      model.copies.push({ line, text: instruction.getArguments().map((a) => a.getValue()).join(' '), scope: { ...args, ...model.env } })
+      const text = sourceLines.slice(line - 1, instruction.getRange().end.line + 1).join(' ')
+      if (text.includes('$')) model.copies.push({ line, text: text.replace(/^\s*\S+\s*/, ''), scope: { ...args, ...model.env } })
     } else if (keyword === 'RUN') {
       const run = instruction as Run
       const variables = { ...args, ...model.env }
