@@ -167,6 +167,7 @@ export function usage(version: string): string {
     'Build a Docker image for every platform, look inside and start each one, measure it, and publish only if every platform passed.',
     '',
     'Usage: smokestack [context] [options]',
+    '       smokestack lint [Dockerfile…] [options]   (the Dockerfile advice alone; smokestack lint --help)',
     '',
     'Options (each one sets the action input of the same name):',
     ...rows.map(([names, help]) => `  ${names.padEnd(width)}  ${help}`),

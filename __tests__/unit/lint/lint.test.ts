@@ -4,6 +4,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { Writable } from 'node:stream'
+import { spawnSync } from 'node:child_process'
 import { lintMain } from '../../../src/cli/lint.js'
 import { ADVICE_CODES, InputError, parseAdviceCodes } from '../../../src/context.js'
 import { printable } from '../../../src/lint/render.js'
@@ -139,6 +140,20 @@ describe('the ignore-advice input', () => {
     }
     expect(error).toBeInstanceOf(InputError)
     expect((error as Error).message).toMatch(/^Input "ignore-advice": "missing-loader" is not valid; use codes of the Dockerfile advice: cgo-on-musl, emulated-compile, .*apt-cache/)
+  })
+})
+
+describe('the bundled command line', () => {
+  it('dispatches `smokestack lint` before anything of the build pipeline, with its own exit codes', () => {
+    const cli = path.resolve(import.meta.dirname, '../../../dist/cli/index.js')
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'lint', ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })
+    const help = run('--help')
+    expect([help.status, help.stdout.startsWith('Usage: smokestack lint')]).toEqual([0, true])
+    const found = run('--format', 'json')
+    expect(found.status).toBe(1)
+    expect(JSON.parse(found.stdout).files[0].findings.map((f: { code: string }) => f.code)).toEqual(['cgo-on-musl', 'apk-cache'])
+    expect(run('clean.Dockerfile').status).toBe(0)
+    expect(run('--format=yaml').status).toBe(2)
   })
 })
 
