@@ -155,6 +155,13 @@ describe('the bundled command line', () => {
     expect(run('clean.Dockerfile').status).toBe(0)
     expect(run('--format=yaml').status).toBe(2)
   })
+
+  it('reads the Dockerfile whose word patterns once kept it busy for ever, and answers', () => {
+    fs.writeFileSync(path.join(dir, 'patterns.Dockerfile'), `ARG V=${'a'.repeat(3000)}\nARG W=\${V%%*a*a*a*a*a*a*c}3.12.2\nFROM alpine:\${W#$V}\n`)
+    const cli = path.resolve(import.meta.dirname, '../../../dist/cli/index.js')
+    const result = spawnSync(process.execPath, [cli, 'lint', '--format', 'json', 'patterns.Dockerfile'], { cwd: dir, encoding: 'utf8' })
+    expect([result.status, JSON.parse(result.stdout).files[0].stages.map((s: { base: string }) => s.base)]).toEqual([0, ['alpine:3.12.2']])
+  })
 })
 
 describe('the README', () => {
