@@ -72,6 +72,12 @@ export const FINDING_CODES = {
     title: 'Dockerfile cannot be built',
     help: 'The Dockerfile has an error BuildKit would stop at (an instruction before FROM, a base image that is not a valid reference after substitution, a duplicate stage name…). The message names the line and the fix.'
   },
+  'ignore-unknown-code': {
+    source: 'dockerfile',
+    severity: 'notice',
+    title: 'Ignore comment names no advice code',
+    help: 'A `# smokestack-ignore:` comment names a code the Dockerfile advice does not have (a typo?), so it silences nothing. Use one of the advice codes listed in the README.'
+  },
   'arch-mismatch': {
     source: 'image',
     severity: 'error',

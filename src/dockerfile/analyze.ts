@@ -46,7 +46,8 @@ export function analyzeDockerfile(input: DockerfileInput): DockerfileAnalysis {
   const findings = withoutIgnored(
     [...adviseOnDockerfile(context), ...adviseOnArgs(context, parsed)],
     input.content,
-    input.ignore
+    input.ignore,
+    input.path
   )
   return {
     stages: stages.map((m) => m.stage),

@@ -57,7 +57,7 @@ export function lintFile(file: LintFile, options: LintOptions): FileReport {
       file: file.path,
       ...(e.line !== undefined && { line: e.line })
     }
-    return { path: file.path, stages: [], chain: [], findings: withoutIgnored([finding], file.content, options.ignore) }
+    return { path: file.path, stages: [], chain: [], findings: withoutIgnored([finding], file.content, options.ignore, file.path) }
   }
 }
 

@@ -121,7 +121,9 @@ describe('ignore comments', () => {
     ['at the end of the shell line', 'RUN apk add curl # smokestack-ignore: apk-cache\n', []],
     ['naming another code', '# smokestack-ignore: apt-cache\nRUN apk add curl\n', ['apk-cache']],
     ['separated by an instruction', '# smokestack-ignore: apk-cache\nENV A=1\nRUN apk add curl\n', ['apk-cache']],
-    ['above another finding only', '# smokestack-ignore: apk-cache\nRUN apk add curl\nRUN apk add git\n', ['apk-cache']]
+    ['above another finding only', '# smokestack-ignore: apk-cache\nRUN apk add curl\nRUN apk add git\n', ['apk-cache']],
+    ['with a misspelt code, which silences nothing and is told', '# smokestack-ignore: apk-cahce\nRUN apk add curl\n', ['apk-cache', 'ignore-unknown-code']],
+    ['followed by a reason', '# smokestack-ignore: apk-cache, apt-cache because the image is rebuilt daily\nRUN apk add curl\n', []]
   ])('%s', async (_name, body, expected) => {
     const { out } = await lint(file(`FROM alpine:3.19\n${body}`), '--format', 'json')
     expect(JSON.parse(out).files[0].findings.map((f: { code: string }) => f.code)).toEqual(expected)
