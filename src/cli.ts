@@ -19,6 +19,7 @@ import { pipeline, type PipelineResult, type RunEnv } from './pipeline/index.js'
 import { buildReport } from './report/model.js'
 import { runDocument } from './report/outputs.js'
 import { inputSource, parseCommandLine, usage, UsageError, type CommandLine } from './cli/args.js'
+import { lintMain } from './cli/lint.js'
 import { Progress } from './cli/progress.js'
 import { CliReporter } from './cli/reporter.js'
 import { painter, renderReport, useColor } from './cli/render.js'
@@ -47,6 +48,7 @@ function say(text: string): void {
 
 /** Runs the command; resolves to the exit status: 0 all passed, 1 a failure, 2 a bad option or value. */
 async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'lint') return lintMain(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env })
   let commandLine: CommandLine
   let inputs: Inputs
   try {

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { canonicalPlatform } from './docker/platform.js'
+import { FINDING_CODES, type FindingCode } from './findings.js'
 import { parseGrowth, parseSize, type Growth } from './size/units.js'
 
 export type TriState = 'auto' | 'true' | 'false'
@@ -33,6 +34,8 @@ export interface Inputs {
   compareTo?: string
   maxGrowth?: Growth
   failOnAdvice: boolean
+  /** Dockerfile advice codes never reported. */
+  ignoreAdvice: FindingCode[]
   cache: TriState
   cacheKey: string
   cacheTimeoutMs: number
@@ -177,6 +180,20 @@ export function parseKeyValues(input: string, value: string): Record<string, str
     out[key] = line.slice(eq + 1)
   }
   return out
+}
+
+/** The codes of the Dockerfile advice, as `ignore-advice` and `--ignore` accept them. */
+export const ADVICE_CODES = (Object.keys(FINDING_CODES) as FindingCode[]).filter((c) => FINDING_CODES[c].source === 'dockerfile')
+
+/** A comma/newline list of Dockerfile advice codes; an unknown code names the known ones. */
+export function parseAdviceCodes(input: string, value: string): FindingCode[] {
+  const codes: FindingCode[] = []
+  for (const item of splitList(value)) {
+    const code = item.toLowerCase()
+    if (!(ADVICE_CODES as string[]).includes(code)) fail(input, item, `use codes of the Dockerfile advice: ${ADVICE_CODES.join(', ')}`)
+    if (!codes.includes(code as FindingCode)) codes.push(code as FindingCode)
+  }
+  return codes
 }
 
 export function parseExitCodes(input: string, value: string): number[] {
@@ -343,6 +360,7 @@ export function parseInputs(get: InputSource, workspace: string): Inputs {
     compareTo: get('compare-to').trim() ? parseReference('compare-to', get('compare-to')) : undefined,
     maxGrowth: get('max-growth').trim() ? asInput('max-growth', () => parseGrowth(get('max-growth'), 'max-growth')) : undefined,
     failOnAdvice: parseBoolean('fail-on-advice', get('fail-on-advice'), false),
+    ignoreAdvice: parseAdviceCodes('ignore-advice', get('ignore-advice')),
     cache: parseEnum('cache', get('cache'), ['auto', 'true', 'false'] as const, 'auto'),
     cacheKey: get('cache-key').trim(),
     cacheTimeoutMs: parseDuration('cache-timeout', get('cache-timeout') || '60s'),

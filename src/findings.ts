@@ -28,31 +28,55 @@ export const FINDING_CODES = {
     source: 'dockerfile',
     severity: 'warning',
     title: 'Compile step runs under emulation',
-    help: 'A stage that compiles runs on the target platform, which this builder emulates with QEMU (5–20× slower). Build on `--platform=$BUILDPLATFORM` and cross-compile for `$TARGETOS/$TARGETARCH`.'
+    help: 'A stage that compiles runs on the target platform, which this builder emulates with QEMU (5–20× slower). Build on `--platform=$BUILDPLATFORM` and cross-compile for `$TARGETOS/$TARGETARCH` (`CGO_ENABLED=0` for pure Go; for cgo, C or Rust, a cross toolchain such as tonistiigi/xx or `cargo build --target`).'
   },
   'buildplatform-without-targetarch': {
     source: 'dockerfile',
     severity: 'warning',
     title: 'Build-platform stage compiles for the build machine',
-    help: 'A stage on `$BUILDPLATFORM` compiles without using `TARGETARCH`/`TARGETOS`, so every platform gets a binary for the build machine. Pass the target to the compiler (`GOARCH=$TARGETARCH`, a cross compiler).'
+    help: 'A stage on `$BUILDPLATFORM` compiles without using `TARGETARCH`/`TARGETOS`, so every platform gets a binary for the build machine. Pass the target to the compiler (`GOARCH=$TARGETARCH`, a cross compiler). A host tool whose only users are other `$BUILDPLATFORM` stages is right as it is and not reported.'
   },
   'apk-cache': {
     source: 'dockerfile',
     severity: 'notice',
     title: 'apk package index left in the image',
-    help: '`apk add` without `--no-cache` (or `apk update`) leaves the package index in /var/cache/apk of the shipped stage. Use `apk add --no-cache`.'
+    help: '`apk add` (or `xx-apk add`) without `--no-cache`, or `apk update`, leaves the package index in /var/cache/apk of the shipped stage. Use `apk add --no-cache`, or remove /var/cache/apk in the same RUN.'
   },
   'apt-cache': {
     source: 'dockerfile',
     severity: 'notice',
     title: 'apt package lists left in the image',
-    help: '`apt-get install` leaves the package lists in /var/lib/apt/lists of the shipped stage. End the same RUN with `rm -rf /var/lib/apt/lists/*`, or use a cache mount.'
+    help: '`apt-get install` leaves the package lists in /var/lib/apt/lists of the shipped stage (an install in a shell branch that cannot run is not counted). End the same RUN with `rm -rf /var/lib/apt/lists/*`, or use a cache mount.'
   },
   'toolchain-final-stage': {
     source: 'dockerfile',
     severity: 'warning',
     title: 'Build toolchain shipped in the final image',
     help: 'The target stage is a compiler image. Copy the built program into a small runtime stage (`FROM alpine`, `FROM scratch`, distroless) instead.'
+  },
+  'arch-pinned-by-arg': {
+    source: 'dockerfile',
+    severity: 'warning',
+    title: 'Architecture fixed by a build argument',
+    help: 'A FROM chooses its base image or `--platform` through an ARG whose value is one architecture (`ARG ARCH=amd64`), so a build for several platforms gives every platform that architecture. Use the automatic `TARGETARCH`/`TARGETPLATFORM` arguments, or build each platform separately.'
+  },
+  'suspect-reference': {
+    source: 'dockerfile',
+    severity: 'warning',
+    title: 'Image reference damaged by substitution',
+    help: 'After variable substitution the base image tag ends in, or doubles, a separator (`golang:1.21-`, `app:latest-`), as when a variable is empty. Give the ARG a default or pass it as a build-arg.'
+  },
+  'dockerfile-invalid': {
+    source: 'dockerfile',
+    severity: 'error',
+    title: 'Dockerfile cannot be built',
+    help: 'The Dockerfile has an error BuildKit would stop at (an instruction before FROM, a base image that is not a valid reference after substitution, a duplicate stage name…). The message names the line and the fix.'
+  },
+  'ignore-unknown-code': {
+    source: 'dockerfile',
+    severity: 'notice',
+    title: 'Ignore comment names no advice code',
+    help: 'A `# smokestack-ignore:` comment names a code the Dockerfile advice does not have (a typo?), so it silences nothing. Use one of the advice codes listed in the README.'
   },
   'arch-mismatch': {
     source: 'image',

@@ -7,7 +7,7 @@ import type { Finding } from '../types.js'
 import { STEP_TITLES, type Reporter, type Step } from '../pipeline/reporter.js'
 import type { PlatformOutcome } from '../pipeline/outcomes.js'
 import { annotationFor } from '../report/annotations.js'
-import { plain } from '../report/quote.js'
+import { printable } from '../report/quote.js'
 
 /** Masks a secret line by line (a multi-line value is masked per line, as the runner matches lines). */
 export function maskLines(value: string): string[] {
@@ -42,14 +42,14 @@ export class ActionsReporter implements Reporter {
     return core.group(title, work)
   }
   info(message: string): void {
-    core.info(plain(message))
+    core.info(printable(message))
   }
   warning(message: string): void {
-    core.warning(plain(message))
+    core.warning(printable(message))
   }
   debug(message: string): void {
     // The runner shows debug lines only when step debugging is on: without it they would only fill the log.
-    if (core.isDebug()) core.debug(plain(message))
+    if (core.isDebug()) core.debug(printable(message))
   }
   secret(value: string): void {
     for (const line of maskLines(value)) core.setSecret(line)
@@ -81,7 +81,7 @@ export class ActionsReporter implements Reporter {
       const groups = [...p.groups].sort((a, b) => STEP_ORDER.indexOf(a.step) - STEP_ORDER.indexOf(b.step))
       for (const g of groups) {
         core.startGroup(`${this.order[this.printed]}: ${STEP_TITLES[g.step]}`)
-        for (const line of g.lines) core.info(plain(line))
+        for (const line of g.lines) core.info(printable(line))
         core.endGroup()
       }
       this.printed++

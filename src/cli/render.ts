@@ -1,49 +1,14 @@
 /** What the terminal shows: the results table, the findings with their fixes, the verdict. A rendering of the report model. Pure. */
 import type { Finding } from '../types.js'
 import { failureOutput, seconds, startText, verdictLine, type RunReport } from '../report/model.js'
-import { plain } from '../report/quote.js'
+import { printable } from '../report/quote.js'
 import { formatBytes, formatDelta } from '../size/units.js'
 import { explanationText } from '../verify/explain.js'
 
+import { layoutColumns, type Paint, type StyleName } from './paint.js'
+
 export { seconds }
-
-/** Colour only for a terminal, and never when NO_COLOR is set to anything non-empty. */
-export function useColor(isTTY: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
-  return isTTY === true && !env.NO_COLOR
-}
-
-const CODES = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] } as const
-export type StyleName = keyof typeof CODES
-
-/** Paints text, or returns it unchanged when colour is off. */
-export type Paint = (style: StyleName, text: string) => string
-
-export function painter(color: boolean): Paint {
-  return (style, text) => (color ? `\x1b[${CODES[style][0]}m${text}\x1b[${CODES[style][1]}m` : text)
-}
-
-/** Length as shown: escape sequences take no room. */
-export function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return [...text.replace(/\x1b\[[0-9;]*m/g, '')].length
-}
-
-/** Lays out rows in columns two spaces apart; `right` marks the columns aligned right. */
-export function layoutColumns(rows: string[][], right: ReadonlySet<number> = new Set()): string[] {
-  const widths: number[] = []
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell))))
-  return rows.map((row) =>
-    row
-      .map((cell, i) => {
-        const pad = ' '.repeat(widths[i] - visibleLength(cell))
-        if (right.has(i)) return pad + cell
-        return i === row.length - 1 ? cell : cell + pad
-      })
-      .join('  ')
-      .trimEnd()
-  )
-}
-
+export { layoutColumns, painter, useColor, visibleLength, type Paint, type StyleName } from './paint.js'
 
 /** The results table: a row per platform. */
 export function renderTable(report: RunReport, paint: Paint): string[] {
@@ -75,10 +40,10 @@ const SEVERITY_STYLE: Record<Finding['severity'], StyleName> = { error: 'red', w
 
 /** One finding: severity and code, where, what is wrong; then the fix and the evidence, indented. */
 export function renderFinding(f: Finding, paint: Paint, indent = '  '): string[] {
-  const where = f.file ? ` ${plain(f.file)}${f.line ? `:${f.line}` : ''}` : ''
-  const lines = [`${indent}${paint(SEVERITY_STYLE[f.severity], f.severity)} ${paint('bold', f.code)}${where}: ${plain(f.message)}`]
-  if (f.fix) lines.push(`${indent}  ${paint('green', 'fix:')} ${plain(f.fix)}`)
-  if (f.evidence) lines.push(...plain(f.evidence).split('\n').map((l) => `${indent}  ${paint('dim', l)}`))
+  const where = f.file ? ` ${printable(f.file)}${f.line ? `:${f.line}` : ''}` : ''
+  const lines = [`${indent}${paint(SEVERITY_STYLE[f.severity], f.severity)} ${paint('bold', f.code)}${where}: ${printable(f.message)}`]
+  if (f.fix) lines.push(`${indent}  ${paint('green', 'fix:')} ${printable(f.fix)}`)
+  if (f.evidence) lines.push(...printable(f.evidence).split('\n').map((l) => `${indent}  ${paint('dim', l)}`))
   return lines
 }
 
@@ -89,12 +54,12 @@ export function renderDetails(report: RunReport, paint: Paint): string[] {
     const lines: string[] = []
     const r = p.reason
     // A start failure explained by a finding: the runtime's words, then the finding with its fix.
-    if (r?.kind === 'start-failed') lines.push(`  ${paint('red', 'error')} ${plain(r.explanation.cause ? r.message : `${r.message}: ${explanationText(r.explanation)}`)}`)
-    else if (r && r.kind !== 'finding' && r.kind !== 'budget') lines.push(`  ${paint('red', 'error')} ${plain(p.headline ?? '')}`)
+    if (r?.kind === 'start-failed') lines.push(`  ${paint('red', 'error')} ${printable(r.explanation.cause ? r.message : `${r.message}: ${explanationText(r.explanation)}`)}`)
+    else if (r && r.kind !== 'finding' && r.kind !== 'budget') lines.push(`  ${paint('red', 'error')} ${printable(p.headline ?? '')}`)
     for (const f of p.findings) lines.push(...renderFinding(f, paint))
     const output = failureOutput(p)
-    if (output) lines.push(`  ${paint('dim', 'output:')}`, ...plain(output).trimEnd().split('\n').map((l) => `    ${paint('dim', l)}`))
-    if (r?.kind === 'build' && r.logTail) lines.push(`  ${paint('dim', 'build log:')}`, ...plain(r.logTail).split('\n').slice(-15).map((l) => `    ${paint('dim', l)}`))
+    if (output) lines.push(`  ${paint('dim', 'output:')}`, ...printable(output).trimEnd().split('\n').map((l) => `    ${paint('dim', l)}`))
+    if (r?.kind === 'build' && r.logTail) lines.push(`  ${paint('dim', 'build log:')}`, ...printable(r.logTail).split('\n').slice(-15).map((l) => `    ${paint('dim', l)}`))
     if (lines.length === 0) continue
     const mark = p.status === 'passed' ? paint('green', '✔') : paint('red', '✘')
     out.push('', `${mark} ${paint('bold', p.platform)}`, ...lines)
@@ -104,7 +69,7 @@ export function renderDetails(report: RunReport, paint: Paint): string[] {
 
 /** The verdict line. */
 export function renderVerdict(report: RunReport, paint: Paint): string {
-  return report.passed ? paint('green', `✔ ${plain(verdictLine(report))}`) : paint('red', `✘ ${plain(verdictLine(report))}`)
+  return report.passed ? paint('green', `✔ ${printable(verdictLine(report))}`) : paint('red', `✘ ${printable(verdictLine(report))}`)
 }
 
 /** Everything printed after a run: table, details, Dockerfile advice, notes, verdict. */
@@ -113,7 +78,7 @@ export function renderReport(report: RunReport, paint: Paint): string {
   for (const d of report.deltas) if (d.change === 'removed') out.push('', `${d.platform}: in the baseline, not built now (removed)`)
   const pub = report.publish
   if (pub && !pub.ok) {
-    out.push('', paint('red', `Publishing failed: ${plain(pub.error ?? '')}`))
+    out.push('', paint('red', `Publishing failed: ${printable(pub.error ?? '')}`))
     out.push(pub.published.length ? `Published before it stopped: ${pub.published.join(', ')}` : 'Nothing was published.')
     if (pub.restored.length) out.push(`Put back as they were: ${pub.restored.join(', ')}`)
   }
@@ -121,7 +86,7 @@ export function renderReport(report: RunReport, paint: Paint): string {
     out.push('', paint('bold', `Dockerfile advice (${report.advice.length})`))
     for (const f of report.advice) out.push(...renderFinding(f, paint))
   }
-  if (report.notes.length) out.push('', ...report.notes.map((n) => paint('dim', plain(n))))
+  if (report.notes.length) out.push('', ...report.notes.map((n) => paint('dim', printable(n))))
   out.push('', renderVerdict(report, paint))
   return out.join('\n') + '\n'
 }

@@ -5,7 +5,7 @@
 import type { Finding } from '../types.js'
 import type { PlatformOutcome } from '../pipeline/outcomes.js'
 import { STEP_TITLES, type Reporter, type Step } from '../pipeline/reporter.js'
-import { plain } from '../report/quote.js'
+import { printable } from '../report/quote.js'
 import type { Progress } from './progress.js'
 import type { Paint } from './render.js'
 
@@ -24,7 +24,7 @@ export class CliReporter implements Reporter {
 
   /** Replaces every secret value in `text`. */
   redact(text: string): string {
-    let out = plain(text)
+    let out = printable(text)
     for (const s of this.secrets) out = out.split(s).join('***')
     return out
   }

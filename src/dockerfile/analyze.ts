@@ -1,7 +1,9 @@
 /** The Dockerfile, read before anything is built: its stages, the target, and what to change. */
 import type { Finding } from '../types.js'
 import { DockerfileError } from './errors.js'
+import { withoutIgnored } from './ignore.js'
 import { parseDockerfile, type Stage, type StageModel } from './parse.js'
+import { adviseOnArgs } from './args-rules.js'
 import { adviseOnDockerfile } from './rules.js'
 
 export interface DockerfileInput {
@@ -16,6 +18,8 @@ export interface DockerfileInput {
   nativePlatforms: string[]
   /** `--build-arg` values; they override ARG defaults. */
   buildArgs: Record<string, string>
+  /** Finding codes not to report (`ignore-advice`); `# smokestack-ignore:` comments in the file apply too. */
+  ignore?: readonly string[]
 }
 
 export interface DockerfileAnalysis {
@@ -31,17 +35,20 @@ export interface DockerfileAnalysis {
 
 /** Parses the Dockerfile, checks the target, and gives the advice visible before building. Throws DockerfileError. */
 export function analyzeDockerfile(input: DockerfileInput): DockerfileAnalysis {
-  const { stages } = parseDockerfile(input.path, input.content, input.buildArgs)
+  const parsed = parseDockerfile(input.path, input.content, input.buildArgs, {
+    targets: input.platforms,
+    ...(input.nativePlatforms[0] !== undefined && { build: input.nativePlatforms[0] })
+  })
+  const { stages } = parsed
   const target = selectTarget(stages, input.target, input.path)
   const chain = stagesReaching(target, stages)
-  const findings = adviseOnDockerfile({
-    path: input.path,
-    stages,
-    target,
-    chain,
-    platforms: input.platforms,
-    nativePlatforms: input.nativePlatforms
-  })
+  const context = { path: input.path, stages, target, chain, platforms: input.platforms, nativePlatforms: input.nativePlatforms }
+  const findings = withoutIgnored(
+    [...adviseOnDockerfile(context), ...adviseOnArgs(context, parsed)],
+    input.content,
+    input.ignore,
+    input.path
+  )
   return {
     stages: stages.map((m) => m.stage),
     targetStage: target.stage,
@@ -62,7 +69,9 @@ function selectTarget(stages: StageModel[], target: string | undefined, path: st
     `Input "target": no stage named "${target}" in ${path} ` +
       `(${names.length > 0 ? `stages: ${names.join(', ')}` : 'no stage has a name; add "AS <name>" to a FROM'}).` +
       (suggestion ? ` Did you mean "${suggestion}"?` : ''),
-    path
+    path,
+    undefined,
+    'target'
   )
 }
 
@@ -76,7 +85,7 @@ function stagesReaching(target: StageModel, stages: StageModel[]): Set<number> {
     reached.add(index)
     const { stage } = stages[index]
     if (stage.baseStage !== undefined) pending.push(stage.baseStage)
-    pending.push(...stage.copiesFrom)
+    pending.push(...(stage.otherBaseStages ?? []), ...stage.copiesFrom)
   }
   return reached
 }

@@ -4,7 +4,10 @@
  */
 import { DockerfileParser, type Run, type From, type Copy, type Arg, type Env } from 'dockerfile-ast'
 import { DockerfileError } from './errors.js'
-import { parseShellCommands, commandsFromWords, type ShellCommand } from './shell.js'
+import { platformArgValues, type PlatformScope } from './platform.js'
+import { checkReference } from './reference.js'
+import { goEnvWrites, readRunCommands } from './run.js'
+import type { ShellCommand } from './shell.js'
 import { expandVariables } from './variables.js'
 
 /** One build stage, as the summary shows it. */
@@ -15,8 +18,10 @@ export interface Stage {
   name?: string
   /** Base image after ARG substitution (`golang:1.15`, `scratch`), or the stage name for `FROM <stage>`. */
   baseImage: string
-  /** Index of the stage this one is built on (`FROM <stage>`). */
+  /** Index of the stage this one is built on (`FROM <stage>`; for a name made of platform arguments, on the first platform). */
   baseStage?: number
+  /** The other stages such a name resolves to on the other platforms requested. */
+  otherBaseStages?: number[]
   /** The `--platform` flag as written (`$BUILDPLATFORM`). */
   platformFlag?: string
   /** 1-based line of the FROM instruction. */
@@ -42,6 +47,8 @@ export interface RunStep {
   variables: Record<string, string>
   /** Values written earlier with `go env -w` in this stage or the stages it is built on. */
   goEnv: Record<string, string>
+  /** ARGs declared in the stage without a value or build-arg (unset in the shell); platform arguments excepted. */
+  unsetArgs: string[]
 }
 
 /** A stage with what the rules need beyond the summary. */
@@ -53,11 +60,18 @@ export interface StageModel {
   /** ENV values at the end of the stage (inherited by `FROM <stage>`). */
   env: Record<string, string>
   goEnv: Record<string, string>
+  /** The FROM image and `--platform` value as written, before any substitution. */
+  written: { image: string; platform?: string }
+  /** COPY and ADD instructions: line, arguments as written, and the stage's ARG and ENV values there. */
+  copies: Array<{ line: number; text: string; scope: Record<string, string> }>
 }
 
 export interface ParsedDockerfile {
   stages: StageModel[]
   escapeChar: string
+  /** Global ARG values (defaults or build-args) and where each came from. */
+  globalArgs: Record<string, string>
+  argOrigins: Record<string, 'default' | 'build-arg'>
 }
 
 /** Arguments BuildKit defines per platform; left as written when not given. */
@@ -69,8 +83,14 @@ const keepPlatformArgs = (name: string): boolean => PLATFORM_ARGS.has(name)
 const STAGE_NAME = /^[a-z][a-z0-9._-]*$/i
 
 /** Parses `content` (the Dockerfile at `path`); throws DockerfileError when it cannot be built. */
-export function parseDockerfile(path: string, content: string, buildArgs: Record<string, string>): ParsedDockerfile {
+export function parseDockerfile(
+  path: string,
+  content: string,
+  buildArgs: Record<string, string>,
+  scope: PlatformScope = { targets: [] }
+): ParsedDockerfile {
   const dockerfile = DockerfileParser.parse(content)
+  const variants = platformArgValues(scope)
   const escapeChar = dockerfile.getEscapeCharacter()
   const sourceLines = content.split(/\r?\n/)
   const expand = (text: string, scope: Record<string, string>): string =>
@@ -78,15 +98,15 @@ export function parseDockerfile(path: string, content: string, buildArgs: Record
 
   const globalArgs: Record<string, string> = {}
   const stages: StageModel[] = []
-  let current: { model: StageModel; args: Record<string, string> } | undefined
+  let current: { model: StageModel; args: Record<string, string>; unset: Set<string> } | undefined
 
   for (const instruction of dockerfile.getInstructions()) {
     const keyword = instruction.getKeyword()
     const line = instruction.getRange().start.line + 1
     if (keyword === 'FROM') {
-      const model = readFrom(instruction as From, stages, globalArgs, path, expand)
+      const model = readFrom(instruction as From, stages, globalArgs, path, expand, variants)
       stages.push(model)
-      current = { model, args: {} }
+      current = { model, args: {}, unset: new Set() }
       continue
     }
     if (!current) {
@@ -96,17 +116,25 @@ export function parseDockerfile(path: string, content: string, buildArgs: Record
       }
       throw new DockerfileError(`${path}:${line}: ${keyword} comes before the first FROM; only ARG may.`, path, line)
     }
-    const { model, args } = current
+    const { model, args, unset } = current
     model.stage.endLine = instruction.getRange().end.line + 1
     if (keyword === 'ARG') {
       declareArgs(instruction as Arg, args, buildArgs, globalArgs, expand, { ...args, ...model.env })
+      for (const property of (instruction as Arg).getProperties()) {
+        const name = property.getName()
+        if (args[name] === undefined && !PLATFORM_ARGS.has(name)) unset.add(name)
+        else unset.delete(name)
+      }
     } else if (keyword === 'ENV') {
       for (const property of (instruction as Env).getProperties()) {
         model.env[property.getName()] = expand(property.getValue() ?? '', { ...args, ...model.env })
       }
     } else if (keyword === 'COPY' || keyword === 'ADD') {
-      const from = keyword === 'COPY' ? (instruction as Copy).getFromFlag()?.getValue() : undefined
-      if (from) addSource(model, expand(from, { ...globalArgs, ...args }), stages)
+      // Read from all the flags: the parser's getFromFlag() sees --from only when it is the sole flag.
+      const from = keyword === 'COPY' ? flagValue(instruction as Copy, 'from') : undefined
+      if (from) addSource(model, expand(from, { ...globalArgs, ...args }), stages, variants)
+      const text = sourceLines.slice(line - 1, instruction.getRange().end.line + 1).join(' ')
+      if (text.includes('$')) model.copies.push({ line, text: text.replace(/^\s*\S+\s*/, ''), scope: { ...args, ...model.env } })
     } else if (keyword === 'RUN') {
       const run = instruction as Run
       const variables = { ...args, ...model.env }
@@ -116,12 +144,13 @@ export function parseDockerfile(path: string, content: string, buildArgs: Record
         commands: readRunCommands(run, sourceLines),
         cacheMounts: [],
         variables,
-        goEnv: { ...model.goEnv }
+        goEnv: { ...model.goEnv },
+        unsetArgs: [...unset].filter((name) => variables[name] === undefined)
       }
       for (const flag of run.getFlags()) {
         if (flag.getName().toLowerCase() !== 'mount') continue
         const options = Object.fromEntries(flag.getOptions().map((o) => [o.getName().toLowerCase(), o.getValue() ?? '']))
-        if (options.from) addSource(model, expand(options.from, { ...globalArgs, ...args }), stages)
+        if (options.from) addSource(model, expand(options.from, { ...globalArgs, ...args }), stages, variants)
         const target = options.target ?? options.dst ?? options.destination
         if (options.type === 'cache' && target) step.cacheMounts.push(target)
       }
@@ -137,7 +166,10 @@ export function parseDockerfile(path: string, content: string, buildArgs: Record
   if (stages.length === 0) {
     throw new DockerfileError(`${path}: no FROM instruction; a Dockerfile needs at least one build stage.`, path)
   }
-  return { stages, escapeChar }
+  const argOrigins = Object.fromEntries(
+    Object.keys(globalArgs).map((name) => [name, Object.hasOwn(buildArgs, name) ? 'build-arg' : 'default'] as const)
+  )
+  return { stages, escapeChar, globalArgs, argOrigins }
 }
 
 function readFrom(
@@ -145,7 +177,8 @@ function readFrom(
   stages: StageModel[],
   globalArgs: Record<string, string>,
   path: string,
-  expand: (text: string, scope: Record<string, string>) => string
+  expand: (text: string, scope: Record<string, string>) => string,
+  variants: Array<Record<string, string>>
 ): StageModel {
   const line = from.getRange().start.line + 1
   const args = from.getArguments().map((a) => a.getValue())
@@ -169,13 +202,15 @@ function readFrom(
       line
     )
   }
-  const base = findStage(stages, baseImage)
+  const [base, ...others] = resolveStages(stages, baseImage, variants)
+  if (!base) checkReference(baseImage, args[0], path, line)
   const platformFlag = from.getPlatformFlag()?.getValue() ?? undefined
   const stage: Stage = {
     index: stages.length,
     ...(name !== undefined && { name }),
     baseImage,
     ...(base && { baseStage: base.stage.index }),
+    ...(others.length > 0 && { otherBaseStages: others.map((m) => m.stage.index) }),
     ...(platformFlag !== undefined && { platformFlag: expand(platformFlag, globalArgs) }),
     line,
     endLine: from.getRange().end.line + 1,
@@ -183,7 +218,8 @@ function readFrom(
     copiesFrom: [],
     copiesFromImages: []
   }
-  return { stage, runs: [], source: '', env: { ...(base?.env ?? {}) }, goEnv: { ...(base?.goEnv ?? {}) } }
+  const written = { image: args[0], ...(platformFlag !== undefined && { platform: platformFlag }) }
+  return { stage, runs: [], source: '', env: { ...(base?.env ?? {}) }, goEnv: { ...(base?.goEnv ?? {}) }, written, copies: [] }
 }
 
 /** ARG in global scope or in a stage: a build-arg wins over the default; a stage ARG without default takes the global one. */
@@ -206,14 +242,20 @@ function declareArgs(
   }
 }
 
-/** Records a `--from` reference: a stage (by name or index) or an image. */
-function addSource(model: StageModel, reference: string, stages: StageModel[]): void {
-  const stage = findStage(stages, reference) ?? (/^\d+$/.test(reference) ? stages[Number(reference)] : undefined)
-  if (stage && stage !== model) {
-    if (!model.stage.copiesFrom.includes(stage.stage.index)) model.stage.copiesFrom.push(stage.stage.index)
-  } else if (!stage && !model.stage.copiesFromImages.includes(reference)) {
-    model.stage.copiesFromImages.push(reference)
+/** Records a `--from` reference: a stage (by name or index, per platform for names made of platform arguments) or an image. */
+function addSource(model: StageModel, reference: string, stages: StageModel[], variants: Array<Record<string, string>>): void {
+  const index = /^\d+$/.test(reference) ? stages[Number(reference)] : undefined
+  const found = index ? [index] : resolveStages(stages, reference, variants)
+  for (const stage of found) {
+    if (stage !== model && !model.stage.copiesFrom.includes(stage.stage.index)) model.stage.copiesFrom.push(stage.stage.index)
   }
+  if (found.length === 0 && !model.stage.copiesFromImages.includes(reference)) model.stage.copiesFromImages.push(reference)
+}
+
+/** The value of a `--name=value` flag of COPY or ADD, whatever other flags stand beside it. */
+function flagValue(instruction: Copy, name: string): string | undefined {
+  const flag = instruction.getFlags().find((f) => f.getName().toLowerCase() === name)
+  return flag?.getValue() ?? undefined
 }
 
 /** Stage names are case-insensitive. */
@@ -222,48 +264,18 @@ function findStage(stages: StageModel[], reference: string): StageModel | undefi
   return stages.find((s) => s.stage.name?.toLowerCase() === wanted)
 }
 
-const HEREDOC_START = /<<-?\s*(["']?)[A-Za-z0-9_.-]+\1/g
-const SHELL_PROGRAMS = /^(\/bin\/|\/usr\/bin\/)?(sh|bash|ash|dash|zsh)$/
-
-/** The commands of a RUN: exec form, shell form with continuations, or a heredoc script. */
-export function readRunCommands(run: Run, sourceLines: string[]): ShellCommand[] {
-  const json = run.getJSONStrings()
-  if (json.length > 0 && run.getRawArgumentsContent()?.trim().startsWith('[')) {
-    return commandsFromWords(json.map((s) => s.getJSONValue()))
+/**
+ * The stages a reference names: itself, or, when it still holds platform arguments (`binary-$TARGETOS`),
+ * what it becomes on each platform requested, as BuildKit resolves it per platform; first platform first.
+ */
+function resolveStages(stages: StageModel[], reference: string, variants: Array<Record<string, string>>): StageModel[] {
+  const direct = findStage(stages, reference)
+  if (direct) return [direct]
+  if (!reference.includes('$')) return []
+  const found: StageModel[] = []
+  for (const values of variants) {
+    const stage = findStage(stages, expandVariables(reference, (name) => values[name]))
+    if (stage && !found.includes(stage)) found.push(stage)
   }
-  const args = run.getArguments()
-  const heredocs = run.getHeredocs()
-  if (heredocs.length === 0) return parseShellCommands(args.map((a) => a.getValue()).join(' '))
-
-  const bodyStart = Math.min(...heredocs.map((h) => (h.getContentRange() ?? h.getNameRange()).start.line))
-  const head = args
-    .filter((a) => a.getRange().start.line < bodyStart)
-    .map((a) => a.getValue())
-    .join(' ')
-    .replace(HEREDOC_START, ' ')
-    .trim()
-  const headWords = head.split(/\s+/).filter(Boolean)
-  const isScript = headWords.length === 0 || (SHELL_PROGRAMS.test(headWords[0]) && !headWords.includes('-c'))
-  if (!isScript) return parseShellCommands(head)
-  const script = heredocs
-    .map((h) => {
-      const range = h.getContentRange()
-      return range ? sourceLines.slice(range.start.line, range.end.line + 1).join('\n') : ''
-    })
-    .join('\n')
-  return parseShellCommands(script)
-}
-
-/** `go env -w NAME=value` persists across RUNs. */
-function goEnvWrites(commands: ShellCommand[]): Record<string, string> {
-  const writes: Record<string, string> = {}
-  for (const { argv } of commands) {
-    const program = argv[0]?.slice(argv[0].lastIndexOf('/') + 1)
-    if (program !== 'go' || argv[1] !== 'env' || !argv.includes('-w')) continue
-    for (const word of argv.slice(2)) {
-      const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(word)
-      if (match) writes[match[1]] = match[2]
-    }
-  }
-  return writes
+  return found
 }

@@ -3,7 +3,10 @@
  * pure function of the parsed stages, the target and the platforms asked for.
  */
 import type { Finding } from '../types.js'
-import { imageLibc, isToolchainImage, type Libc } from './images.js'
+import { surelyRuns } from './branches.js'
+import { packageCaches, toolchainFinalStage } from './cache-rules.js'
+import { crossCompileFix } from './fixes.js'
+import { imageLibc, type Libc } from './images.js'
 import type { RunStep, StageModel } from './parse.js'
 import { classifyPlatformFlag, emulatedPlatforms, samePlatform, type StagePlatform } from './platform.js'
 import { programName, type ShellCommand } from './shell.js'
@@ -93,24 +96,58 @@ function isGoBuild(argv: string[]): boolean {
   return argv[i] === 'build' || argv[i] === 'install'
 }
 
+/** `make` targets that compile nothing. */
+const NON_COMPILING_MAKE = new Set(['clean', 'distclean', 'mrproper', 'help', 'uninstall', 'fmt', 'lint', 'check-format'])
+
+const compilingTarget = (t: string): boolean => !NON_COMPILING_MAKE.has(t) && !/^(dist|mr)?clean([-_].*)?$/.test(t)
+
+/** The targets named on a `make` command line (flags, their values and VAR=value left out). */
+function makeTargets(args: string[]): string[] {
+  const targets: string[] = []
+  for (let k = 0; k < args.length; k++) {
+    const w = args[k]
+    if (/^-[A-Za-z]*[CfIoj]$/.test(w)) k += 1
+    else if (!w.startsWith('-') && !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) targets.push(w)
+  }
+  return targets
+}
+
+/** `make` with no target (the default one) or with a target that is not only cleaning or help. */
+function makeCompiles(args: string[]): boolean {
+  const targets = makeTargets(args)
+  return targets.length === 0 || targets.some(compilingTarget)
+}
+
 /** Programs whose work is slow under emulation. */
-function isCompile(command: ShellCommand): boolean {
+export function isCompile(command: ShellCommand): boolean {
   const { argv } = command
   const program = programName(argv)
   if (isGoBuild(argv)) return true
+  // `go run build.go` compiles (and then runs) the program first.
+  if ((program === 'go' || program === 'xx-go') && argv[1] === 'run') return true
+  if (program === 'make' || program === 'gmake') return makeCompiles(argv.slice(1))
   if (program === 'cargo') {
     const sub = argv.slice(1).find((w) => !w.startsWith('+') && !w.startsWith('-'))
     return sub === 'build' || sub === 'install'
   }
   return (
-    ['rustc', 'make', 'cmake'].includes(program) ||
+    ['rustc', 'cmake', 'ninja'].includes(program) ||
     /^([a-z0-9_]+-)*(gcc|g\+\+|cc|c\+\+|clang|clang\+\+)(-\d+(\.\d+)*)?$/.test(program)
   )
 }
 
-/** A Go binary linked statically even with cgo on (`-ldflags '-extldflags "-static"'`). */
-function linksStatically(argv: string[]): boolean {
-  return /extldflags[\s\S]*-static/.test(argv.join(' '))
+/** The compile step as the message names it: `go build`, `cargo build`, `make redis-server` (flags and assignments left out). */
+function compileLabel(argv: string[]): string {
+  const program = programName(argv)
+  if (program !== 'make' && program !== 'gmake') return argv.slice(0, 2).join(' ')
+  const target = makeTargets(argv.slice(1)).find(compilingTarget)
+  return target ? `${argv[0]} ${target}` : argv[0]
+}
+
+/** A Go binary linked statically even with cgo on (`-ldflags '-extldflags "-static"'`, directly or through a variable). */
+function linksStatically(build: GoBuild): boolean {
+  const text = expandVariables(build.argv.join(' '), (name) => build.env[name])
+  return /extldflags[\s\S]*-static/.test(text)
 }
 
 const LIBC_WORDS: Record<Libc, string> = { glibc: 'glibc', musl: 'musl', none: 'no C library' }
@@ -125,7 +162,7 @@ export function cgoOnMusl({ path, stages, target, chain }: RuleContext): Finding
     const builderLibc = imageLibc(model.stage.rootImage)
     if (builderLibc === 'none' || (builderLibc === 'musl' && targetLibc === 'musl')) continue
     for (const run of model.runs) {
-      const build = goBuildsIn(run).find((b) => b.env.CGO_ENABLED !== '0' && !linksStatically(b.argv))
+      const build = goBuildsIn(run).find((b) => b.env.CGO_ENABLED !== '0' && !linksStatically(b))
       if (!build) continue
       const linked = builderLibc === 'musl' ? 'musl (/lib/ld-musl-*.so.1)' : 'glibc (/lib64/ld-linux-*.so.2)'
       const missing =
@@ -173,15 +210,17 @@ export function emulatedCompile({ path, stages, chain, platforms, nativePlatform
   const reported = new Set<number>()
   for (const model of stages) {
     if (!chain.has(model.stage.index)) continue
-    const run = model.runs.find((r) => r.commands.some(isCompile))
+    // Only a compile sure to run counts: one in a shell branch decided at build time (`case "$(dpkg --print-architecture)"`) may not.
+    const compiling = (r: RunStep): ShellCommand | undefined => r.commands.find((c) => isCompile(c) && surelyRuns(c, r))
+    const run = model.runs.find((r) => compiling(r) !== undefined)
     if (!run) continue
     const { placement, decidedBy } = placementOf(model, stages)
     const emulated = emulatedPlatforms(placement, platforms, nativePlatforms)
     if (emulated.length === 0 || reported.has(decidedBy.stage.index)) continue
     reported.add(decidedBy.stage.index)
-    const compiler = run.commands.find(isCompile)!.argv.slice(0, 2).join(' ')
-    const isGo = goBuildsIn(run).length > 0
-    const goArm = needsGoArm(emulated) ? ' GOARM=${TARGETVARIANT#v}' : ''
+    const compile = compiling(run)!
+    const compiler = compileLabel(compile.argv)
+    const goBuilds = goBuildsIn(run)
     const how =
       placement.kind === 'fixed'
         ? `is pinned to ${placement.platform}`
@@ -194,13 +233,7 @@ export function emulatedCompile({ path, stages, chain, platforms, nativePlatform
       message:
         `Stage ${stageLabel(model)} compiles (\`${compiler}\`) but ${how}: for ${emulated.join(', ')} it compiles under ` +
         `QEMU emulation, often 10–50 times slower than natively.`,
-      fix: isGo
-        ? `Compile on the builder's own platform and cross-compile: \`FROM --platform=$BUILDPLATFORM ${decidedBy.stage.baseImage}\`, ` +
-          `then \`ARG TARGETOS TARGETARCH${goArm ? ' TARGETVARIANT' : ''}\` and ` +
-          `\`RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH${goArm} go build …\`.`
-        : `Compile on \`FROM --platform=$BUILDPLATFORM ${decidedBy.stage.baseImage}\` with a cross compiler for $TARGETARCH ` +
-          '(e.g. gcc-aarch64-linux-gnu, gcc-arm-linux-gnueabihf, or `cargo build --target <triple>`), ' +
-          'so that only the final stage runs per platform.',
+      fix: crossCompileFix({ model, decidedBy, compile, goBuilds, goArm: needsGoArm(emulated) }),
       evidence:
         `Native platforms: ${nativePlatforms.join(', ') || 'none known'}; requested: ${platforms.join(', ')}; ` +
         `compile step on line ${run.line}.`,
@@ -211,7 +244,7 @@ export function emulatedCompile({ path, stages, chain, platforms, nativePlatform
   return findings
 }
 
-export function buildPlatformWithoutTargetArch({ path, stages, chain, platforms, nativePlatforms }: RuleContext): Finding[] {
+export function buildPlatformWithoutTargetArch({ path, stages, target, chain, platforms, nativePlatforms }: RuleContext): Finding[] {
   const buildPlatform = nativePlatforms[0]
   const mismatched = platforms.filter((p) => !buildPlatform || !samePlatform(p, buildPlatform))
   if (mismatched.length === 0) return []
@@ -222,7 +255,7 @@ export function buildPlatformWithoutTargetArch({ path, stages, chain, platforms,
     const sources = lineage(model, stages).map((m) => m.source).join('\n')
     if (/\b(TARGETARCH|TARGETPLATFORM|GOARCH)\b|xx-go/.test(sources)) continue
     const run = model.runs.find((r) => goBuildsIn(r).some((b) => b.env.GOARCH === undefined))
-    if (!run) continue
+    if (!run || onlyFeedsBuildPlatform(model, stages, chain, target)) continue
     findings.push({
       severity: 'warning',
       code: 'buildplatform-without-targetarch',
@@ -240,65 +273,6 @@ export function buildPlatformWithoutTargetArch({ path, stages, chain, platforms,
   return findings
 }
 
-function removes(run: RunStep, directory: string): boolean {
-  return run.commands.some((c) => programName(c.argv) === 'rm' && c.argv.slice(1).some((a) => a.startsWith(directory)))
-}
-
-function cacheMounted(run: RunStep, directory: string): boolean {
-  return run.cacheMounts.some((target) => directory.startsWith(target.replace(/\/+$/, '')))
-}
-
-export function packageCaches({ path, stages, target }: RuleContext): Finding[] {
-  const findings: Finding[] = []
-  for (const model of lineage(target, stages).reverse()) {
-    for (const run of model.runs) {
-      const apk = run.commands.find((c) => programName(c.argv) === 'apk' && c.argv.includes('add'))
-      if (apk && !apk.argv.includes('--no-cache') && !removes(run, '/var/cache/apk') && !cacheMounted(run, '/var/cache/apk')) {
-        findings.push({
-          severity: 'warning',
-          code: 'apk-cache',
-          message: `\`apk add\` without --no-cache leaves the package index in /var/cache/apk of the shipped stage ${stageLabel(model)}.`,
-          fix: 'Use `apk add --no-cache …` (it also makes `apk update` unnecessary).',
-          file: path,
-          line: run.line,
-          endLine: run.endLine
-        })
-      }
-      const apt = run.commands.find((c) => ['apt-get', 'apt'].includes(programName(c.argv)) && c.argv.includes('install'))
-      if (apt && !removes(run, '/var/lib/apt/lists') && !cacheMounted(run, '/var/lib/apt/lists')) {
-        findings.push({
-          severity: 'warning',
-          code: 'apt-cache',
-          message: `\`${programName(apt.argv)} install\` leaves the package lists in /var/lib/apt/lists of the shipped stage ${stageLabel(model)}.`,
-          fix: 'End the same RUN with `&& rm -rf /var/lib/apt/lists/*`; a later RUN cannot take them out of this layer.',
-          file: path,
-          line: run.line,
-          endLine: run.endLine
-        })
-      }
-    }
-  }
-  return findings
-}
-
-export function toolchainFinalStage({ path, stages, target }: RuleContext): Finding[] {
-  const image = target.stage.rootImage
-  if (!isToolchainImage(image)) return []
-  const root = lineage(target, stages).at(-1)!
-  return [
-    {
-      severity: 'warning',
-      code: 'toolchain-final-stage',
-      message: `The target stage ${stageLabel(target)} ships the build toolchain image ${image}, with its compiler and sources.`,
-      fix:
-        'Build in this image, then copy only the result into a runtime stage: ' +
-        '`FROM alpine` (or distroless/static, or `scratch` for a static binary) with `COPY --from=<build stage> …`.',
-      file: path,
-      line: root.stage.line
-    }
-  ]
-}
-
 /** How files get from one stage to another, e.g. `"build" → COPY --from → #1`. */
 function route(from: StageModel, to: StageModel, stages: StageModel[]): string {
   const previous = new Map<number, { index: number; via: string }>()
@@ -309,7 +283,7 @@ function route(from: StageModel, to: StageModel, stages: StageModel[]): string {
     if (index === from.stage.index) break
     const { stage } = stages[index]
     const edges: Array<[number, string]> = [
-      ...(stage.baseStage !== undefined ? [[stage.baseStage, 'FROM'] as [number, string]] : []),
+      ...[stage.baseStage, ...(stage.otherBaseStages ?? [])].flatMap((i): Array<[number, string]> => (i !== undefined ? [[i, 'FROM']] : [])),
       ...stage.copiesFrom.map((i): [number, string] => [i, 'COPY --from'])
     ]
     for (const [next, via] of edges) {
@@ -328,4 +302,28 @@ function route(from: StageModel, to: StageModel, stages: StageModel[]): string {
     index = step.index
   }
   return parts.join(' → ')
+}
+
+/**
+ * A host tool: every stage of the chain that takes files from `model` (COPY --from, RUN --mount, FROM)
+ * runs on $BUILDPLATFORM too, so a binary for the build machine is what they need.
+ */
+function onlyFeedsBuildPlatform(model: StageModel, stages: StageModel[], chain: Set<number>, target: StageModel): boolean {
+  const users = new Set<StageModel>()
+  const seen = new Set<number>()
+  const visit = (from: StageModel): void => {
+    if (seen.has(from.stage.index)) return
+    seen.add(from.stage.index)
+    const index = from.stage.index
+    for (const m of stages) {
+      if (m === from || !chain.has(m.stage.index)) continue
+      const reads = m.stage.copiesFrom.includes(index) || m.stage.baseStage === index || (m.stage.otherBaseStages ?? []).includes(index)
+      if (!reads) continue
+      // A stage that only carries files (no RUN, not the target) passes them on: look at who reads it.
+      if (m.runs.length === 0 && m !== target) visit(m)
+      else users.add(m)
+    }
+  }
+  visit(model)
+  return users.size > 0 && [...users].every((m) => placementOf(m, stages).placement.kind === 'build')
 }

@@ -1,8 +1,10 @@
 /**
  * Dockerfile variable substitution (`$VAR`, `${VAR}`, `${VAR:-word}`, `${VAR-word}`,
- * `${VAR:+word}`, `${VAR+word}`, `${VAR#prefix}`, `${VAR%suffix}`), as BuildKit applies it
- * to instructions such as FROM and as the shell applies it inside RUN.
+ * `${VAR:+word}`, `${VAR+word}`, `${VAR#prefix}`, `${VAR%suffix}`, `${VAR/pattern/replacement}`,
+ * `${VAR//pattern/replacement}`), as BuildKit applies it to instructions such as FROM and as the
+ * shell applies it inside RUN. Patterns are matched in linear time (glob.ts).
  */
+import { replacePattern, trimPrefix, trimSuffix } from './glob.js'
 
 /** Returns a variable's value, or `undefined` when it is not defined. */
 export type VariableLookup = (name: string) => string | undefined
@@ -94,7 +96,7 @@ function expandBraced(
   keepUndefined: (name: string) => boolean,
   depth: number
 ): string {
-  const match = /^([A-Za-z_][A-Za-z0-9_]*)(:?[-+]|##?|%%?)?([\s\S]*)$/.exec(body)
+  const match = /^([A-Za-z_][A-Za-z0-9_]*)(:?[-+]|##?|%%?|\/\/?)?([\s\S]*)$/.exec(body)
   if (!match) return original
   const [, name, operator, word] = match
   const value = lookup(name)
@@ -110,28 +112,35 @@ function expandBraced(
       return value ? expandWord() : value === undefined && keepUndefined(name) ? original : ''
     case '+':
       return value !== undefined ? expandWord() : keepUndefined(name) ? original : ''
+    case '/':
+    case '//': {
+      if (value === undefined && keepUndefined(name)) return original
+      const slash = unescapedSlash(word)
+      // BuildKit refuses `${VAR/pattern}` without the second `/`; it is left as written.
+      if (slash < 0) return original
+      const pattern = expandAt(word.slice(0, slash), lookup, options, depth + 1)
+      const replacement = expandAt(word.slice(slash + 1), lookup, options, depth + 1)
+      return replacePattern(value ?? '', pattern, replacement, operator === '//')
+    }
     default: {
       if (value === undefined) return keepUndefined(name) ? original : ''
-      return trimPattern(value, expandWord(), operator)
+      const longest = operator.length === 2
+      return operator.startsWith('#') ? trimPrefix(value, expandWord(), longest) : trimSuffix(value, expandWord(), longest)
     }
   }
 }
 
-/** `${VAR#pat}`, `${VAR##pat}`, `${VAR%pat}`, `${VAR%%pat}` with `*` and `?` wildcards. */
-function trimPattern(value: string, pattern: string, operator: string): string {
-  const source = pattern
-    .split('')
-    .map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('')
-  const greedy = operator.length === 2
-  const quantified = greedy ? source : source.replace(/\[\\s\\S\]\*/g, '[\\s\\S]*?')
-  if (operator.startsWith('#')) {
-    const match = new RegExp(`^(?:${quantified})`).exec(value)
-    return match ? value.slice(match[0].length) : value
+/** Index of the first `/` in `word` that is neither escaped nor inside a nested `${…}`, or -1. */
+function unescapedSlash(word: string): number {
+  let depth = 0
+  for (let i = 0; i < word.length; i++) {
+    const c = word[i]
+    if (c === '\\') i += 1
+    else if (c === '$' && word[i + 1] === '{') {
+      depth += 1
+      i += 1
+    } else if (c === '}' && depth > 0) depth -= 1
+    else if (c === '/' && depth === 0) return i
   }
-  // Suffix removal: shortest suffix = longest kept prefix, and vice versa.
-  for (let cut = greedy ? 0 : value.length; greedy ? cut <= value.length : cut >= 0; cut += greedy ? 1 : -1) {
-    if (new RegExp(`^(?:${source})$`).test(value.slice(cut))) return value.slice(0, cut)
-  }
-  return value
+  return -1
 }

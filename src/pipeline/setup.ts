@@ -47,7 +47,8 @@ export async function setUp(inputs: Inputs, env: RunEnv, reporter: Reporter): Pr
       target: inputs.target,
       platforms,
       nativePlatforms: nativePlatforms(engine.platform),
-      buildArgs: inputs.buildArgs
+      buildArgs: inputs.buildArgs,
+      ignore: inputs.ignoreAdvice
     })
     reporter.info(`Stages: ${analysis.stages.map((s) => s.name ?? `#${s.index}`).join(', ')}; target: ${analysis.targetStage.name ?? `#${analysis.targetStage.index}`}`)
     return analysis.findings.map((f) => (f.file ? { ...f, file: path.relative(env.workspace, f.file) } : f))

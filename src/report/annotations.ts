@@ -3,7 +3,7 @@ import * as path from 'node:path'
 import type { Finding } from '../types.js'
 import { explanationText } from '../verify/explain.js'
 import { failureOutput, type PlatformReport, type RunReport } from './model.js'
-import { plain } from './quote.js'
+import { printable } from './quote.js'
 
 export interface AnnotationProps {
   title?: string
@@ -25,7 +25,7 @@ export function annotationFor(f: Finding, workspace: string): { message: string;
   const where = f.platform && !f.message.startsWith(`${f.platform}:`) ? `${f.platform}: ` : ''
   const message = `${where}${f.message}${f.fix ? `\nFix: ${f.fix}` : ''}${f.evidence ? `\n${f.evidence}` : ''}`
   return {
-    message: plain(message),
+    message: printable(message),
     props: { title: `smokestack: ${f.code}`, file, startLine: onHostFile ? f.line : undefined, endLine: onHostFile ? (f.endLine ?? f.line) : undefined }
   }
 }
@@ -40,7 +40,7 @@ function failureAnnotation(p: PlatformReport): Annotation {
   const lines = [`${p.platform}: ${r.kind === 'start-failed' ? `${r.message}: ${explanationText(r.explanation)}` : p.headline}`]
   const output = failureOutput(p)
   if (output) lines.push('Last lines of its output:', ...output.split('\n').slice(-10))
-  return { level: 'error', message: plain(lines.join('\n')), props: { title: `smokestack: ${p.platform} failed` } }
+  return { level: 'error', message: printable(lines.join('\n')), props: { title: `smokestack: ${p.platform} failed` } }
 }
 
 /**

@@ -4,13 +4,14 @@
  * cursor. Pure.
  */
 
-/** Control characters other than newline and tab, and ANSI escape sequences: a terminal would act on them. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f\x9b]/g
-
-/** Text with every control character and escape sequence removed: safe to print on a terminal or in a log. */
-export function plain(text: string): string {
-  return text.replace(CONTROL, '')
+/**
+ * Text safe to print on a terminal or in a log: control characters other than newline and tab (escape
+ * sequences start with one), and the characters that reorder text (bidirectional overrides), are shown as
+ * `\u{…}` instead of acting.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)
 }
 
 export function escapeHtml(text: string): string {
@@ -30,7 +31,7 @@ function longestRun(text: string, char: string): number {
 
 /** A fenced code block that `text` cannot close, whatever it holds. */
 export function codeBlock(text: string): string {
-  const body = plain(text).replace(/\r\n?/g, '\n')
+  const body = printable(text).replace(/\r\n?/g, '\n')
   const fence = '`'.repeat(Math.max(3, longestRun(body, '`') + 1))
   return `${fence}text\n${body}\n${fence}`
 }
@@ -41,7 +42,7 @@ export function codeBlock(text: string): string {
  * or a container's output cannot become a link, an image, HTML or table syntax. An unmatched backtick is text.
  */
 export function inlineMarkdown(text: string): string {
-  const parts = plain(text).replace(/\r?\n/g, ' ').split('`')
+  const parts = printable(text).replace(/\r?\n/g, ' ').split('`')
   const out: string[] = []
   for (let i = 0; i < parts.length; i++) {
     const isCode = i % 2 === 1 && i < parts.length - 1
