@@ -35,6 +35,15 @@ export function sharedSolve(platforms: readonly string[], containerdStore: boole
 }
 
 const LOG_TAIL_LINES = 40
+/** Longest build log line kept in the tail: a step can print megabytes on one line. */
+const LOG_LINE_CHARS = 2000
+
+/** A line cut to `max` characters, its middle replaced by a count of what was left out. */
+export function clipLine(line: string, max = LOG_LINE_CHARS): string {
+  if (line.length <= max) return line
+  const keep = Math.floor((max - 40) / 2)
+  return `${line.slice(0, keep)} …(${line.length - 2 * keep} characters)… ${line.slice(-keep)}`
+}
 
 /** Runs one `docker buildx build` of `platforms` into `ref`. */
 async function buildOnce(spec: BuildSpec, platforms: readonly string[], ref: string, options: BuildAllOptions): Promise<Omit<BuildOutcome, 'shared'>> {
@@ -53,7 +62,12 @@ async function buildOnce(spec: BuildSpec, platforms: readonly string[], ref: str
   if (partial && options.onLine) options.onLine(partial)
   const log = `${result.stdout}\n${result.stderr}`
   if (result.exitCode !== 0) {
-    const tail = log.split('\n').filter((l) => l.trim()).slice(-LOG_TAIL_LINES).join('\n')
+    const tail = log
+      .split('\n')
+      .filter((l) => l.trim())
+      .slice(-LOG_TAIL_LINES)
+      .map((l) => clipLine(l))
+      .join('\n')
     return { ok: false, ref, durationMs: result.durationMs, error: buildFailureSummary(log), logTail: tail }
   }
   const meta = fs.existsSync(metadataFile) ? parseBuildMetadata(fs.readFileSync(metadataFile, 'utf8')) : {}

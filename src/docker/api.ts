@@ -5,6 +5,7 @@
  * Responses are size-bounded and every request has a timeout.
  */
 import * as http from 'node:http'
+import { isCancelled } from './exec.js'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 
 /** Where the engine listens. */
@@ -87,6 +88,8 @@ export class EngineApi {
 
   /** Send a request and open its response as a stream. The caller must read or `close()` it. */
   open(req: ApiRequest): Promise<ApiStream> {
+    // Once the run is cancelled nothing new is created; removing what exists still goes ahead.
+    if (isCancelled() && req.method !== 'DELETE') throw new EngineApiError(`${req.method} ${req.path}: not sent, the run was cancelled`)
     const body = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body))
     const target = this.endpoint.kind === 'unix' ? { socketPath: this.endpoint.socketPath } : { host: this.endpoint.host, port: this.endpoint.port }
     return new Promise<ApiStream>((resolve, reject) => {

@@ -51,13 +51,16 @@ export class CancelledError extends Error {
   }
 }
 
-/** The line a person wants to read from a failed tool's output: its last non-empty line, preferring `ERROR`/`error:` lines. */
+/**
+ * The line a person wants to read from a failed tool's output: its last non-empty line, preferring `ERROR`,
+ * `error:` and the daemon's `Error response` lines, never the CLI's "Run '… --help' for more information".
+ */
 export function lastErrorLine(stderr: string, stdout = ''): string {
   const lines = `${stderr}\n${stdout}`
     .split(/\r?\n/)
     .map((l) => l.trim())
-    .filter((l) => l.length > 0)
-  const marked = lines.filter((l) => /^(ERROR|error:|Error response|Error:)/i.test(l) || /\bERROR:/.test(l))
+    .filter((l) => l.length > 0 && !/^Run '.*--help' for more information\.?$/.test(l))
+  const marked = lines.filter((l) => /^(ERROR|error:|Error response|Error:)/i.test(l) || /\bERROR:|Error response from daemon/.test(l))
   return (marked.at(-1) ?? lines.at(-1) ?? 'no output').slice(0, 2000)
 }
 

@@ -1,7 +1,7 @@
 /** QEMU binfmt handlers: which exist, which are needed, installing the missing ones. */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { docker } from './exec.js'
+import { docker, lastErrorLine } from './exec.js'
 import { binfmtName, isNative, qemuArch } from './platform.js'
 
 export const BINFMT_DIR = '/proc/sys/fs/binfmt_misc'
@@ -68,7 +68,7 @@ export function qemuInstallArgs(image: string, platforms: string[]): string[] {
 export async function installQemu(image: string, platforms: string[], handlersDir = BINFMT_DIR): Promise<void> {
   const result = await docker(qemuInstallArgs(image, platforms), { allowFailure: true, timeoutMs: 5 * 60_000 })
   if (result.exitCode !== 0) {
-    const why = result.stderr.trim().split('\n').at(-1) ?? `exit ${result.exitCode}`
+    const why = result.stderr.trim() || result.stdout.trim() ? lastErrorLine(result.stderr, result.stdout) : `exit ${result.exitCode}`
     throw new Error(`QEMU installation failed: "docker run --privileged ${image}" ${result.timedOut ? 'timed out' : `failed: ${why}`}. Check the "qemu-image" input, or register the handlers before this step (docker/setup-qemu-action)`)
   }
   const handlers = readHandlers(handlersDir)

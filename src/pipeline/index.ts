@@ -190,9 +190,21 @@ async function compare(inputs: Inputs, platforms: string[], outcomes: Map<string
   return { ref, available: true, deltas: result.deltas, growthGateSkipped: false }
 }
 
+/** A build argument whose name says it holds a credential. */
+export function looksSecret(name: string): boolean {
+  return /(TOKEN|SECRET|PASSW(OR)?D|PASS$|API_?KEY|PRIVATE|CREDENTIAL|AUTH)/i.test(name)
+}
+
 /** Writes build secrets to files only the runner user can read, in the run's temporary directory. */
 function writeSecrets(inputs: Inputs, tempDir: string, reporter: Reporter): string[] {
   const specs: string[] = []
+  for (const [name, value] of Object.entries(inputs.buildArgs)) {
+    if (!looksSecret(name) || value.trim().length < 4) continue
+    reporter.secret(value)
+    reporter.warning(
+      `build-arg ${name} looks like a credential: build arguments are kept in the image's history for anyone who pulls it (its value is masked in this log). Pass it with "secrets" (RUN --mount=type=secret) instead.`
+    )
+  }
   for (const s of inputs.secrets) {
     reporter.secret(s.value)
     const file = path.join(tempDir, `secret-${s.id}`)

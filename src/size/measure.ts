@@ -357,9 +357,21 @@ export function largestLayers(layers: readonly LayerOrigin[], count: number): La
     .map(({ layer }) => layer)
 }
 
-/** The instruction as a Dockerfile line (`RUN apk add curl`, `COPY big.bin /data/`), from what the builder recorded. */
+/**
+ * The instruction as a Dockerfile line (`RUN apk add curl`, `COPY big.bin /data/`), from what the builder
+ * recorded. BuildKit records a RUN's build arguments with their values (`RUN |2 TOKEN=… A=b /bin/sh -c …`):
+ * they are left out, since a value may be a secret.
+ */
 export function describeInstruction(createdBy: string): string {
   let text = createdBy.trim().replace(/\s+# buildkit$/, '')
+  const withArgs = /^RUN \|(\d+) /.exec(text)
+  if (withArgs) {
+    const rest = text.slice(withArgs[0].length)
+    const shell = rest.search(/(?:^| )\/bin\/sh -c /)
+    const count = Number(withArgs[1])
+    const hidden = `(${count} build argument${count === 1 ? '' : 's'} not shown)`
+    return shell >= 0 ? `RUN ${rest.slice(shell).trim().slice('/bin/sh -c '.length)} ${hidden}` : `RUN … ${hidden}`
+  }
   const nop = /^\/bin\/sh -c #\(nop\)\s+(.*)$/s.exec(text)
   if (nop) text = nop[1].trim()
   else if (/^\/bin\/sh -c /.test(text)) text = `RUN ${text.slice('/bin/sh -c '.length)}`

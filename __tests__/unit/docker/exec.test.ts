@@ -6,6 +6,10 @@ describe('lastErrorLine', () => {
     const stderr = '#1 building\nERROR: failed to solve: stage "nope" not found\n#2 done\n'
     expect(lastErrorLine(stderr)).toBe('ERROR: failed to solve: stage "nope" not found')
   })
+  it("takes the daemon's error, not the CLI's pointer to --help", () => {
+    const stderr = "Unable to find image 'nope:latest' locally\ndocker: Error response from daemon: pull access denied for nope, repository does not exist.\nRun 'docker run --help' for more information\n"
+    expect(lastErrorLine(stderr)).toBe('docker: Error response from daemon: pull access denied for nope, repository does not exist.')
+  })
   it('falls back to the last non-empty line', () => {
     expect(lastErrorLine('first\nsecond\n\n')).toBe('second')
     expect(lastErrorLine('')).toBe('no output')

@@ -167,7 +167,12 @@ describe('layer origins', () => {
   })
   it('describes instructions as Dockerfile lines', () => {
     expect(describeInstruction('/bin/sh -c #(nop) WORKDIR /app')).toBe('WORKDIR /app')
-    expect(describeInstruction('RUN |1 VERSION=2 /bin/sh -c make # buildkit')).toBe('RUN |1 VERSION=2 /bin/sh -c make')
+    expect(describeInstruction('RUN |1 VERSION=2 /bin/sh -c make # buildkit')).toBe('RUN make (1 build argument not shown)')
+    // A build argument's value never reaches the report, whatever it holds.
+    const token = 'ghp_' + 'a'.repeat(36)
+    expect(describeInstruction(`RUN |2 TOKEN=${token} FLAGS=-a -b /bin/sh -c go build # buildkit`)).toBe('RUN go build (2 build arguments not shown)')
+    expect(describeInstruction(`RUN |1 TOKEN=${token} ./install.sh`)).toBe('RUN … (1 build argument not shown)')
+    expect(describeInstruction(`RUN |1 TOKEN=${token} /bin/sh -c echo /bin/sh -c`)).not.toContain(token)
     expect(describeInstruction('/bin/sh -c go build ./...')).toBe('RUN go build ./...')
   })
   it('sums uncompressed sizes only when all are known', () => {
