@@ -57,6 +57,11 @@ export async function examineImage(ref: string, platform: string, opts: ExamineO
   if (method !== 'archive') {
     try {
       const r = await examineInContainer(ref, platform, { args: opts.args, limits: opts.limits })
+      if (method === 'auto' && r.untracedLoops.length > 0 && r.findings.some((f) => f.severity === 'error')) {
+        // The engine does not show a looping link's target; the image's own archive does, to name the loop.
+        core.debug(`reading ${ref} through docker save: the engine cannot resolve ${r.untracedLoops.join(', ')}`)
+        return examineArchive(ref, platform, opts)
+      }
       const findings = [...r.findings, ...r.notices.map((message): Finding => ({ severity: 'notice', code: 'examine-incomplete', message, platform }))]
       return {
         findings,
@@ -147,6 +152,18 @@ const EXPLAINS: Array<{ pattern: RegExp; codes: string[]; meaning: string; gener
     codes: ['entrypoint-not-executable', 'entrypoint-not-regular', 'interpreter-missing'],
     meaning: 'the file exists but cannot be executed',
     generic: 'Make the file executable (`COPY --chmod=755`, or `RUN chmod +x <file>`), and check that ENTRYPOINT names a file, not a directory.'
+  },
+  {
+    pattern: /too many levels of symbolic links/i,
+    codes: ['entrypoint-missing', 'missing-loader', 'interpreter-missing'],
+    meaning: 'a symbolic link on the way to the program (or to its loader or interpreter) leads round in a loop',
+    generic: 'Check the links on the path ENTRYPOINT/CMD names (`ls -l` each part of it in the image) and point the looping one at the real file.'
+  },
+  {
+    pattern: /not a directory/i,
+    codes: ['entrypoint-missing', 'missing-loader', 'interpreter-missing'],
+    meaning: 'a part of the path that should be a directory is a file',
+    generic: 'Check each part of the path ENTRYPOINT/CMD names: one of them is a file where a directory is expected.'
   },
   {
     pattern: /no such file or directory|not found/i,

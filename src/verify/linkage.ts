@@ -7,6 +7,7 @@
 import type { Finding } from '../types.js'
 import { describeElf, isElf, parseElf, type ByteSource, type ElfInfo } from './elf.js'
 import { normalizeImagePath, type ImageConfig, type ImageFs, type ResolveResult } from './rootfs.js'
+import { describeUnresolved, errnoText, hopTarget, traceUnresolved, type Unresolved } from './unresolved.js'
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
@@ -53,8 +54,8 @@ export function searchPath(config: ImageConfig): string[] {
 }
 
 export type Lookup =
-  | { found: true; path: string; resolved: string }
-  | { found: false; tried: string[]; /** A candidate that exists but is not an executable file. */ blocked?: { path: string; resolved: string }; broken?: { path: string; result: ResolveResult } }
+  | { found: true; path: string; resolved: string; /** Found along PATH, but not an executable file (a path lookup skips it). */ blocked?: boolean }
+  | { found: false; tried: string[]; broken?: { path: string; result: ResolveResult } }
 
 /** Find a command the way the runtime does: names with a `/` against WorkingDir, others along PATH. */
 export function lookupCommand(image: ImageFs, name: string, pathDirs: readonly string[], workingDir: string): Lookup {
@@ -79,7 +80,7 @@ export function lookupCommand(image: ImageFs, name: string, pathDirs: readonly s
     if (e?.type === 'file' && e.mode & 0o111) return { found: true, path: p, resolved: r.path }
     blocked ??= { path: p, resolved: r.path }
   }
-  if (blocked) return { found: true, ...blocked }
+  if (blocked) return { found: true, ...blocked, blocked: true }
   return { found: false, tried, broken }
 }
 
@@ -268,6 +269,29 @@ function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1)
 }
 
+function modeText(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0')
+}
+
+function notRegularFix(type: string | undefined): string {
+  return type === 'dir' ? 'Point ENTRYPOINT/CMD at the program inside that directory, or copy the program itself (not its directory) to that path.' : 'Point ENTRYPOINT/CMD at a regular executable file.'
+}
+
+function notExecutableFix(path: string): string {
+  return `Make it executable in the Dockerfile: \`COPY --chmod=755 …\` or \`RUN chmod +x ${path}\`; or commit it with the execute bit (\`git update-index --chmod=+x\`).`
+}
+
+/** What is true of a loader that cannot be used: "which is not in the image (…)", "which cannot be resolved: …", "but `x` is a directory". */
+function loaderAbsence(image: ImageFs, interp: string, loader: ResolveResult, trace: Unresolved | undefined): string {
+  if (loader.ok) return `but \`${loader.path}\` is ${image.lstat(loader.path)?.type === 'dir' ? 'a directory' : 'not a regular file'}, not the loader`
+  if (!trace) return 'which is not in the image'
+  const detail = describeUnresolved(trace, interp)
+  if (trace.reason === 'loop') return `which cannot be resolved: ${detail}`
+  if (trace.reason === 'not-dir') return `which cannot be reached: ${detail}`
+  if (trace.hops.length === 1 && hopTarget(trace.hops[0]!) === trace.at) return `which is not in the image (\`${trace.hops[0]!.link}\` is a link to the missing \`${trace.at}\`)`
+  return `which is not in the image${detail ? ` (${detail})` : ''}`
+}
+
 const CROSS_COMPILE_FIX =
   'Cross-compile for the target platform: build in a stage `FROM --platform=$BUILDPLATFORM …` and, for Go, `GOOS=$TARGETOS GOARCH=$TARGETARCH` (and `GOARM` from `$TARGETVARIANT` for arm); for C/C++ use the target\'s cross compiler (e.g. `aarch64-linux-gnu-gcc`, `arm-linux-gnueabihf-gcc`); for a downloaded binary, pick the file for `$TARGETARCH`.'
 
@@ -315,7 +339,7 @@ class Analysis {
         severity: 'error',
         code: 'entrypoint-not-regular',
         message: `${role} \`${path}\` is ${what}, so it cannot be executed.`,
-        fix: entry.type === 'dir' ? 'Point ENTRYPOINT/CMD at the program inside that directory, or copy the program itself (not its directory) to that path.' : 'Point ENTRYPOINT/CMD at a regular executable file.',
+        fix: notRegularFix(entry.type),
         evidence: resolved !== path ? `${path} resolves to ${resolved}` : undefined,
         file: path
       })
@@ -325,8 +349,8 @@ class Analysis {
       this.add({
         severity: 'error',
         code: 'entrypoint-not-executable',
-        message: `${role} \`${path}\` has no execute permission (mode ${(entry.mode & 0o7777).toString(8).padStart(4, '0')}), so starting it fails with "permission denied".`,
-        fix: `Make it executable in the Dockerfile: \`COPY --chmod=755 …\` or \`RUN chmod +x ${path}\`; or commit it with the execute bit (\`git update-index --chmod=+x\`).`,
+        message: `${role} \`${path}\` has no execute permission (mode ${modeText(entry.mode)}), so starting it fails with "permission denied".`,
+        fix: notExecutableFix(path),
         evidence: resolved !== path ? `${path} resolves to ${resolved}` : undefined,
         file: path
       })
@@ -396,11 +420,9 @@ class Analysis {
       present.length === 0
         ? 'the image has no dynamic loader at all (e.g. `FROM scratch` or a static-only base)'
         : `the image has ${present.map((p) => `\`${p}\``).join(', ')} instead${presentFlavors.has('musl') && !presentFlavors.has('glibc') ? ': an alpine/musl image' : presentFlavors.has('glibc') && !presentFlavors.has('musl') ? ': a glibc image' : ''}`
-    // Resolution stopping at the loader itself or at one of its directories means it is simply absent;
-    // stopping anywhere else means a link was followed to something missing.
-    const wanted = normalizeImagePath(interp)
-    const followedLink = !loader.ok && loader.path !== wanted && !wanted.startsWith(`${loader.path.replace(/\/$/, '')}/`)
-    const dangling = followedLink ? ` (\`${interp}\` is a link to the missing \`${loader.path}\`)` : ''
+    // Said as it is: absent, a link to something absent, a loop, or there but not a file.
+    const trace = loader.ok ? undefined : traceUnresolved(this.image, interp)
+    const absent = loaderAbsence(this.image, interp, loader, trace)
     const fixes: string[] = []
     if (flavor === 'glibc') {
       if (elf.go) fixes.push('build without cgo: `CGO_ENABLED=0 go build …` (the `net` and `os/user` packages otherwise link against glibc)')
@@ -417,7 +439,7 @@ class Analysis {
     this.add({
       severity: 'error',
       code: 'missing-loader',
-      message: `${role} \`${path}\` needs ${whose} \`${interp}\`, which is not in the image${dangling}; ${instead}. Starting it fails with "no such file or directory".`,
+      message: `${role} \`${path}\` needs ${whose} \`${interp}\`, ${absent}; ${instead}.${trace ? ` Starting it fails with "${errnoText(trace)}".` : ''}`,
       fix: fixes.join('; ') + '.',
       evidence: describeElf(elf),
       file: path
@@ -498,20 +520,11 @@ class Analysis {
     const nl = head.indexOf(0x0a)
     const line = head.subarray(2, nl < 0 ? head.length : nl).toString('latin1')
     const info: EntryInfo = { path: resolved, argv, kind: 'script' }
-    if (line.endsWith('\r')) {
-      const shown = line.trim().split(/[ \t]+/)[0] ?? ''
-      this.add({
-        severity: 'error',
-        code: 'shebang-crlf',
-        message: `${role} \`${path}\` has Windows (CRLF) line endings; the kernel looks for an interpreter named \`${shown.replace('\r', '')}\\r\`, which does not exist, so starting it fails with "no such file or directory".`,
-        fix: 'Convert the script to LF line endings (`dos2unix`, or `sed -i "s/\\r$//"` in the Dockerfile) and keep them with `*.sh text eol=lf` in `.gitattributes`.',
-        evidence: `first line: ${JSON.stringify('#!' + line)}`,
-        file: path
-      })
+    if (line.endsWith('\r') && this.reportCrlf(path, role, line)) {
       info.interpreter = line.trim()
       return info
     }
-    const trimmed = line.replace(/^[ \t]+/, '')
+    const trimmed = line.replace(/\r$/, '').replace(/^[ \t]+/, '')
     const space = trimmed.search(/[ \t]/)
     const interp = space < 0 ? trimmed : trimmed.slice(0, space)
     const arg = space < 0 ? '' : trimmed.slice(space).trim()
@@ -524,7 +537,7 @@ class Analysis {
     const interpPath = normalizeImagePath(interp.startsWith('/') ? interp : `${this.workingDir}/${interp}`)
     const r = this.image.realpath(interpPath)
     if (!r.ok || this.image.lstat(r.path) === undefined) {
-      this.reportMissingInterpreter(path, role, interp, basename(interp))
+      this.reportMissingInterpreter(path, role, interp, basename(interp), false, r.ok ? undefined : traceUnresolved(this.image, interpPath))
       return info
     }
     this.examine(interpPath, r.path, `The interpreter of \`${path}\`,`, depth + 1, argv)
@@ -539,7 +552,56 @@ class Analysis {
     return info
   }
 
-  private reportMissingInterpreter(path: string, role: string, shebang: string, program: string, viaEnv = false): void {
+  /**
+   * A `#!` line ending in CR. When the interpreter's own name carries the CR, the kernel looks for a
+   * file of that name (an error, unless the image has one); when an argument carries it, the
+   * interpreter receives that argument (`env` then looks for a program of that name). Returns true
+   * when the line cannot start anything, so that there is no interpreter left to examine.
+   */
+  private reportCrlf(path: string, role: string, line: string): boolean {
+    const body = line.replace(/^[ \t]+/, '')
+    const space = body.search(/[ \t]/)
+    const fix = 'Convert the script to LF line endings (`dos2unix`, or `sed -i "s/\\r$//"` in the Dockerfile) and keep them with `*.sh text eol=lf` in `.gitattributes`.'
+    const evidence = `first line: ${JSON.stringify('#!' + line)}`
+    const shown = (word: string): string => `\`${word.replace(/\r$/, '')}\\r\``
+    if (space < 0) {
+      if (this.image.realpath(normalizeImagePath(body.startsWith('/') ? body : `${this.workingDir}/${body}`)).ok) return false
+      this.add({
+        severity: 'error',
+        code: 'shebang-crlf',
+        message: `${role} \`${path}\` has Windows (CRLF) line endings; the kernel looks for an interpreter named ${shown(body)}, which does not exist, so starting it fails with "no such file or directory".`,
+        fix,
+        evidence,
+        file: path
+      })
+      return true
+    }
+    const interp = body.slice(0, space)
+    const last = body.slice(space).trim().split(/[ \t]+/).at(-1)! + '\r'
+    const program = basename(interp) === 'env' ? envProgram(body.slice(space)) : undefined
+    if (program === last && !this.lookup(program).found) {
+      this.add({
+        severity: 'error',
+        code: 'shebang-crlf',
+        message: `${role} \`${path}\` has Windows (CRLF) line endings; \`${interp}\` looks for a program named ${shown(program)}, which is not on the image's PATH, so it cannot start the script.`,
+        fix,
+        evidence,
+        file: path
+      })
+      return true
+    }
+    this.add({
+      severity: 'warning',
+      code: 'shebang-crlf',
+      message: `${role} \`${path}\` has Windows (CRLF) line endings; its interpreter \`${interp}\` receives the argument ${shown(last)}, with the carriage return, which most interpreters reject.`,
+      fix,
+      evidence,
+      file: path
+    })
+    return false
+  }
+
+  private reportMissingInterpreter(path: string, role: string, shebang: string, program: string, viaEnv = false, trace?: Unresolved): void {
     const pkg: Record<string, string> = { bash: 'bash', python3: 'python3', python: 'python3', node: 'nodejs', perl: 'perl', ruby: 'ruby', zsh: 'zsh', sh: 'busybox' }
     const name = pkg[program] ?? program
     const install =
@@ -551,12 +613,20 @@ class Analysis {
       code: 'interpreter-missing',
       message: viaEnv
         ? `${role} \`${path}\` starts with \`#!${shebang}\`, but \`${program}\` is not on the image's PATH, so \`env\` cannot start it.`
-        : `${role} \`${path}\` starts with \`#!${shebang}\`, but ${program} is not in the image, so starting it fails with "no such file or directory".`,
+        : `${role} \`${path}\` starts with \`#!${shebang}\`, but ${interpreterAbsence(program, shebang, trace)}, so starting it fails with "${errnoText(trace)}".`,
       fix: `Install it in the final stage: ${install}${rewrite}.`,
       evidence: viaEnv ? `PATH=${this.pathDirs.join(':')}` : undefined,
       file: path
     })
   }
+}
+
+/** What is true of an interpreter that cannot be started: "bash is not in the image", "`/bin/sh` cannot be resolved: …". */
+function interpreterAbsence(program: string, interp: string, trace: Unresolved | undefined): string {
+  const detail = trace ? describeUnresolved(trace, interp) : undefined
+  if (trace?.reason === 'loop') return `\`${interp}\` cannot be resolved: ${detail}`
+  if (trace?.reason === 'not-dir') return `\`${interp}\` cannot be reached: ${detail}`
+  return `${program} is not in the image${detail ? ` (${detail})` : ''}`
 }
 
 /** The program `env` runs, from the rest of a `#!/usr/bin/env …` line (handles `-S` and assignments). */
@@ -602,7 +672,7 @@ export function analyzeStart(image: ImageFs, platform: string, options: { args?:
     })
     return { findings: a.findings }
   }
-  const entry = examineCommand(a, argv[0], 'The entrypoint', argv)
+  const entry = examineCommand(a, argv[0], 'The entrypoint', argv, true)
   if (entry && argv.length >= 3 && argv[1] === '-c' && SHELLS.has(basename(entry.path)) && entry.kind === 'elf') {
     const program = shellCommandProgram(argv[2]!)
     if (program) examineCommand(a, program, 'The command run by the shell form', argv)
@@ -610,18 +680,18 @@ export function analyzeStart(image: ImageFs, platform: string, options: { args?:
   return { findings: a.findings, entry }
 }
 
-function examineCommand(a: Analysis, name: string, role: string, argv: string[]): EntryInfo | undefined {
+function examineCommand(a: Analysis, name: string, role: string, argv: string[], lookPath = false): EntryInfo | undefined {
   const found = a.lookup(name)
   if (!found.found) {
     const broken = found.broken
-    const why = broken
-      ? broken.result.ok
-        ? ''
-        : broken.result.reason === 'loop'
-          ? ` (\`${broken.path}\` is a symlink loop)`
-          : ` (\`${broken.path}\` is a link to \`${broken.result.path}\`, which ${broken.result.reason === 'not-dir' ? 'is not a directory' : 'does not exist'})`
-      : ''
-    const where = name.includes('/') ? `\`${found.tried[0]}\` does not exist in the image${why}` : `\`${name}\` is not in any directory of the image's PATH${why}`
+    const trace = broken ? traceUnresolved(a.image, broken.path) : undefined
+    const detail = trace && broken ? describeUnresolved(trace, broken.path) : undefined
+    const unusable = trace?.reason === 'loop' ? 'cannot be resolved' : trace?.reason === 'not-dir' ? 'cannot be reached' : undefined
+    const where = name.includes('/')
+      ? unusable
+        ? `\`${found.tried[0]}\` ${unusable}: ${detail}`
+        : `\`${found.tried[0]}\` does not exist in the image${detail ? ` (${detail})` : ''}`
+      : `\`${name}\` is not in any directory of the image's PATH${detail ? ` (${unusable ? `\`${broken!.path}\` ${unusable}: ` : ''}${detail})` : ''}`
     a.add({
       severity: 'error',
       code: 'entrypoint-missing',
@@ -629,6 +699,20 @@ function examineCommand(a: Analysis, name: string, role: string, argv: string[])
       fix: 'Check that the final stage copies the program there (`COPY --from=build …` with the right source and destination), and that ENTRYPOINT/CMD and WORKDIR name that path.',
       evidence: name.includes('/') ? undefined : `searched ${found.tried.join(', ')}`,
       file: name.includes('/') ? found.tried[0] : name
+    })
+    return undefined
+  }
+  if (found.blocked && lookPath) {
+    // The runtime's PATH search skips what is not an executable file: it reports the name as not found.
+    const entry = a.image.lstat(found.resolved)
+    const file = entry?.type === 'file'
+    a.add({
+      severity: 'error',
+      code: file ? 'entrypoint-not-executable' : 'entrypoint-not-regular',
+      message: `${role} cannot be found: \`${name}\` on the image's PATH is \`${found.path}\`, which is ${file ? `a file without execute permission (mode ${modeText(entry.mode)})` : entry?.type === 'dir' ? 'a directory' : 'not a regular file'}, so the runtime finds no executable \`${name}\` ("executable file not found in $PATH").`,
+      fix: file ? notExecutableFix(found.path) : notRegularFix(entry?.type),
+      evidence: found.resolved !== found.path ? `${found.path} resolves to ${found.resolved}` : undefined,
+      file: found.path
     })
     return undefined
   }

@@ -47,7 +47,7 @@ export function smokeCreateArgs(r: SmokeRequest): string[] {
 /** The runtime's own words from a failed start, e.g. `exec /code/app: no such file or directory`. */
 export function runtimeMessage(text: string): string | undefined {
   const patterns = [
-    /exec: "([^"]+)": stat [^:]+: (no such file or directory)/,
+    /exec: "([^"]+)": stat [^:]+: ([a-z][a-z ]+[a-z])(?::|$)/m,
     /exec: "([^"]+)": (executable file not found in \$PATH)/,
     /exec (\S+): ([a-z][a-z ]+?)(?::\s*unknown)?$/m,
     /exec: "([^"]+)": ([a-z][a-z ]+)/
