@@ -7,6 +7,7 @@
 import type { Finding } from '../types.js'
 import { describeElf, isElf, parseElf, type ByteSource, type ElfInfo } from './elf.js'
 import { normalizeImagePath, type ImageConfig, type ImageFs, type ResolveResult } from './rootfs.js'
+import { shellCommand, shellScript } from './shell-command.js'
 import { describeUnresolved, errnoText, hopTarget, traceUnresolved, type Unresolved } from './unresolved.js'
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -647,16 +648,10 @@ export function envProgram(arg: string): string | undefined {
 }
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'busybox'])
-const SHELL_WORDS = new Set(['exec', 'cd', 'set', 'export', 'if', 'for', 'while', 'case', 'until', '[', '[[', 'test', 'echo', 'printf', 'true', 'false', ':', '.', 'source', 'eval', 'trap', 'ulimit', 'umask', 'read', 'wait', 'sleep', 'exit', '{', '(', '!'])
-
-/** The program a shell-form command (`sh -c "…"`) runs first, when that is plain to see. */
-export function shellCommandProgram(script: string): string | undefined {
-  let words = script.trim().split(/[ \t]+/)
-  if (words[0] === 'exec') words = words.slice(1)
-  while (words.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=\S*$/.test(words[0]!)) words = words.slice(1)
-  const first = words[0]
-  if (!first || SHELL_WORDS.has(first) || !/^[A-Za-z0-9_./+@-]+$/.test(first)) return undefined
-  return first
+/** The program a shell-form script (`sh -c "…"`) runs, when it is a simple command (see shell-command.ts). */
+export function shellCommandProgram(script: string, env: (name: string) => string | undefined = () => undefined): string | undefined {
+  const cmd = shellCommand(script, env)
+  return cmd.kind === 'simple' ? cmd.program : undefined
 }
 
 /** Examine what the image starts on `platform`: findings, and the program that starts. */
@@ -673,10 +668,10 @@ export function analyzeStart(image: ImageFs, platform: string, options: { args?:
     return { findings: a.findings }
   }
   const entry = examineCommand(a, argv[0], 'The entrypoint', argv, true)
-  if (entry && argv.length >= 3 && argv[1] === '-c' && SHELLS.has(basename(entry.path)) && entry.kind === 'elf') {
-    const program = shellCommandProgram(argv[2]!)
-    if (program) examineCommand(a, program, 'The command run by the shell form', argv)
-  }
+  // Only a simple command names its program; for any other script the shell itself was checked, and the start decides.
+  const script = entry?.kind === 'elf' && SHELLS.has(basename(entry.path)) ? shellScript(argv) : undefined
+  const program = script === undefined ? undefined : shellCommandProgram(script, (name) => envValue(image.config, name))
+  if (program) examineCommand(a, program, 'The command run by the shell form', argv)
   return { findings: a.findings, entry }
 }
 
