@@ -17,7 +17,7 @@ import { nativePlatforms, platformSlug } from './docker/platform.js'
 import { buildPlatform } from './build/index.js'
 import { localReference } from './build/args.js'
 import { examineImage, explainStartFailure } from './verify/index.js'
-import { runSmoke } from './verify/smoke.js'
+import { runSmoke, smokeContainerNames } from './verify/smoke.js'
 import { measureImage, checkBudget, compareToBaseline, checkGrowth } from './size/index.js'
 import { planCache, restoreBuildCache, saveBuildCache, hashBuildInputs, cacheArgsAfterRestore, cacheServiceAvailable, type CacheHit } from './cache/index.js'
 import { publish } from './publish/index.js'
@@ -239,7 +239,7 @@ async function checkStep(result: PlatformResult, inputs: Inputs, tracker: Tracke
   result.findings.push(...examined.findings)
   if (inputs.smoke) {
     const containerName = `smokestack-${runId}-${platformSlug(result.platform)}`
-    tracker.add('containers', containerName)
+    for (const name of smokeContainerNames(containerName)) tracker.add('containers', name)
     const smoke = await runSmoke({
       image: result.localRef,
       platform: result.platform,
@@ -248,10 +248,14 @@ async function checkStep(result: PlatformResult, inputs: Inputs, tracker: Tracke
       timeoutMs: inputs.smokeTimeoutMs,
       acceptedExitCodes: inputs.smokeExitCodes,
       network: inputs.smokeNetwork,
-      runArgs: inputs.smokeRunArgs
+      runArgs: inputs.smokeRunArgs,
+      health: inputs.smokeHealth,
+      probes: inputs.smokeProbes,
+      probeImage: inputs.probeImage
     })
-    tracker.forget('containers', containerName)
+    for (const name of smokeContainerNames(containerName)) tracker.forget('containers', name)
     result.smoke = smoke
+    result.findings.push(...(smoke.findings ?? []))
     core.info(`Start: ${smoke.outcome} — ${smoke.message}`)
     if (!smoke.passed) {
       result.status = 'failed'

@@ -2,6 +2,7 @@
 import type { Finding } from '../types.js'
 import type { RunReport } from '../report/outputs.js'
 import { seconds, startText } from '../report/summary.js'
+import { healthLogText } from '../verify/health.js'
 
 export { seconds }
 import { formatBytes, formatDelta } from '../size/units.js'
@@ -98,6 +99,9 @@ export function renderDetails(report: RunReport, paint: Paint): string[] {
     for (const f of r.findings) lines.push(...renderFinding(f, paint))
     if (r.smoke && !r.smoke.passed && r.smoke.outputTail?.trim() && r.smoke.outputTail.trim() !== runtime) {
       lines.push(`  ${paint('dim', 'output:')}`, ...r.smoke.outputTail.trimEnd().split('\n').map((l) => `    ${paint('dim', l)}`))
+    }
+    if (r.smoke && !r.smoke.passed && r.smoke.health?.log.length) {
+      lines.push(`  ${paint('dim', 'health log (last probes):')}`, ...healthLogText(r.smoke.health.log).split('\n').map((l) => `    ${paint('dim', l)}`))
     }
     if (lines.length === 0) continue
     const mark = r.status === 'passed' ? paint('green', '✔') : paint('red', '✘')

@@ -24,7 +24,7 @@ export function resultsDocument(results: PlatformResult[]): Record<string, unkno
         buildMs: r.buildMs,
         checkMs: r.checkMs,
         sizeMs: r.sizeMs,
-        smoke: r.smoke ? { outcome: r.smoke.outcome, exitCode: r.smoke.exitCode, durationMs: r.smoke.durationMs, message: r.smoke.message } : undefined,
+        smoke: r.smoke ? { outcome: r.smoke.outcome, exitCode: r.smoke.exitCode, durationMs: r.smoke.durationMs, message: r.smoke.message, health: r.smoke.health, probes: r.smoke.probes } : undefined,
         findings: r.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, file: f.file, fix: f.fix })),
         error: r.error,
         digest: r.digest,

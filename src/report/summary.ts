@@ -2,6 +2,7 @@
 import type { Finding, PlatformResult } from '../types.js'
 import { formatBytes, formatDelta } from '../size/units.js'
 import type { RunReport } from './outputs.js'
+import { healthLogText } from '../verify/health.js'
 
 const ICON: Record<string, string> = { passed: '✅', failed: '❌' }
 const SMOKE_TEXT: Record<string, string> = {
@@ -9,7 +10,10 @@ const SMOKE_TEXT: Record<string, string> = {
   running: 'running (server)',
   crashed: 'crashed',
   'start-failed': 'did not start',
-  skipped: 'skipped'
+  skipped: 'skipped',
+  'not-started': 'not started',
+  unhealthy: 'unhealthy',
+  'probe-failed': 'probe failed'
 }
 
 /** Milliseconds as `1.2 s`, or `–`. */
@@ -26,7 +30,15 @@ export function startText(r: PlatformResult): string {
   if (!r.smoke) return '–'
   if (r.smoke.outcome === 'exited' && r.smoke.exitCode !== 0) return `exited ${r.smoke.exitCode}`
   if (r.smoke.outcome === 'crashed') return `crashed (${r.smoke.exitCode})`
+  if (r.smoke.outcome === 'healthy') return `healthy in ${seconds(r.smoke.health?.durationMs ?? r.smoke.durationMs)}`
+  if (r.smoke.outcome === 'probe-ok') return `probe ok in ${seconds(r.smoke.durationMs)}`
   return SMOKE_TEXT[r.smoke.outcome] ?? r.smoke.outcome
+}
+
+/** Text in a fenced code block whose fence no run of backquotes in it can close. */
+function fenced(text: string): string {
+  const fence = '`'.repeat(Math.max(3, ...[...text.matchAll(/`+/g)].map((m) => m[0].length + 1)))
+  return `${fence}\n${text}\n${fence}`
 }
 
 function findingLine(f: Finding): string {
@@ -65,7 +77,8 @@ export function renderSummary(report: RunReport, extras: SummaryExtras): string 
     const headline = explained ? `- ❌ The runtime said \`${r.smoke!.message}\`; the cause:` : r.error ? `- ❌ ${escapeCell(r.error)}` : ''
     const problems = [headline, ...r.findings.map(findingLine)].filter(Boolean)
     const tail = r.smoke?.outputTail && r.smoke.outputTail.trim() !== r.smoke.message ? r.smoke.outputTail : undefined
-    const smoke = r.smoke && !r.smoke.passed && !explained ? [`- Runtime: \`${r.smoke.message}\``, tail ? `\n\`\`\`\n${tail}\n\`\`\`` : ''] : []
+    const healthLog = r.smoke?.health?.log.length ? `\nHealth log (last probes):\n${fenced(healthLogText(r.smoke.health.log))}` : ''
+    const smoke = r.smoke && !r.smoke.passed && !explained ? [`- Runtime: \`${r.smoke.message}\``, tail ? `\n${fenced(tail)}` : '', healthLog] : []
     const layers = extras.largestLayers?.[r.platform] ?? []
     if (problems.length === 0 && smoke.length === 0 && layers.length === 0) continue
     out.push(`<details${r.status === 'failed' ? ' open' : ''}><summary>${ICON[r.status]} ${r.platform}</summary>`, '')
