@@ -2,30 +2,11 @@
  * Shell-form entrypoints in the bundled action: scripts that start and exit 0 pass (the doctor
  * claims no missing program it cannot know), and a simple command's missing program is still named.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import * as fs from 'node:fs'
-import * as path from 'node:path'
-import { runAction, ROOT } from '../support/action.js'
-import { leftovers } from '../support/docker.js'
+import { describe, expect, it } from '@jest/globals'
+import { runAction } from '../support/action.js'
+import { useProjects } from '../support/projects.js'
 
-let work: string
-let before: ReturnType<typeof leftovers>
-
-beforeAll(() => {
-  before = leftovers()
-  work = fs.mkdtempSync(path.join(ROOT, '.tmp-doctor-shell-'))
-})
-afterAll(() => {
-  fs.rmSync(work, { recursive: true, force: true })
-  expect(leftovers()).toEqual(before)
-})
-
-function project(name: string, dockerfile: string): string {
-  const dir = path.join(work, name)
-  fs.mkdirSync(dir)
-  fs.writeFileSync(path.join(dir, 'Dockerfile'), dockerfile)
-  return path.relative(ROOT, dir)
-}
+const { project } = useProjects('doctor-shell')
 
 interface Result {
   status: string
