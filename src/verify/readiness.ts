@@ -35,6 +35,9 @@ export type Readiness =
   | { kind: 'exited'; state: ContainerState; durationMs: number; result: Pick<SmokeResult, 'health' | 'probes'> }
   | { kind: 'not-ready'; durationMs: number; result: Pick<SmokeResult, 'health' | 'probes'>; findings: Finding[]; message: string }
 
+/** The state of a container that is no longer there. */
+const GONE: ContainerState = { id: '', running: false, status: 'removed', exitCode: -1, pid: 0, oomKilled: false }
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`
 
@@ -60,7 +63,7 @@ export async function waitReady(r: ReadinessRequest, inspector: Inspector, start
         log = merged
       }
       if (!state || !state.running) {
-        exited = state ?? { id: '', running: false, status: 'removed', exitCode: -1, pid: 0, oomKilled: false }
+        exited = state ?? GONE
         break
       }
       if (r.health.use && healthyAt === undefined) {
@@ -99,7 +102,13 @@ export async function waitReady(r: ReadinessRequest, inspector: Inspector, start
         readyAt = Date.now()
         break
       }
-      if (Date.now() >= deadline || proberError) break
+      if (proberError) {
+        // The probe container cannot join a container that has just exited: then that exit is the verdict.
+        const now = await inspector.state(r.containerName)
+        if (!now?.running) exited = now ?? GONE
+        break
+      }
+      if (Date.now() >= deadline) break
       await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())))
     }
   } finally {
