@@ -7,6 +7,7 @@ import * as path from 'node:path'
 import { canonicalPlatform } from './docker/platform.js'
 import { FINDING_CODES, type FindingCode } from './findings.js'
 import { parseGrowth, parseSize, type Growth } from './size/units.js'
+import { PROBE_FORMS, parseProbe, type Probe } from './inputs/probes.js'
 
 export type TriState = 'auto' | 'true' | 'false'
 
@@ -29,6 +30,10 @@ export interface Inputs {
   smokeExitCodes: number[]
   smokeNetwork: string
   smokeRunArgs: string[]
+  /** The image's HEALTHCHECK decides when it has one (`auto`), is required (`true`), or is ignored (`false`). */
+  smokeHealth: TriState
+  smokeProbes: Probe[]
+  probeImage: string
   maxSize?: number
   sizeMetric: 'disk' | 'compressed'
   compareTo?: string
@@ -255,6 +260,18 @@ export function parseRunArgs(input: string, value: string): string[] {
   return args
 }
 
+/** smoke-probe: one probe per line, or several separated by commas (a comma inside a path stays in it). */
+export function parseProbes(input: string, value: string): Probe[] {
+  const probes: Probe[] = []
+  for (const item of value.split(/\r?\n|,(?=\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/)/).map((x) => x.trim())) {
+    if (!item) continue
+    const probe = parseProbe(item)
+    if ('error' in probe) fail(input, item, `${probe.error}; ${PROBE_FORMS}`)
+    if (!probes.some((p) => p.text === probe.text)) probes.push(probe)
+  }
+  return probes
+}
+
 export function parseSecrets(input: string, value: string): { id: string; value: string }[] {
   return splitLines(value).map((line) => {
     const eq = line.indexOf('=')
@@ -355,6 +372,9 @@ export function parseInputs(get: InputSource, workspace: string): Inputs {
     smokeExitCodes: parseExitCodes('smoke-exit-codes', get('smoke-exit-codes')),
     smokeNetwork: parseNetwork('smoke-network', get('smoke-network')),
     smokeRunArgs: parseRunArgs('smoke-run-args', get('smoke-run-args')),
+    smokeHealth: parseEnum('smoke-health', get('smoke-health'), ['auto', 'true', 'false'] as const, 'auto'),
+    smokeProbes: parseProbes('smoke-probe', get('smoke-probe')),
+    probeImage: parseReference('probe-image', get('probe-image') || 'busybox:stable'),
     maxSize: get('max-size').trim() ? asInput('max-size', () => parseSize(get('max-size'), 'max-size')) : undefined,
     sizeMetric: parseEnum('size-metric', get('size-metric'), ['disk', 'compressed'] as const, 'disk'),
     compareTo: get('compare-to').trim() ? parseReference('compare-to', get('compare-to')) : undefined,

@@ -5,7 +5,7 @@
  * compile.
  */
 
-export type FindingSource = 'dockerfile' | 'image' | 'size'
+export type FindingSource = 'dockerfile' | 'image' | 'start' | 'size'
 
 export interface FindingCodeInfo {
   source: FindingSource
@@ -155,6 +155,42 @@ export const FINDING_CODES = {
     severity: 'warning',
     title: 'Image filesystem unreadable',
     help: "The image's filesystem could not be examined; the start check still decides."
+  },
+  'network-disabled': {
+    source: 'start',
+    severity: 'warning',
+    title: 'Network failure without a network',
+    help: 'The program crashed with what looks like a network failure (a name lookup, an unreachable network, a refused connection), and the start check runs it with `--network none`. Give the check a network with `smoke-network: bridge`, or let the program start without one.'
+  },
+  unhealthy: {
+    source: 'start',
+    severity: 'error',
+    title: 'Not healthy',
+    help: "The image's HEALTHCHECK did not pass within `smoke-timeout`: the server is not ready (nothing listens on the port, the health endpoint fails, or the probe times out). The health log shows each probe's exit code and output."
+  },
+  'healthcheck-command-missing': {
+    source: 'start',
+    severity: 'error',
+    title: 'HEALTHCHECK command missing',
+    help: 'The HEALTHCHECK runs a command the image does not have (curl on alpine, for one), so it can never pass. Install it, or use a command the image has (busybox `wget`, or the program as its own health client).'
+  },
+  'no-healthcheck': {
+    source: 'start',
+    severity: 'error',
+    title: 'No HEALTHCHECK',
+    help: '`smoke-health: true` requires a HEALTHCHECK, and the image has none. Add one to the final stage, give `smoke-probe`, or use `smoke-health: auto`.'
+  },
+  'probe-failed': {
+    source: 'start',
+    severity: 'error',
+    title: 'Probe failed',
+    help: 'A `smoke-probe` did not pass within `smoke-timeout`: the HTTP answer was not 2xx/3xx, or nothing accepted the connection on that port inside the container.'
+  },
+  'no-readiness-check': {
+    source: 'start',
+    severity: 'notice',
+    title: 'Server without a readiness check',
+    help: 'The image EXPOSEs a port but has no HEALTHCHECK and no `smoke-probe` was given, so the start check can only see that it did not die. Add a HEALTHCHECK (or `smoke-probe: http://:PORT/PATH`) and the check passes as soon as the server answers.'
   },
   'size-budget': {
     source: 'size',

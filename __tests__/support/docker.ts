@@ -10,6 +10,7 @@ export function dockerOut(args: string[], input?: string): string {
 
 /** Containers and temporary tags the action makes: counted before and after each run. */
 export function leftovers(): { containers: string[]; images: string[] } {
+  // Sorted: the engine lists images of the same creation time in no fixed order.
   const containers = dockerOut(['ps', '-a', '--filter', 'label=org.smokestack.role', '--format', '{{.Names}}']).split('\n').filter(Boolean).sort()
   const images = dockerOut(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}'])
     .split('\n')

@@ -7,7 +7,7 @@
 # list under its Docker Hub name in the local registry, which the daemon uses as its mirror:
 #
 #   library/alpine:3.12.2, :3.18, :latest   linux/amd64, linux/arm64, linux/arm/v7   busybox + musl
-#   library/busybox:latest                  linux/amd64, linux/arm64, linux/arm/v7   static busybox
+#   library/busybox:latest, :stable         linux/amd64, linux/arm64, linux/arm/v7   static busybox
 #   library/golang:1.15, :1.21, :latest     linux/amd64 (+ arm64, opt-in)   debootstrap + golang-go,
 #                                                                            gcc, libc6-dev
 #   library/debian:bookworm-slim            linux/amd64 (+ linux/arm64)     minbase debootstrap
@@ -323,7 +323,7 @@ ensure_fixtures() {
 	ensure_fixture_debs
 	ensure_fixture alpine "$r/alpine:3.12.2 $r/alpine:3.18 $r/alpine:latest" \
 		"${FIXTURE_ARCHES[*]}" rootfs_alpine || built_alpine=0
-	ensure_fixture busybox "$r/busybox:latest" "${FIXTURE_ARCHES[*]}" rootfs_busybox || true
+	ensure_fixture busybox "$r/busybox:latest $r/busybox:stable" "${FIXTURE_ARCHES[*]}" rootfs_busybox || true
 	ensure_fixture binfmt "$REGISTRY/tonistiigi/binfmt:latest" amd64 rootfs_binfmt || built_binfmt=0
 	if ((built_alpine || built_binfmt)); then
 		verify_binfmt_fixture

@@ -4,6 +4,7 @@ import { failureOutput, seconds, startText, verdictLine, type RunReport } from '
 import { printable } from '../report/quote.js'
 import { formatBytes, formatDelta } from '../size/units.js'
 import { explanationText } from '../verify/explain.js'
+import { healthLogText } from '../verify/health.js'
 
 import { layoutColumns, type Paint, type StyleName } from './paint.js'
 
@@ -60,6 +61,9 @@ export function renderDetails(report: RunReport, paint: Paint): string[] {
     const output = failureOutput(p)
     if (output) lines.push(`  ${paint('dim', 'output:')}`, ...printable(output).trimEnd().split('\n').map((l) => `    ${paint('dim', l)}`))
     if (r?.kind === 'build' && r.logTail) lines.push(`  ${paint('dim', 'build log:')}`, ...printable(r.logTail).split('\n').slice(-15).map((l) => `    ${paint('dim', l)}`))
+    if (p.start && !p.start.passed && p.start.health?.log.length) {
+      lines.push(`  ${paint('dim', 'health log (last probes):')}`, ...printable(healthLogText(p.start.health.log)).split('\n').map((l) => `    ${paint('dim', l)}`))
+    }
     if (lines.length === 0) continue
     const mark = p.status === 'passed' ? paint('green', '✔') : paint('red', '✘')
     out.push('', `${mark} ${paint('bold', p.platform)}`, ...lines)

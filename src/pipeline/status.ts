@@ -3,7 +3,7 @@
  * reads first. Every rendering (summary, annotations, terminal, JSON) takes its verdict from here. Pure.
  */
 import type { Finding, SmokeResult } from '../types.js'
-import { explainStart, type StartExplanation } from '../verify/explain.js'
+import { explainStart, explanationText, type StartExplanation } from '../verify/explain.js'
 import type { PlatformOutcome } from './outcomes.js'
 
 export type FailureReason =
@@ -64,7 +64,7 @@ export function reasonLine(reason: FailureReason): string {
     case 'build':
       return `build failed: ${reason.message}`
     case 'start-failed':
-      return reason.message
+      return `${reason.message}: ${explanationText(reason.explanation)}`
     case 'crashed':
       return reason.message
     case 'finding':

@@ -6,7 +6,7 @@ import type { Inputs } from '../context.js'
 import { platformSlug } from '../docker/platform.js'
 import { checkBudget, measureImage, measurePlatforms, type ImageSize } from '../size/index.js'
 import { examineImage } from '../verify/index.js'
-import { runSmoke } from '../verify/smoke.js'
+import { runSmoke, smokeContainerNames } from '../verify/smoke.js'
 import type { BuildOutcome, CheckOutcome, SizeOutcome } from './outcomes.js'
 import type { RunEnv } from './reporter.js'
 
@@ -43,7 +43,8 @@ export async function checkPlatform(platform: string, build: BuildOutcome, input
   if (!inputs.smoke) return { outcome: { findings, durationMs: Date.now() - started }, log }
 
   const containerName = `smokestack-${env.runId}-${slug}`
-  env.resources.add('containers', containerName)
+  const containers = smokeContainerNames(containerName)
+  for (const name of containers) env.resources.add('containers', name)
   try {
     const start = await runSmoke({
       image: build.ref,
@@ -53,18 +54,23 @@ export async function checkPlatform(platform: string, build: BuildOutcome, input
       timeoutMs: inputs.smokeTimeoutMs,
       acceptedExitCodes: inputs.smokeExitCodes,
       network: inputs.smokeNetwork,
-      runArgs: inputs.smokeRunArgs
+      runArgs: inputs.smokeRunArgs,
+      health: inputs.smokeHealth,
+      probes: inputs.smokeProbes,
+      probeImage: inputs.probeImage,
+      log: (line) => log.push(line)
     })
     log.push(`Start: ${start.outcome} — ${start.message}`)
     if (!start.passed && start.outputTail && start.outputTail.trim() !== start.message) {
       log.push('Last lines of its output:', ...start.outputTail.split('\n').slice(-TAIL_LINES_IN_LOG).map((l) => `  ${l}`))
     }
-    return { outcome: { findings, start, durationMs: Date.now() - started }, log }
+    for (const f of start.findings ?? []) log.push(`${f.severity} ${f.code}: ${f.message}`)
+    return { outcome: { findings: [...findings, ...(start.findings ?? [])], start, durationMs: Date.now() - started }, log }
   } catch (error) {
     log.push(`The start check could not run: ${messageOf(error)}`)
     return { outcome: { findings, durationMs: Date.now() - started, error: messageOf(error) }, log }
   } finally {
-    env.resources.forget('containers', containerName)
+    for (const name of containers) env.resources.forget('containers', name)
   }
 }
 

@@ -1,7 +1,6 @@
 /** Annotations: errors and warnings on the Dockerfile lines (or image files) that matter, and a failed platform's cause. Pure. */
 import * as path from 'node:path'
 import type { Finding } from '../types.js'
-import { explanationText } from '../verify/explain.js'
 import { failureOutput, type PlatformReport, type RunReport } from './model.js'
 import { printable } from './quote.js'
 
@@ -36,8 +35,7 @@ function asAnnotation(f: Finding, workspace: string): Annotation {
 
 /** A failed platform's error annotation: the reason, its explanation, and the last lines of its output. */
 function failureAnnotation(p: PlatformReport): Annotation {
-  const r = p.reason!
-  const lines = [`${p.platform}: ${r.kind === 'start-failed' ? `${r.message}: ${explanationText(r.explanation)}` : p.headline}`]
+  const lines = [`${p.platform}: ${p.headline}`]
   const output = failureOutput(p)
   if (output) lines.push('Last lines of its output:', ...output.split('\n').slice(-10))
   return { level: 'error', message: printable(lines.join('\n')), props: { title: `smokestack: ${p.platform} failed` } }

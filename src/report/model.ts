@@ -87,7 +87,10 @@ const START_TEXT: Record<string, string> = {
   running: 'running (server)',
   crashed: 'crashed',
   'start-failed': 'did not start',
-  skipped: 'skipped'
+  skipped: 'skipped',
+  'not-started': 'not started',
+  unhealthy: 'unhealthy',
+  'probe-failed': 'probe failed'
 }
 
 /** How the start check ended, in a few words. */
@@ -95,6 +98,8 @@ export function startText(start: SmokeResult | undefined): string {
   if (!start) return '–'
   if (start.outcome === 'exited' && start.exitCode !== 0) return `exited ${start.exitCode}`
   if (start.outcome === 'crashed') return `crashed (${start.exitCode})`
+  if (start.outcome === 'healthy') return `healthy in ${seconds(start.health?.durationMs ?? start.durationMs)}`
+  if (start.outcome === 'probe-ok') return `probe ok in ${seconds(start.durationMs)}`
   return START_TEXT[start.outcome] ?? start.outcome
 }
 

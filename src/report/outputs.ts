@@ -17,7 +17,7 @@ export function resultsDocument(report: RunReport): Record<string, unknown> {
         buildMs: p.buildMs,
         checkMs: p.checkMs,
         sizeMs: p.sizeMs,
-        smoke: p.start ? { outcome: p.start.outcome, exitCode: p.start.exitCode, durationMs: p.start.durationMs, message: p.start.message } : undefined,
+        smoke: p.start ? { outcome: p.start.outcome, exitCode: p.start.exitCode, durationMs: p.start.durationMs, message: p.start.message, health: p.start.health, probes: p.start.probes } : undefined,
         findings: p.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, file: f.file, line: f.line, fix: f.fix })),
         digest: p.digest,
         localRef: p.localRef

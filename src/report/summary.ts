@@ -7,6 +7,7 @@ import { formatBytes, formatDelta } from '../size/units.js'
 import { explanationText } from '../verify/explain.js'
 import { failureOutput, seconds, startText, verdictLine, type PlatformReport, type RunReport } from './model.js'
 import { codeBlock, escapeHtml, inlineMarkdown } from './quote.js'
+import { healthLogText } from '../verify/health.js'
 
 const ICON: Record<string, string> = { passed: '✅', failed: '❌' }
 
@@ -46,6 +47,7 @@ function details(p: PlatformReport): string[] {
   const out = [...headline(p), ...p.findings.map(findingLine)]
   const output = failureOutput(p)
   if (output) out.push('', 'Last lines of its output:', '', codeBlock(output))
+  if (p.start && !p.start.passed && p.start.health?.log.length) out.push('', 'Health log (last probes):', '', codeBlock(healthLogText(p.start.health.log)))
   if (p.reason?.kind === 'build' && p.reason.logTail) out.push('', 'Last lines of the build log:', '', codeBlock(p.reason.logTail))
   if (p.largestLayers.length) {
     out.push('', '| Largest layers | Created by |', '|---:|---|')

@@ -182,6 +182,8 @@ export interface ContainerAnalysis extends StartAnalysis {
   stats: ContainerFsStats
   /** Things the examination could not do completely (said as notices). */
   notices: string[]
+  /** Symlinks the engine refused to resolve (loops): their targets, and so the links that go round, are unknown here. */
+  untracedLoops: string[]
 }
 
 /** The API path cannot be used for this image (engine unreachable, image unknown to it …): use the archive reader. */
@@ -223,7 +225,7 @@ class ArchiveReader {
     if (res.status === 404) return null
     const header = res.headers['x-docker-container-path-stat']
     if (res.status !== 200 || typeof header !== 'string') {
-      // The engine cannot stat it (e.g. a symlink loop it refuses to evaluate): read the entry itself.
+      // The engine cannot stat it: read the entry itself (which also tells a symlink loop).
       const head = await this.firstEntry(p, 0, () => true).catch(() => undefined)
       return head?.entry ?? null
     }
@@ -294,8 +296,10 @@ class ArchiveReader {
     this.requests++
     const res = await this.api.open({ method: 'GET', path: this.archivePath(p) })
     if (res.status !== 200) {
+      const refusal = res.status === 500 ? await firstBytes(res.body, 4096) : ''
       res.close()
-      return undefined
+      // A symlink loop: the engine evaluates the link's target and gives up, so its own target is not shown.
+      return /too many (levels of symbolic )?links/i.test(refusal) ? { entry: { type: 'symlink', mode: 0o777, size: 0, layer: 0, loop: true } } : undefined
     }
     const extract = tar.extract()
     res.body.on('data', (c: Buffer) => (this.bytesStreamed += c.length))
@@ -346,6 +350,22 @@ class ArchiveReader {
       if (this.bytesStreamed > this.limits.maxStreamedBytes) throw new EngineApiError('the streamed bytes exceed the limit')
     }
   }
+}
+
+/** The first `max` bytes of a response body, as text. */
+async function firstBytes(body: AsyncIterable<Buffer>, max: number): Promise<string> {
+  const chunks: Buffer[] = []
+  let size = 0
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk)
+      size += chunk.length
+      if (size >= max) break
+    }
+  } catch {
+    /* what arrived is enough */
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8')
 }
 
 /** Run `tasks` with at most `concurrency` in flight. */
@@ -536,11 +556,13 @@ export async function examineInContainer(
       deadline: started + limits.deadlineMs
     })
     const notices = [...new Set(reader.notices)]
+    const untracedLoops = [...view.stats].filter(([, e]) => e?.loop).map(([p]) => p)
     if (!complete) notices.push(`The examination stopped after ${rounds} rounds of reads; its findings may be incomplete.`)
     return {
       ...analysis,
       config,
       notices,
+      untracedLoops,
       stats: { requests: reader.requests, bytesStreamed: reader.bytesStreamed, bytesKept: reader.bytesKept, bytesRead: view.bytesRead, rounds, durationMs: Date.now() - started }
     }
   } finally {

@@ -60,6 +60,11 @@ export async function examineImage(ref: string, platform: string, opts: ExamineO
   if (method !== 'archive') {
     try {
       const r = await examineInContainer(ref, platform, { args: opts.args, limits: opts.limits, containerName: opts.containerName })
+      if (method === 'auto' && r.untracedLoops.length > 0 && r.findings.some((f) => f.severity === 'error')) {
+        // The engine does not show a looping link's target; the image's own archive does, to name the loop.
+        opts.onFallback?.(`reading ${ref} through docker save: the engine cannot resolve ${r.untracedLoops.join(', ')}`)
+        return examineArchive(ref, platform, opts)
+      }
       const findings = [...r.findings, ...r.notices.map((message): Finding => ({ severity: 'notice', code: 'examine-incomplete', message, platform }))]
       return {
         findings,

@@ -33,6 +33,18 @@ const EXPLAINS: Array<{ pattern: RegExp; codes: FindingCode[]; meaning: string; 
     generic: 'Make the file executable (`COPY --chmod=755`, or `RUN chmod +x <file>`), and check that ENTRYPOINT names a file, not a directory.'
   },
   {
+    pattern: /too many levels of symbolic links/i,
+    codes: ['entrypoint-missing', 'missing-loader', 'interpreter-missing'],
+    meaning: 'a symbolic link on the way to the program (or to its loader or interpreter) leads round in a loop',
+    generic: 'Check the links on the path ENTRYPOINT/CMD names (`ls -l` each part of it in the image) and point the looping one at the real file.'
+  },
+  {
+    pattern: /not a directory/i,
+    codes: ['entrypoint-missing', 'missing-loader', 'interpreter-missing'],
+    meaning: 'a part of the path that should be a directory is a file',
+    generic: 'Check each part of the path ENTRYPOINT/CMD names: one of them is a file where a directory is expected.'
+  },
+  {
     pattern: /no such file or directory|not found/i,
     codes: ['entrypoint-missing', 'missing-loader', 'interpreter-missing', 'shebang-crlf', 'missing-library', 'arch-mismatch'],
     meaning: 'either the program, or the loader it needs (for a dynamically linked binary), or the interpreter named on its `#!` line (for a script) is missing from the image',

@@ -7,6 +7,9 @@
 import type { Finding } from '../types.js'
 import { describeElf, isElf, parseElf, type ByteSource, type ElfInfo } from './elf.js'
 import { normalizeImagePath, type ImageConfig, type ImageFs, type ResolveResult } from './rootfs.js'
+import { architectureMismatch, distroOf, expandOrigin, isMuslBuiltin, ldSoConfDirs, loaderFlavor, loadersInImage, multiarchTriplet, muslDirs, type Distro } from './loader-paths.js'
+import { shellCommand, shellScript } from './shell-command.js'
+import { describeUnresolved, errnoText, hopTarget, traceUnresolved, type Unresolved } from './unresolved.js'
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 
@@ -53,8 +56,8 @@ export function searchPath(config: ImageConfig): string[] {
 }
 
 export type Lookup =
-  | { found: true; path: string; resolved: string }
-  | { found: false; tried: string[]; /** A candidate that exists but is not an executable file. */ blocked?: { path: string; resolved: string }; broken?: { path: string; result: ResolveResult } }
+  | { found: true; path: string; resolved: string; /** Found along PATH, but not an executable file (a path lookup skips it). */ blocked?: boolean }
+  | { found: false; tried: string[]; broken?: { path: string; result: ResolveResult } }
 
 /** Find a command the way the runtime does: names with a `/` against WorkingDir, others along PATH. */
 export function lookupCommand(image: ImageFs, name: string, pathDirs: readonly string[], workingDir: string): Lookup {
@@ -79,185 +82,13 @@ export function lookupCommand(image: ImageFs, name: string, pathDirs: readonly s
     if (e?.type === 'file' && e.mode & 0o111) return { found: true, path: p, resolved: r.path }
     blocked ??= { path: p, resolved: r.path }
   }
-  if (blocked) return { found: true, ...blocked }
+  if (blocked) return { found: true, ...blocked, blocked: true }
   return { found: false, tried, broken }
-}
-
-/** What the machine and word size of a Docker platform's binaries are. */
-interface PlatformAbi {
-  machineCode: number
-  bits: 32 | 64
-  endian?: 'little' | 'big'
-  arch: string
-  variant?: string
-}
-
-export function platformAbi(platform: string): PlatformAbi | undefined {
-  const [, arch = '', variant] = platform.split('/')
-  const table: Record<string, Omit<PlatformAbi, 'arch' | 'variant'>> = {
-    amd64: { machineCode: 62, bits: 64 },
-    '386': { machineCode: 3, bits: 32 },
-    arm64: { machineCode: 183, bits: 64 },
-    arm: { machineCode: 40, bits: 32 },
-    ppc64le: { machineCode: 21, bits: 64, endian: 'little' },
-    ppc64: { machineCode: 21, bits: 64, endian: 'big' },
-    s390x: { machineCode: 22, bits: 64 },
-    riscv64: { machineCode: 243, bits: 64 },
-    mips64le: { machineCode: 8, bits: 64, endian: 'little' },
-    mips64: { machineCode: 8, bits: 64, endian: 'big' },
-    mipsle: { machineCode: 8, bits: 32, endian: 'little' },
-    mips: { machineCode: 8, bits: 32, endian: 'big' },
-    loong64: { machineCode: 258, bits: 64 }
-  }
-  const abi = table[arch]
-  return abi ? { ...abi, arch, variant } : undefined
-}
-
-/** Why an ELF file cannot run natively on `platform`, or undefined when it can. */
-export function architectureMismatch(elf: ElfInfo, platform: string): string | undefined {
-  const want = platformAbi(platform)
-  if (!want) return undefined
-  const built = elf.platform ?? elf.machine
-  if (elf.machineCode !== want.machineCode) return `it is built for ${elf.machine} (${built}), but the image is ${platform}`
-  if (elf.bits !== want.bits) return `it is a ${elf.bits}-bit ${elf.machine} binary, but ${platform} runs ${want.bits}-bit binaries`
-  if (want.endian && elf.endian !== want.endian) return `it is ${elf.endian}-endian, but ${platform} is ${want.endian}-endian`
-  if (want.arch === 'arm' && elf.armFloat && elf.linkage === 'dynamic') {
-    const expected = want.variant === 'v5' ? 'soft' : 'hard'
-    if (elf.armFloat !== expected) return `it uses the ${elf.armFloat}-float ABI, but ${platform} libraries use the ${expected}-float ABI`
-  }
-  return undefined
-}
-
-/** Whose a loader path is. */
-export function loaderFlavor(loader: string): 'glibc' | 'musl' | 'unknown' {
-  const base = loader.slice(loader.lastIndexOf('/') + 1)
-  if (base.startsWith('ld-musl-')) return 'musl'
-  if (/^ld-linux|^ld64\.so|^ld\.so/.test(base)) return 'glibc'
-  return 'unknown'
-}
-
-/** The Debian multiarch directory name for an ELF machine. */
-function multiarchTriplet(elf: ElfInfo): string | undefined {
-  switch (elf.machineCode) {
-    case 62:
-      return 'x86_64-linux-gnu'
-    case 3:
-      return 'i386-linux-gnu'
-    case 183:
-      return 'aarch64-linux-gnu'
-    case 40:
-      return elf.armFloat === 'soft' ? 'arm-linux-gnueabi' : 'arm-linux-gnueabihf'
-    case 21:
-      return elf.endian === 'little' ? 'powerpc64le-linux-gnu' : 'powerpc64-linux-gnu'
-    case 22:
-      return 's390x-linux-gnu'
-    case 243:
-      return 'riscv64-linux-gnu'
-    case 8:
-      return elf.bits === 64 ? 'mips64el-linux-gnuabi64' : 'mipsel-linux-gnu'
-    default:
-      return undefined
-  }
-}
-
-type Distro = 'alpine' | 'debian' | 'other'
-
-function distroOf(image: ImageFs): Distro {
-  if (image.lstat('/etc/alpine-release') || image.realpath('/sbin/apk').ok) return 'alpine'
-  if (image.lstat('/etc/debian_version') || image.realpath('/usr/bin/apt-get').ok) return 'debian'
-  return 'other'
-}
-
-/** The file names of the dynamic loaders of glibc and musl, for the architectures images are built for. */
-export const KNOWN_LOADER_NAMES: readonly string[] = [
-  'ld-linux-x86-64.so.2',
-  'ld-linux-aarch64.so.1',
-  'ld-linux-armhf.so.3',
-  'ld-linux.so.3',
-  'ld-linux.so.2',
-  'ld64.so.2',
-  'ld64.so.1',
-  'ld-linux-riscv64-lp64d.so.1',
-  ...['x86_64', 'aarch64', 'armhf', 'arm', 'i386', 'ppc64le', 's390x', 'riscv64'].map((arch) => `ld-musl-${arch}.so.1`)
-]
-
-/** Dynamic loaders present in the image's library directories (looked up by name: no directory is listed). */
-export function loadersInImage(image: ImageFs): string[] {
-  const found = new Set<string>()
-  for (const dir of ['/lib', '/lib64', '/usr/lib', '/usr/lib64']) {
-    const r = image.realpath(dir)
-    if (!r.ok || image.lstat(r.path)?.type !== 'dir') continue
-    for (const name of KNOWN_LOADER_NAMES) if (image.lstat(`${r.path === '/' ? '' : r.path}/${name}`)) found.add(`${dir}/${name}`)
-  }
-  return [...found].sort()
 }
 
 /** A ByteSource reading a file of the image lazily. */
 function imageSource(image: ImageFs, path: string, size: number): ByteSource {
   return { size, read: (offset, length) => image.readFile(path, length, offset) ?? Buffer.alloc(0) }
-}
-
-function glob(image: ImageFs, pattern: string): string[] {
-  const abs = normalizeImagePath(pattern)
-  const dir = abs.slice(0, abs.lastIndexOf('/')) || '/'
-  const base = abs.slice(abs.lastIndexOf('/') + 1)
-  if (!base.includes('*') && !base.includes('?')) return image.realpath(abs).ok ? [abs] : []
-  const re = new RegExp('^' + base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$')
-  const r = image.realpath(dir)
-  if (!r.ok) return []
-  return (image.readdir(r.path) ?? [])
-    .filter((n) => re.test(n))
-    .sort()
-    .map((n) => `${dir === '/' ? '' : dir}/${n}`)
-}
-
-function readText(image: ImageFs, path: string, max = 65536): string | undefined {
-  const r = image.realpath(path)
-  if (!r.ok) return undefined
-  return image.readFile(r.path, max)?.toString('utf8')
-}
-
-/** Directories listed in /etc/ld.so.conf and the files it includes. */
-export function ldSoConfDirs(image: ImageFs): string[] {
-  const dirs: string[] = []
-  const seen = new Set<string>()
-  const visit = (file: string, depth: number): void => {
-    if (depth > 8 || seen.has(file) || seen.size > 256) return
-    seen.add(file)
-    const text = readText(image, file)
-    if (text === undefined) return
-    for (const raw of text.split('\n').slice(0, 4096)) {
-      const line = raw.replace(/#.*/, '').trim()
-      if (!line) continue
-      const inc = /^include\s+(.+)$/.exec(line)
-      if (inc) {
-        for (const pat of inc[1]!.split(/\s+/)) for (const f of glob(image, pat.startsWith('/') ? pat : `/etc/${pat}`)) visit(f, depth + 1)
-      } else if (!line.startsWith('hwcap')) {
-        for (const d of line.split(/[:,\s]+/)) if (d.startsWith('/')) dirs.push(normalizeImagePath(d))
-      }
-    }
-  }
-  visit('/etc/ld.so.conf', 0)
-  return dirs
-}
-
-/** Directories the musl loader searches: /etc/ld-musl-ARCH.path, or its default. */
-export function muslDirs(image: ImageFs, loader: string): string[] {
-  const arch = /ld-musl-(.+)\.so\.1$/.exec(loader)?.[1]
-  const text = arch ? readText(image, `/etc/ld-musl-${arch}.path`) : undefined
-  if (text !== undefined) return text.split(/[:\n]/).map((d) => d.trim()).filter((d) => d.startsWith('/'))
-  return ['/lib', '/usr/local/lib', '/usr/lib']
-}
-
-/** musl's loader provides these itself. */
-function isMuslBuiltin(name: string): boolean {
-  return /^lib(c|pthread|rt|m|dl|util|xnet|resolv|crypt)\.so(\.[0-9]+)*$/.test(name) || name.startsWith('ld-musl-')
-}
-
-function expandOrigin(dir: string, origin: string, elf: ElfInfo): string {
-  return dir
-    .replace(/\$ORIGIN|\$\{ORIGIN\}/g, origin)
-    .replace(/\$LIB|\$\{LIB\}/g, elf.bits === 64 ? 'lib64' : 'lib')
 }
 
 function dirname(p: string): string {
@@ -266,6 +97,29 @@ function dirname(p: string): string {
 
 function basename(p: string): string {
   return p.slice(p.lastIndexOf('/') + 1)
+}
+
+function modeText(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0')
+}
+
+function notRegularFix(type: string | undefined): string {
+  return type === 'dir' ? 'Point ENTRYPOINT/CMD at the program inside that directory, or copy the program itself (not its directory) to that path.' : 'Point ENTRYPOINT/CMD at a regular executable file.'
+}
+
+function notExecutableFix(path: string): string {
+  return `Make it executable in the Dockerfile: \`COPY --chmod=755 …\` or \`RUN chmod +x ${path}\`; or commit it with the execute bit (\`git update-index --chmod=+x\`).`
+}
+
+/** What is true of a loader that cannot be used: "which is not in the image (…)", "which cannot be resolved: …", "but `x` is a directory". */
+function loaderAbsence(image: ImageFs, interp: string, loader: ResolveResult, trace: Unresolved | undefined): string {
+  if (loader.ok) return `but \`${loader.path}\` is ${image.lstat(loader.path)?.type === 'dir' ? 'a directory' : 'not a regular file'}, not the loader`
+  if (!trace) return 'which is not in the image'
+  const detail = describeUnresolved(trace, interp)
+  if (trace.reason === 'loop') return `which cannot be resolved: ${detail}`
+  if (trace.reason === 'not-dir') return `which cannot be reached: ${detail}`
+  if (trace.hops.length === 1 && hopTarget(trace.hops[0]!) === trace.at) return `which is not in the image (\`${trace.hops[0]!.link}\` is a link to the missing \`${trace.at}\`)`
+  return `which is not in the image${detail ? ` (${detail})` : ''}`
 }
 
 const CROSS_COMPILE_FIX =
@@ -315,7 +169,7 @@ class Analysis {
         severity: 'error',
         code: 'entrypoint-not-regular',
         message: `${role} \`${path}\` is ${what}, so it cannot be executed.`,
-        fix: entry.type === 'dir' ? 'Point ENTRYPOINT/CMD at the program inside that directory, or copy the program itself (not its directory) to that path.' : 'Point ENTRYPOINT/CMD at a regular executable file.',
+        fix: notRegularFix(entry.type),
         evidence: resolved !== path ? `${path} resolves to ${resolved}` : undefined,
         file: path
       })
@@ -325,8 +179,8 @@ class Analysis {
       this.add({
         severity: 'error',
         code: 'entrypoint-not-executable',
-        message: `${role} \`${path}\` has no execute permission (mode ${(entry.mode & 0o7777).toString(8).padStart(4, '0')}), so starting it fails with "permission denied".`,
-        fix: `Make it executable in the Dockerfile: \`COPY --chmod=755 …\` or \`RUN chmod +x ${path}\`; or commit it with the execute bit (\`git update-index --chmod=+x\`).`,
+        message: `${role} \`${path}\` has no execute permission (mode ${modeText(entry.mode)}), so starting it fails with "permission denied".`,
+        fix: notExecutableFix(path),
         evidence: resolved !== path ? `${path} resolves to ${resolved}` : undefined,
         file: path
       })
@@ -396,11 +250,9 @@ class Analysis {
       present.length === 0
         ? 'the image has no dynamic loader at all (e.g. `FROM scratch` or a static-only base)'
         : `the image has ${present.map((p) => `\`${p}\``).join(', ')} instead${presentFlavors.has('musl') && !presentFlavors.has('glibc') ? ': an alpine/musl image' : presentFlavors.has('glibc') && !presentFlavors.has('musl') ? ': a glibc image' : ''}`
-    // Resolution stopping at the loader itself or at one of its directories means it is simply absent;
-    // stopping anywhere else means a link was followed to something missing.
-    const wanted = normalizeImagePath(interp)
-    const followedLink = !loader.ok && loader.path !== wanted && !wanted.startsWith(`${loader.path.replace(/\/$/, '')}/`)
-    const dangling = followedLink ? ` (\`${interp}\` is a link to the missing \`${loader.path}\`)` : ''
+    // Said as it is: absent, a link to something absent, a loop, or there but not a file.
+    const trace = loader.ok ? undefined : traceUnresolved(this.image, interp)
+    const absent = loaderAbsence(this.image, interp, loader, trace)
     const fixes: string[] = []
     if (flavor === 'glibc') {
       if (elf.go) fixes.push('build without cgo: `CGO_ENABLED=0 go build …` (the `net` and `os/user` packages otherwise link against glibc)')
@@ -417,7 +269,7 @@ class Analysis {
     this.add({
       severity: 'error',
       code: 'missing-loader',
-      message: `${role} \`${path}\` needs ${whose} \`${interp}\`, which is not in the image${dangling}; ${instead}. Starting it fails with "no such file or directory".`,
+      message: `${role} \`${path}\` needs ${whose} \`${interp}\`, ${absent}; ${instead}.${trace ? ` Starting it fails with "${errnoText(trace)}".` : ''}`,
       fix: fixes.join('; ') + '.',
       evidence: describeElf(elf),
       file: path
@@ -498,20 +350,11 @@ class Analysis {
     const nl = head.indexOf(0x0a)
     const line = head.subarray(2, nl < 0 ? head.length : nl).toString('latin1')
     const info: EntryInfo = { path: resolved, argv, kind: 'script' }
-    if (line.endsWith('\r')) {
-      const shown = line.trim().split(/[ \t]+/)[0] ?? ''
-      this.add({
-        severity: 'error',
-        code: 'shebang-crlf',
-        message: `${role} \`${path}\` has Windows (CRLF) line endings; the kernel looks for an interpreter named \`${shown.replace('\r', '')}\\r\`, which does not exist, so starting it fails with "no such file or directory".`,
-        fix: 'Convert the script to LF line endings (`dos2unix`, or `sed -i "s/\\r$//"` in the Dockerfile) and keep them with `*.sh text eol=lf` in `.gitattributes`.',
-        evidence: `first line: ${JSON.stringify('#!' + line)}`,
-        file: path
-      })
+    if (line.endsWith('\r') && this.reportCrlf(path, role, line)) {
       info.interpreter = line.trim()
       return info
     }
-    const trimmed = line.replace(/^[ \t]+/, '')
+    const trimmed = line.replace(/\r$/, '').replace(/^[ \t]+/, '')
     const space = trimmed.search(/[ \t]/)
     const interp = space < 0 ? trimmed : trimmed.slice(0, space)
     const arg = space < 0 ? '' : trimmed.slice(space).trim()
@@ -524,7 +367,7 @@ class Analysis {
     const interpPath = normalizeImagePath(interp.startsWith('/') ? interp : `${this.workingDir}/${interp}`)
     const r = this.image.realpath(interpPath)
     if (!r.ok || this.image.lstat(r.path) === undefined) {
-      this.reportMissingInterpreter(path, role, interp, basename(interp))
+      this.reportMissingInterpreter(path, role, interp, basename(interp), false, r.ok ? undefined : traceUnresolved(this.image, interpPath))
       return info
     }
     this.examine(interpPath, r.path, `The interpreter of \`${path}\`,`, depth + 1, argv)
@@ -539,7 +382,56 @@ class Analysis {
     return info
   }
 
-  private reportMissingInterpreter(path: string, role: string, shebang: string, program: string, viaEnv = false): void {
+  /**
+   * A `#!` line ending in CR. When the interpreter's own name carries the CR, the kernel looks for a
+   * file of that name (an error, unless the image has one); when an argument carries it, the
+   * interpreter receives that argument (`env` then looks for a program of that name). Returns true
+   * when the line cannot start anything, so that there is no interpreter left to examine.
+   */
+  private reportCrlf(path: string, role: string, line: string): boolean {
+    const body = line.replace(/^[ \t]+/, '')
+    const space = body.search(/[ \t]/)
+    const fix = 'Convert the script to LF line endings (`dos2unix`, or `sed -i "s/\\r$//"` in the Dockerfile) and keep them with `*.sh text eol=lf` in `.gitattributes`.'
+    const evidence = `first line: ${JSON.stringify('#!' + line)}`
+    const shown = (word: string): string => `\`${word.replace(/\r$/, '')}\\r\``
+    if (space < 0) {
+      if (this.image.realpath(normalizeImagePath(body.startsWith('/') ? body : `${this.workingDir}/${body}`)).ok) return false
+      this.add({
+        severity: 'error',
+        code: 'shebang-crlf',
+        message: `${role} \`${path}\` has Windows (CRLF) line endings; the kernel looks for an interpreter named ${shown(body)}, which does not exist, so starting it fails with "no such file or directory".`,
+        fix,
+        evidence,
+        file: path
+      })
+      return true
+    }
+    const interp = body.slice(0, space)
+    const last = body.slice(space).trim().split(/[ \t]+/).at(-1)! + '\r'
+    const program = basename(interp) === 'env' ? envProgram(body.slice(space)) : undefined
+    if (program === last && !this.lookup(program).found) {
+      this.add({
+        severity: 'error',
+        code: 'shebang-crlf',
+        message: `${role} \`${path}\` has Windows (CRLF) line endings; \`${interp}\` looks for a program named ${shown(program)}, which is not on the image's PATH, so it cannot start the script.`,
+        fix,
+        evidence,
+        file: path
+      })
+      return true
+    }
+    this.add({
+      severity: 'warning',
+      code: 'shebang-crlf',
+      message: `${role} \`${path}\` has Windows (CRLF) line endings; its interpreter \`${interp}\` receives the argument ${shown(last)}, with the carriage return, which most interpreters reject.`,
+      fix,
+      evidence,
+      file: path
+    })
+    return false
+  }
+
+  private reportMissingInterpreter(path: string, role: string, shebang: string, program: string, viaEnv = false, trace?: Unresolved): void {
     const pkg: Record<string, string> = { bash: 'bash', python3: 'python3', python: 'python3', node: 'nodejs', perl: 'perl', ruby: 'ruby', zsh: 'zsh', sh: 'busybox' }
     const name = pkg[program] ?? program
     const install =
@@ -551,12 +443,20 @@ class Analysis {
       code: 'interpreter-missing',
       message: viaEnv
         ? `${role} \`${path}\` starts with \`#!${shebang}\`, but \`${program}\` is not on the image's PATH, so \`env\` cannot start it.`
-        : `${role} \`${path}\` starts with \`#!${shebang}\`, but ${program} is not in the image, so starting it fails with "no such file or directory".`,
+        : `${role} \`${path}\` starts with \`#!${shebang}\`, but ${interpreterAbsence(program, shebang, trace)}, so starting it fails with "${errnoText(trace)}".`,
       fix: `Install it in the final stage: ${install}${rewrite}.`,
       evidence: viaEnv ? `PATH=${this.pathDirs.join(':')}` : undefined,
       file: path
     })
   }
+}
+
+/** What is true of an interpreter that cannot be started: "bash is not in the image", "`/bin/sh` cannot be resolved: …". */
+function interpreterAbsence(program: string, interp: string, trace: Unresolved | undefined): string {
+  const detail = trace ? describeUnresolved(trace, interp) : undefined
+  if (trace?.reason === 'loop') return `\`${interp}\` cannot be resolved: ${detail}`
+  if (trace?.reason === 'not-dir') return `\`${interp}\` cannot be reached: ${detail}`
+  return `${program} is not in the image${detail ? ` (${detail})` : ''}`
 }
 
 /** The program `env` runs, from the rest of a `#!/usr/bin/env …` line (handles `-S` and assignments). */
@@ -577,16 +477,10 @@ export function envProgram(arg: string): string | undefined {
 }
 
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash', 'zsh', 'ksh', 'busybox'])
-const SHELL_WORDS = new Set(['exec', 'cd', 'set', 'export', 'if', 'for', 'while', 'case', 'until', '[', '[[', 'test', 'echo', 'printf', 'true', 'false', ':', '.', 'source', 'eval', 'trap', 'ulimit', 'umask', 'read', 'wait', 'sleep', 'exit', '{', '(', '!'])
-
-/** The program a shell-form command (`sh -c "…"`) runs first, when that is plain to see. */
-export function shellCommandProgram(script: string): string | undefined {
-  let words = script.trim().split(/[ \t]+/)
-  if (words[0] === 'exec') words = words.slice(1)
-  while (words.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=\S*$/.test(words[0]!)) words = words.slice(1)
-  const first = words[0]
-  if (!first || SHELL_WORDS.has(first) || !/^[A-Za-z0-9_./+@-]+$/.test(first)) return undefined
-  return first
+/** The program a shell-form script (`sh -c "…"`) runs, when it is a simple command (see shell-command.ts). */
+export function shellCommandProgram(script: string, env: (name: string) => string | undefined = () => undefined): string | undefined {
+  const cmd = shellCommand(script, env)
+  return cmd.kind === 'simple' ? cmd.program : undefined
 }
 
 /** Examine what the image starts on `platform`: findings, and the program that starts. */
@@ -602,26 +496,26 @@ export function analyzeStart(image: ImageFs, platform: string, options: { args?:
     })
     return { findings: a.findings }
   }
-  const entry = examineCommand(a, argv[0], 'The entrypoint', argv)
-  if (entry && argv.length >= 3 && argv[1] === '-c' && SHELLS.has(basename(entry.path)) && entry.kind === 'elf') {
-    const program = shellCommandProgram(argv[2]!)
-    if (program) examineCommand(a, program, 'The command run by the shell form', argv)
-  }
+  const entry = examineCommand(a, argv[0], 'The entrypoint', argv, true)
+  // Only a simple command names its program; for any other script the shell itself was checked, and the start decides.
+  const script = entry?.kind === 'elf' && SHELLS.has(basename(entry.path)) ? shellScript(argv) : undefined
+  const program = script === undefined ? undefined : shellCommandProgram(script, (name) => envValue(image.config, name))
+  if (program) examineCommand(a, program, 'The command run by the shell form', argv)
   return { findings: a.findings, entry }
 }
 
-function examineCommand(a: Analysis, name: string, role: string, argv: string[]): EntryInfo | undefined {
+function examineCommand(a: Analysis, name: string, role: string, argv: string[], lookPath = false): EntryInfo | undefined {
   const found = a.lookup(name)
   if (!found.found) {
     const broken = found.broken
-    const why = broken
-      ? broken.result.ok
-        ? ''
-        : broken.result.reason === 'loop'
-          ? ` (\`${broken.path}\` is a symlink loop)`
-          : ` (\`${broken.path}\` is a link to \`${broken.result.path}\`, which ${broken.result.reason === 'not-dir' ? 'is not a directory' : 'does not exist'})`
-      : ''
-    const where = name.includes('/') ? `\`${found.tried[0]}\` does not exist in the image${why}` : `\`${name}\` is not in any directory of the image's PATH${why}`
+    const trace = broken ? traceUnresolved(a.image, broken.path) : undefined
+    const detail = trace && broken ? describeUnresolved(trace, broken.path) : undefined
+    const unusable = trace?.reason === 'loop' ? 'cannot be resolved' : trace?.reason === 'not-dir' ? 'cannot be reached' : undefined
+    const where = name.includes('/')
+      ? unusable
+        ? `\`${found.tried[0]}\` ${unusable}: ${detail}`
+        : `\`${found.tried[0]}\` does not exist in the image${detail ? ` (${detail})` : ''}`
+      : `\`${name}\` is not in any directory of the image's PATH${detail ? ` (${unusable ? `\`${broken!.path}\` ${unusable}: ` : ''}${detail})` : ''}`
     a.add({
       severity: 'error',
       code: 'entrypoint-missing',
@@ -629,6 +523,20 @@ function examineCommand(a: Analysis, name: string, role: string, argv: string[])
       fix: 'Check that the final stage copies the program there (`COPY --from=build …` with the right source and destination), and that ENTRYPOINT/CMD and WORKDIR name that path.',
       evidence: name.includes('/') ? undefined : `searched ${found.tried.join(', ')}`,
       file: name.includes('/') ? found.tried[0] : name
+    })
+    return undefined
+  }
+  if (found.blocked && lookPath) {
+    // The runtime's PATH search skips what is not an executable file: it reports the name as not found.
+    const entry = a.image.lstat(found.resolved)
+    const file = entry?.type === 'file'
+    a.add({
+      severity: 'error',
+      code: file ? 'entrypoint-not-executable' : 'entrypoint-not-regular',
+      message: `${role} cannot be found: \`${name}\` on the image's PATH is \`${found.path}\`, which is ${file ? `a file without execute permission (mode ${modeText(entry.mode)})` : entry?.type === 'dir' ? 'a directory' : 'not a regular file'}, so the runtime finds no executable \`${name}\` ("executable file not found in $PATH").`,
+      fix: file ? notExecutableFix(found.path) : notRegularFix(entry?.type),
+      evidence: found.resolved !== found.path ? `${found.path} resolves to ${found.resolved}` : undefined,
+      file: found.path
     })
     return undefined
   }

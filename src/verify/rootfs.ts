@@ -35,6 +35,8 @@ export interface FsEntry {
   mode: number
   size: number
   linkTarget?: string
+  /** A symlink the engine refused to resolve (too many levels of links): its target is unknown, following it is a loop. */
+  loop?: boolean
   /** Index of the layer the entry comes from (0 = base). */
   layer: number
 }
@@ -76,9 +78,10 @@ export function normalizeImagePath(p: string): string {
 
 /**
  * Resolve `p` inside an image root using only `lstat`: absolute link targets are re-rooted,
- * `..` is clamped at `/`, and more than {@link MAX_SYMLINK_HOPS} hops is a loop.
+ * `..` is clamped at `/`, and more than {@link MAX_SYMLINK_HOPS} hops is a loop. `onHop` hears of
+ * every link followed (its path and its target as written).
  */
-export function resolveInRoot(lstat: (p: string) => FsEntry | undefined, p: string, followLast = true): ResolveResult {
+export function resolveInRoot(lstat: (p: string) => FsEntry | undefined, p: string, followLast = true, onHop?: (link: string, target: string) => void): ResolveResult {
   const pending = p.split('/').reverse()
   const done: string[] = []
   let hops = 0
@@ -94,8 +97,9 @@ export function resolveInRoot(lstat: (p: string) => FsEntry | undefined, p: stri
     if (!entry) return { ok: false, reason: 'missing', path: here }
     const isLast = !pending.some((x) => x !== '' && x !== '.')
     if (entry.type === 'symlink' && (followLast || !isLast)) {
-      if (++hops > MAX_SYMLINK_HOPS) return { ok: false, reason: 'loop', path: here }
+      if (++hops > MAX_SYMLINK_HOPS || entry.loop) return { ok: false, reason: 'loop', path: here }
       const target = entry.linkTarget ?? ''
+      onHop?.(here, target)
       if (target.startsWith('/')) done.length = 0
       if (pending.length + target.length > 65536) return { ok: false, reason: 'loop', path: here }
       pending.push(...target.split('/').reverse())

@@ -1,0 +1,3 @@
+module example.com/server-go
+
+go 1.15
