@@ -1,210 +1,145 @@
 /**
- * The action's cost over the bare commands it stands for, on the same example and platforms.
+ * The action against the bare commands it stands for: 3 platforms of a `$BUILDPLATFORM` cross-compile, started
+ * and pushed to the local registry, run alternately in one process, warm and cold, medians and ratios.
  *
  *   npx tsx bench/action.ts [--runs N] [--cold-runs N]      (needs dist/: npm run build)
  *
- * bare:   per platform `docker buildx build --platform P --load -t X` + `docker run --rm --platform P X`
- * action: the bundled action run the way the runner runs it (node dist/index.js with INPUT_*),
- *         which also looks inside each image, starts it sandboxed, measures it and reports.
- * warm:   the engine's build cache holds the layers (one unmeasured run of each first);
+ * bare:   containerd store: one `docker buildx build --platform a,b,c --load`, `docker run --rm --platform P`
+ *         per platform, one `docker buildx build --platform a,b,c --push` (the docker driver cannot push by
+ *         digest); classic store: the same per platform (it cannot load a multi-platform image).
+ * action: the bundled action, run the way the runner runs it (node dist/index.js with INPUT_*), with push:
+ *         it also looks inside each image, starts it sandboxed, measures it and reports.
+ * warm:   the build cache holds every layer (one unmeasured run of each first);
  * cold:   `docker builder prune -af` before each measured run.
- * Targets: warm overhead ≤ 0.5 s per platform; static check + start of a native image < 1.5 s.
- *
- * server: examples/server-go on linux/amd64, linux/arm64 and linux/arm/v7 (warm), its check time
- *         with the HEALTHCHECK deciding (smoke-health auto) next to smoke-health false (the former
- *         "still running after smoke-timeout", 10 s per platform); `--server-only` runs just this.
- * Target: a healthy server's check ends within 1 s of its first passing probe.
+ * The action's peak memory is its process's maximum resident set (from the process itself, at exit).
+ * Targets (2-core machine): warm ≤ 1.3× bare, cold ≤ 1.05× bare, peak memory ≤ 150 MiB.
  */
 import * as fs from 'node:fs'
+import * as os from 'node:os'
 import * as path from 'node:path'
 import { docker } from '../src/docker/exec.js'
 import { ROOT, runAction } from '../__tests__/support/action.js'
+import { imageStore, REGISTRY } from '../__tests__/support/docker.js'
 
-const EXAMPLE = 'examples/cross-compile'
-const PLATFORMS = ['linux/amd64', 'linux/arm64']
-const NATIVE = 'linux/amd64'
+const EXAMPLE = path.join(ROOT, 'examples/cross-compile')
+const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7']
+const REPO = `${REGISTRY}/smokestack-bench/action`
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(name)
   return at > 0 ? Number(process.argv[at + 1]) : fallback
 }
 
-interface PlatformTimes {
-  build: number
-  check: number
-}
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]
 
-interface Sample {
-  totalMs: number
-  platforms: Record<string, PlatformTimes>
-}
-
-/** Bare commands: build and load, then run, per platform. `check` is the `docker run`. */
-async function bare(): Promise<Sample> {
-  const platforms: Record<string, PlatformTimes> = {}
+/** The bare commands; returns wall time. */
+async function bare(run: number): Promise<number> {
   const started = performance.now()
-  const tags: string[] = []
-  for (const platform of PLATFORMS) {
-    const tag = `smokestack-bench/bare:${platform.replace(/\//g, '-')}`
-    tags.push(tag)
-    const t0 = performance.now()
-    await docker(['buildx', 'build', '--platform', platform, '--load', '-t', tag, path.join(ROOT, EXAMPLE)], { timeoutMs: 30 * 60_000 })
-    const t1 = performance.now()
-    await docker(['run', '--rm', '--platform', platform, tag], { timeoutMs: 60_000 })
-    platforms[platform] = { build: t1 - t0, check: performance.now() - t1 }
+  const tag = `smokestack-bench/bare:${run}`
+  const build = ['buildx', 'build', '--provenance=false', '--sbom=false']
+  const long = { timeoutMs: 30 * 60_000 }
+  if (imageStore() === 'containerd') {
+    await docker([...build, '--platform', PLATFORMS.join(','), '--load', '-t', tag, EXAMPLE], long)
+    for (const p of PLATFORMS) await docker(['run', '--rm', '--network', 'none', '--platform', p, tag], { timeoutMs: 60_000 })
+    await docker([...build, '--platform', PLATFORMS.join(','), '--output', `type=image,name=${REPO}:bare-${run},push=true`, EXAMPLE], long)
+  } else {
+    for (const p of PLATFORMS) {
+      const t = `${tag}-${p.replace(/\//g, '-')}`
+      await docker([...build, '--platform', p, '--load', '-t', t, EXAMPLE], long)
+      await docker(['run', '--rm', '--network', 'none', '--platform', p, t], { timeoutMs: 60_000 })
+      await docker([...build, '--platform', p, '--output', `type=image,name=${REPO}:bare-${run}-${p.replace(/\//g, '-')},push=true`, EXAMPLE], long)
+    }
   }
-  const totalMs = performance.now() - started
-  for (const tag of tags) await docker(['image', 'rm', tag], { allowFailure: true })
-  return { totalMs, platforms }
+  const ms = performance.now() - started
+  for (const line of (await docker(['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}', 'smokestack-bench/bare'])).stdout.split('\n').filter(Boolean)) {
+    await docker(['image', 'rm', line], { allowFailure: true })
+  }
+  return ms
 }
 
-/** The bundled action; build and check times per platform from its `results` output. */
-async function action(): Promise<Sample & { postMs: number }> {
-  const started = performance.now()
-  const run = await runAction({ inputs: { context: EXAMPLE, platforms: PLATFORMS.join(',') } })
-  const callMs = performance.now() - started
-  if (run.exitCode !== 0) throw new Error(`the action failed (exit ${run.exitCode}):\n${run.stdout.split('\n').slice(-30).join('\n')}`)
-  const results = JSON.parse(run.outputs.results) as Record<string, { buildMs: number; checkMs: number }>
-  const platforms = Object.fromEntries(PLATFORMS.map((p) => [p, { build: results[p].buildMs, check: results[p].checkMs }]))
-  return { totalMs: run.durationMs, postMs: callMs - run.durationMs, platforms }
+/** Writes the process's peak resident memory (KiB) into the file `SMOKESTACK_BENCH_RSS` names, at exit. */
+const RSS_HOOK = `const fs = require('node:fs'); process.on('exit', () => { try { fs.writeFileSync(process.env.SMOKESTACK_BENCH_RSS, String(process.resourceUsage().maxRSS)) } catch {} })\n`
+
+/** The bundled action with push; returns wall time of main and its peak memory. */
+async function action(run: number, hook: string): Promise<{ ms: number; rssMiB: number; checkMs: Record<string, number> }> {
+  const rssFile = path.join(os.tmpdir(), `smokestack-bench-rss-${process.pid}-${run}`)
+  const result = await runAction({
+    inputs: { context: 'examples/cross-compile', platforms: PLATFORMS.join(','), push: 'true', tags: `${REPO}:action-${run}` },
+    env: { NODE_OPTIONS: `--require ${hook}`, SMOKESTACK_BENCH_RSS: rssFile }
+  })
+  if (result.exitCode !== 0) throw new Error(`the action failed (exit ${result.exitCode}):\n${result.stdout.split('\n').slice(-30).join('\n')}`)
+  const rssMiB = Number(fs.readFileSync(rssFile, 'utf8')) / 1024
+  fs.rmSync(rssFile, { force: true })
+  const results = JSON.parse(result.outputs.results) as Record<string, { checkMs: number }>
+  return { ms: result.durationMs, rssMiB, checkMs: Object.fromEntries(PLATFORMS.map((p) => [p, results[p].checkMs])) }
 }
 
 async function prune(): Promise<void> {
   await docker(['builder', 'prune', '-af'], { timeoutMs: 10 * 60_000 })
 }
 
-/** The sample of median total time (a whole run, so that its parts add up). */
-function medianSample<T extends Sample>(samples: T[]): T {
-  const sorted = [...samples].sort((a, b) => a.totalMs - b.totalMs)
-  return sorted[(sorted.length - 1) >> 1]
+interface Series {
+  bare: number[]
+  action: number[]
+  rss: number[]
 }
 
-function best(samples: Sample[]): number {
-  return Math.min(...samples.map((x) => x.totalMs))
-}
-
-const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
-
-interface Measured {
-  bare: Sample
-  action: Sample & { postMs?: number }
-  bestBareMs: number
-  bestActionMs: number
-}
-
-async function measure(mode: 'warm' | 'cold', runs: number): Promise<Measured> {
-  const bares: Sample[] = []
-  const actions: (Sample & { postMs: number })[] = []
+async function measure(mode: 'warm' | 'cold', runs: number, hook: string, counter: { n: number }): Promise<Series> {
+  const series: Series = { bare: [], action: [], rss: [] }
   for (let i = 0; i < runs; i++) {
-    // Alternate the order so that neither side always runs right after the other's cache work.
-    if (mode === 'cold') await prune()
-    if (i % 2 === 0) bares.push(await bare())
-    if (mode === 'cold') await prune()
-    actions.push(await action())
-    if (i % 2 === 1) {
+    // A, B then B, A: neither side always runs right after the other.
+    const order = i % 2 === 0 ? (['bare', 'action'] as const) : (['action', 'bare'] as const)
+    for (const side of order) {
       if (mode === 'cold') await prune()
-      bares.push(await bare())
+      const n = counter.n++
+      if (side === 'bare') series.bare.push(await bare(n))
+      else {
+        const a = await action(n, hook)
+        series.action.push(a.ms)
+        series.rss.push(a.rssMiB)
+      }
     }
-    process.stderr.write(`${mode} run ${i + 1}/${runs} done\n`)
+    process.stderr.write(`${mode} ${i + 1}/${runs}: bare ${s(series.bare.at(-1)!)}, action ${s(series.action.at(-1)!)}\n`)
   }
-  return { bare: medianSample(bares), action: medianSample(actions), bestBareMs: best(bares), bestActionMs: best(actions) }
+  return series
 }
 
-function table(mode: string, runs: number, m: Measured): string[] {
-  const rows: string[][] = [['', 'bare', 'action', 'overhead']]
-  for (const p of PLATFORMS) {
-    const b = m.bare.platforms[p]
-    const a = m.action.platforms[p]
-    rows.push([`${p} build`, s(b.build), s(a.build), s(a.build - b.build)])
-    rows.push([`${p} run / look inside + start`, s(b.check), s(a.check), s(a.check - b.check)])
-  }
-  const inPlatforms = (x: Sample): number => PLATFORMS.reduce((sum, p) => sum + x.platforms[p].build + x.platforms[p].check, 0)
-  const otherBare = m.bare.totalMs - inPlatforms(m.bare)
-  const otherAction = m.action.totalMs - inPlatforms(m.action)
-  rows.push(['other (start-up, engine, Dockerfile, sizing, report)', s(otherBare), s(otherAction), s(otherAction - otherBare)])
-  rows.push(['total (all platforms)', s(m.bare.totalMs), s(m.action.totalMs), s(m.action.totalMs - m.bare.totalMs)])
-  rows.push(['overhead per platform', '', '', s((m.action.totalMs - m.bare.totalMs) / PLATFORMS.length)])
-  if (m.action.postMs !== undefined) rows.push(['post step (cleanup)', '', s(m.action.postMs), ''])
-  rows.push(['best run: total / overhead per platform', s(m.bestBareMs), s(m.bestActionMs), s((m.bestActionMs - m.bestBareMs) / PLATFORMS.length)])
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
+function lines(mode: string, m: Series, target: number): string[] {
+  const ratio = median(m.action) / median(m.bare)
   return [
-    `${mode}: the run of median total time out of ${runs}, ${EXAMPLE} on ${PLATFORMS.join(', ')}`,
-    ...rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '))
-  ]
-}
-
-const SERVER = 'examples/server-go'
-const SERVER_PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7']
-
-interface ServerTimes {
-  check: number
-  start: number
-  /** From the end of the first passing probe to the check seeing it healthy. */
-  seenAfter?: number
-}
-
-/** The server example's check per platform, with the HEALTHCHECK deciding or ignored. */
-async function server(health: 'auto' | 'false'): Promise<Record<string, ServerTimes>> {
-  const run = await runAction({ inputs: { context: SERVER, platforms: SERVER_PLATFORMS.join(','), 'smoke-health': health } })
-  if (run.exitCode !== 0) throw new Error(`the action failed on ${SERVER} (exit ${run.exitCode}):\n${run.stdout.split('\n').slice(-30).join('\n')}`)
-  const results = JSON.parse(run.outputs.results) as Record<string, { checkMs: number; smoke: { durationMs: number; health?: { durationMs: number; seenAfterMs?: number } } }>
-  return Object.fromEntries(
-    SERVER_PLATFORMS.map((p) => {
-      const r = results[p]
-      return [p, { check: r.checkMs, start: r.smoke.durationMs, seenAfter: r.smoke.health?.seenAfterMs }]
-    })
-  )
-}
-
-async function serverTable(runs: number): Promise<string[]> {
-  await server('auto') // prime the build cache
-  const healthy: Record<string, ServerTimes>[] = []
-  const ignored: Record<string, ServerTimes>[] = []
-  for (let i = 0; i < runs; i++) {
-    healthy.push(await server('auto'))
-    ignored.push(await server('false'))
-    process.stderr.write(`server run ${i + 1}/${runs} done\n`)
-  }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]
-  const rows: string[][] = [['', 'HEALTHCHECK decides', 'smoke-health: false', 'probe passed → seen']]
-  for (const p of SERVER_PLATFORMS) {
-    const seen = healthy.map((h) => h[p].seenAfter).filter((x): x is number => x !== undefined)
-    rows.push([`${p} check (start)`, `${s(median(healthy.map((h) => h[p].check)))} (${s(median(healthy.map((h) => h[p].start)))})`, `${s(median(ignored.map((h) => h[p].check)))} (${s(median(ignored.map((h) => h[p].start)))})`, seen.length ? s(median(seen)) : '–'])
-  }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  const worstSeen = Math.max(...healthy.flatMap((h) => SERVER_PLATFORMS.map((p) => h[p].seenAfter ?? Infinity)))
-  return [
-    `server: ${SERVER} on ${SERVER_PLATFORMS.join(', ')}, warm, median of ${runs}: check time (of which the start check)`,
-    ...rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')),
-    `healthy server seen within ${s(worstSeen)} of its first passing probe at worst (target ≤ 1.00 s) ${worstSeen <= 1000 ? 'met' : 'NOT met'}`
+    `${mode} (${m.bare.length} runs each, alternating): bare ${m.bare.map(s).join(', ')}`,
+    `${' '.repeat(mode.length)}                              action ${m.action.map(s).join(', ')}`,
+    `${mode}: median bare ${s(median(m.bare))}, median action ${s(median(m.action))}, ratio ${ratio.toFixed(2)}× (target ≤ ${target.toFixed(2)}×) ${ratio <= target ? 'met' : 'NOT met'}`
   ]
 }
 
 async function main(): Promise<void> {
   if (!fs.existsSync(path.join(ROOT, 'dist/index.js'))) throw new Error('dist/index.js is missing: run npm run build first')
-  if (process.argv.includes('--server-only')) {
-    console.log((await serverTable(option('--runs', 3))).join('\n'))
-    return
+  const warmRuns = option('--runs', 5)
+  const coldRuns = option('--cold-runs', 3)
+  const hook = path.join(os.tmpdir(), `smokestack-bench-rss-hook-${process.pid}.cjs`)
+  fs.writeFileSync(hook, RSS_HOOK)
+  const counter = { n: 0 }
+  try {
+    // Prime: the cache holds every layer for both sides.
+    await bare(counter.n++)
+    await action(counter.n++, hook)
+    const warm = await measure('warm', warmRuns, hook, counter)
+    const cold = await measure('cold', coldRuns, hook, counter)
+    const rss = [...warm.rss, ...cold.rss]
+    console.log(
+      [
+        `${PLATFORMS.length} platforms (${PLATFORMS.join(', ')}) of examples/cross-compile, push to ${REGISTRY}, ${imageStore()} image store, ${os.availableParallelism()} cores`,
+        ...lines('warm', warm, 1.3),
+        ...lines('cold', cold, 1.05),
+        `peak memory of the action: median ${median(rss).toFixed(1)} MiB, max ${Math.max(...rss).toFixed(1)} MiB (target ≤ 150 MiB) ${Math.max(...rss) <= 150 ? 'met' : 'NOT met'}`
+      ].join('\n')
+    )
+  } finally {
+    fs.rmSync(hook, { force: true })
+    await bare(counter.n++) // leave the cache warm for whatever runs next
   }
-  const warmRuns = option('--runs', 3)
-  const coldRuns = option('--cold-runs', 1)
-
-  // Prime: the cache holds every layer for both sides.
-  await bare()
-  await action()
-  const warm = await measure('warm', warmRuns)
-  const cold = await measure('cold', coldRuns)
-  const serverLines = await serverTable(warmRuns)
-  // Leave the cache warm for whatever runs next.
-  await bare()
-
-  const out = [...table('warm', warmRuns, warm), '', ...table('cold', coldRuns, cold), '']
-  const perPlatform = (warm.action.totalMs - warm.bare.totalMs) / PLATFORMS.length
-  const native = warm.action.platforms[NATIVE].check
-  out.push(`warm overhead per platform: ${s(perPlatform)} (target ≤ 0.50 s) ${perPlatform <= 500 ? 'met' : 'NOT met'}`)
-  out.push(`static check + start of the native image (${NATIVE}, warm): ${s(native)} (target < 1.50 s) ${native < 1500 ? 'met' : 'NOT met'}`)
-  out.push('', ...serverLines)
-  console.log(out.join('\n'))
 }
 
 main().catch((error: unknown) => {
