@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { canonicalPlatform } from './docker/platform.js'
+import { ARCHITECTURES, canonicalPlatform } from './docker/platform.js'
+import { isImageReference } from './docker/reference.js'
 import { FINDING_CODES, type FindingCode } from './findings.js'
 import { parseGrowth, parseSize, type Growth } from './size/units.js'
 import { PROBE_FORMS, parseProbe, type Probe } from './inputs/probes.js'
@@ -113,18 +114,10 @@ export function parseDuration(input: string, value: string): number {
   return Math.round(ms)
 }
 
-const PLATFORM_ARCHES: Record<string, readonly string[]> = {
-  amd64: ['', 'v1', 'v2', 'v3', 'v4'],
-  arm64: ['', 'v8'],
-  arm: ['v5', 'v6', 'v7'],
-  '386': [''],
-  ppc64le: [''],
-  s390x: [''],
-  riscv64: [''],
-  mips64le: [''],
-  mips64: [''],
-  loong64: ['']
-}
+/** The architectures the platforms input accepts, with their variants (`''`: none), from the one table. */
+const PLATFORM_ARCHES: Record<string, readonly string[]> = Object.fromEntries(
+  ARCHITECTURES.filter((a) => a.buildable).map((a) => [a.arch, a.variants])
+)
 /** Normalizes `os/arch[/variant]` the way the engine does: `linux/arm` → `linux/arm/v7`, `linux/arm64/v8` → `linux/arm64`. */
 export function normalizePlatform(input: string, value: string): string {
   const accepted = `use os/arch[/variant] with os linux and arch one of ${Object.keys(PLATFORM_ARCHES).join(', ')} (for example linux/amd64, linux/arm64, linux/arm/v7)`
@@ -150,27 +143,14 @@ export function parsePlatforms(input: string, value: string): string[] {
   return list
 }
 
-// The reference grammar of the distribution project: [host[:port]/]path[:tag][@digest].
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*'
-const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`
-const TAG = '[\\w][\\w.-]{0,127}'
-const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}'
-const REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`)
-
-export function isImageReference(value: string): boolean {
-  const m = REFERENCE.exec(value)
-  if (m === null || m[1].length > 255) return false
-  // Like the engine: a first component without "." or ":" (and not localhost) is a path, so lower-case.
-  const [first, ...rest] = m[1].split('/')
-  const isDomain = rest.length > 0 && (/[.:]/.test(first) || first === 'localhost' || first.startsWith('['))
-  return isDomain || /^[a-z0-9._-]+$/.test(first)
-}
+export { isImageReference }
 
 export function parseReference(input: string, value: string): string {
   const v = value.trim()
-  if (!isImageReference(v)) {
+  const first = v.split('/')[0]
+  // The grammar takes a first component with capitals for a registry host; without a "." or a port it is a typo.
+  const strayHost = v.includes('/') && first !== first.toLowerCase() && !/[.:]/.test(first)
+  if (!isImageReference(v) || strayHost) {
     fail(input, value, 'use an image reference such as ghcr.io/owner/app:1.2.3 or user/app:latest (lower-case name, tag of letters, digits, ".", "_" or "-")')
   }
   return v

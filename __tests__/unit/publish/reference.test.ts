@@ -5,19 +5,21 @@ import { credentialKey } from '../../../src/docker/credentials.js'
 
 describe('image references', () => {
   it.each([
-    ['alpine', 'docker.io', 'library/alpine', undefined, undefined],
-    ['alpine:3.12.2', 'docker.io', 'library/alpine', '3.12.2', undefined],
-    ['user/app:1', 'docker.io', 'user/app', '1', undefined],
-    ['ghcr.io/o/app:v1', 'ghcr.io', 'o/app', 'v1', undefined],
-    ['127.0.0.1:5000/a/b', '127.0.0.1:5000', 'a/b', undefined, undefined],
-    ['localhost/app:x', 'localhost', 'app', 'x', undefined],
-    ['LOCALHOST:5000/app:1', 'LOCALHOST:5000', 'app', '1', undefined],
-    ['[::1]:5000/app', '[::1]:5000', 'app', undefined, undefined],
-    [`r.io/a@sha256:${'a'.repeat(64)}`, 'r.io', 'a', undefined, `sha256:${'a'.repeat(64)}`]
-  ])('%s → registry %s, path %s, tag %s, digest %s', (ref, registry, path, tag, digest) => {
-    expect(parseImageRef(ref)).toEqual({ registry, path, tag, digest })
+    ['alpine', 'alpine', 'docker.io', 'library/alpine', undefined, undefined],
+    ['alpine:3.12.2', 'alpine', 'docker.io', 'library/alpine', '3.12.2', undefined],
+    ['user/app:1', 'user/app', 'docker.io', 'user/app', '1', undefined],
+    ['ghcr.io/o/app:v1', 'ghcr.io/o/app', 'ghcr.io', 'o/app', 'v1', undefined],
+    ['127.0.0.1:5000/a/b', '127.0.0.1:5000/a/b', '127.0.0.1:5000', 'a/b', undefined, undefined],
+    ['localhost/app:x', 'localhost/app', 'localhost', 'app', 'x', undefined],
+    ['LOCALHOST:5000/app:1', 'LOCALHOST:5000/app', 'LOCALHOST:5000', 'app', '1', undefined],
+    // Like distribution's parser: a first component that is not lower-case is a registry host.
+    ['UPPER/app', 'UPPER/app', 'UPPER', 'app', undefined, undefined],
+    ['[::1]:5000/app', '[::1]:5000/app', '[::1]:5000', 'app', undefined, undefined],
+    [`r.io/a@sha256:${'a'.repeat(64)}`, 'r.io/a', 'r.io', 'a', undefined, `sha256:${'a'.repeat(64)}`]
+  ])('%s → name %s, registry %s, path %s, tag %s, digest %s', (ref, name, registry, path, tag, digest) => {
+    expect(parseImageRef(ref)).toEqual({ name, registry, path, tag, digest })
   })
-  it.each(['', 'UPPER/app', 'a b', 'app:', ':tag', 'app@sha256:short', 'a//b', `a:${'x'.repeat(129)}`, 'r.io/App'])('refuses %j', (ref) => {
+  it.each(['', 'Upper', 'a b', 'app:', ':tag', 'app@sha256:short', 'a//b', `a:${'x'.repeat(129)}`, 'r.io/App', `${'a'.repeat(256)}:1`])('refuses %j', (ref) => {
     expect(isImageReference(ref)).toBe(false)
   })
   it('names repositories and default tags, and knows when two tags are the same', () => {
