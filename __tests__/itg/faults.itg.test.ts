@@ -8,25 +8,13 @@ import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { runAction, type ActionRun } from '../support/action.js'
-import { leftovers, registryStatus, uniqueName } from '../support/docker.js'
+import { errorsOf, runAction } from '../support/action.js'
+import { leftoverCheck, registryStatus, uniqueName } from '../support/docker.js'
 
-let before: { containers: string[]; images: string[] }
-beforeAll(() => {
-  before = leftovers()
-})
 
-function expectClean(run: ActionRun): void {
-  expect(leftovers()).toEqual(before)
-  expect(run.leftoverFiles).toEqual([])
-}
+const expectClean = leftoverCheck()
 
-function failure(run: ActionRun): string {
-  return run.annotations
-    .filter((a) => a.level === 'error')
-    .map((a) => a.message)
-    .join('\n')
-}
+const failure = errorsOf
 
 describe('faults', () => {
   it('names the endpoint when the engine is not reachable', async () => {

@@ -5,25 +5,13 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import * as http from 'node:http'
-import { runAction, type ActionRun } from '../support/action.js'
-import { catalogHas, dockerOut, leftovers, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
+import { errorsOf, runAction } from '../support/action.js'
+import { catalogHas, dockerOut, leftoverCheck, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
 
-let before: ReturnType<typeof leftovers>
-beforeAll(() => {
-  before = leftovers()
-})
 
-function expectClean(run: ActionRun): void {
-  expect(leftovers()).toEqual(before)
-  expect(run.leftoverFiles).toEqual([])
-}
+const expectClean = leftoverCheck()
 
-function errors(run: ActionRun): string {
-  return run.annotations
-    .filter((a) => a.level === 'error')
-    .map((a) => a.message)
-    .join('\n')
-}
+const errors = errorsOf
 
 function tagsOf(repo: string): string[] {
   return (registryJson<{ tags: string[] | null }>(`/v2/${repo}/tags/list`).tags ?? []).sort()

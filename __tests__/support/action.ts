@@ -161,3 +161,11 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   fs.rmSync(dir, { recursive: true, force: true })
   return result
 }
+
+/** The error annotations of a run, one message a line. */
+export function errorsOf(run: ActionRun): string {
+  return run.annotations
+    .filter((a) => a.level === 'error')
+    .map((a) => a.message)
+    .join('\n')
+}
