@@ -61,6 +61,7 @@ export type ProgressListener = (platform: string, phase: Phase, result: Platform
 
 /** The pipeline. Returns the report; throws only on errors that stop everything (no engine, bad Dockerfile). */
 export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: ProgressListener = () => undefined): Promise<PipelineOutcome> {
+  for (const mask of inputs.masks) core.setSecret(mask)
   const notes: string[] = []
   const runId = newRunId()
   const tempDir = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'smokestack-'))
@@ -101,6 +102,7 @@ export async function pipeline(inputs: Inputs, tracker: Tracker, onProgress: Pro
   const cachePlan = planCache({
     mode: inputs.cache,
     extraKey: inputs.cacheKey,
+    userCache: inputs.build.cacheFrom.length + inputs.build.cacheTo.length > 0,
     inActions: process.env.GITHUB_ACTIONS === 'true',
     serviceAvailable: cacheServiceAvailable(process.env),
     driver: engine.builder.driver,
@@ -216,6 +218,7 @@ async function buildStep(result: PlatformResult, inputs: Inputs, tracker: Tracke
       buildArgs: inputs.buildArgs,
       labels: inputs.labels,
       noCache: inputs.noCache,
+      options: inputs.build,
       ...extra
     },
     tempDir
@@ -294,7 +297,6 @@ async function inRunTemp<T>(dir: string, fn: () => Promise<T>): Promise<T> {
 function writeSecrets(inputs: Inputs, tempDir: string): string[] {
   const specs: string[] = []
   for (const s of inputs.secrets) {
-    core.setSecret(s.value)
     const file = path.join(tempDir, `secret-${s.id}`)
     fs.writeFileSync(file, s.value, { mode: 0o600 })
     specs.push(`id=${s.id},src=${file}`)

@@ -59,8 +59,9 @@ describe('the reference generated from action.yml', () => {
   })
 
   it('renders one table row per input and output, escaping pipes', () => {
-    const table = inputsTable([{ name: 'x', description: 'a | b', required: true, default: '1' }])
-    expect(table.split('\n')).toEqual(['| Input | Required | Default | Description |', '|---|---|---|---|', '| `x` | yes | `1` | a \\| b |'])
+    const table = inputsTable([{ name: 'x', description: 'a | b', required: true, default: '1' }], { x: 'List' })
+    expect(table.split('\n')).toEqual(['| Input | Type | Required | Default | Description |', '|---|---|---|---|---|', '| `x` | List | yes | `1` | a \\| b |'])
+    expect(() => inputsTable([{ name: 'untyped', description: '', required: false }], {})).toThrow(/"untyped" has no type/)
     expect(outputsTable(action.outputs).split('\n')).toHaveLength(action.outputs.length + 2)
   })
 
