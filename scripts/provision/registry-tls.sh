@@ -15,8 +15,8 @@
 # connection: the engine is not restarted. buildx's client trusts only the system's CAs (or the
 # file SSL_CERT_FILE names): the CA is not added to the machine's trust store; tests point
 # SSL_CERT_FILE at a bundle of the system's CAs plus this one (SMOKESTACK_TLS_REGISTRY_CA_BUNDLE).
-# The login is written to the env file (SMOKESTACK_TLS_REGISTRY*), so tests can `docker login`
-# with a DOCKER_CONFIG of their own. Nothing is redone when everything is in place: the CA,
+# The login is written to the env file (SMOKESTACK_TLS_REGISTRY*) and to registry-tls/env next to
+# the registry's files, so tests can `docker login` with a DOCKER_CONFIG of their own. Nothing is redone when everything is in place: the CA,
 # certificate and password survive runs; the registry is restarted only when it does not answer
 # as expected or its configuration changed.
 
@@ -121,6 +121,7 @@ ensure_tls_registry() {
 	ensure_tls_login
 	ensure_tls_trust
 	write_tls_registry_config >"$TLS_REGISTRY_CONFIG.new"
+	(umask 077 && tls_registry_env >"$TLS_REGISTRY_DIR/env")
 	if cmp -s "$TLS_REGISTRY_CONFIG.new" "$TLS_REGISTRY_CONFIG" && tls_registry_up 2>/dev/null; then
 		rm -f "$TLS_REGISTRY_CONFIG.new"
 		log "TLS registry: up on $TLS_REGISTRY (login $TLS_REGISTRY_USER)"
@@ -138,7 +139,7 @@ ensure_tls_registry() {
 		fail_with_log "$SS_LOG/registry-tls.log" "the TLS registry did not come up on $TLS_REGISTRY"
 }
 
-# Lines for the env file.
+# Lines for the env files.
 tls_registry_env() {
 	cat <<EOF
 SMOKESTACK_TLS_REGISTRY=$TLS_REGISTRY
