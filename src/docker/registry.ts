@@ -126,3 +126,21 @@ async function platformOfConfig(ref: string): Promise<string> {
   const config = JSON.parse(out.stdout) as { os: string; architecture: string; variant?: string }
   return platformKey(config)
 }
+
+/**
+ * Where a reference lives, the way the Docker client reads it: `domain` as written (`docker.io` when
+ * the first component is not a host), `path` inside the registry (`library/` added for official
+ * images), and `apiHost`, the host that serves the registry API for a push (`registry-1.docker.io`
+ * for Docker Hub; a pull mirror is never used for a push).
+ */
+export function registryOf(ref: string): { domain: string; path: string; apiHost: string } {
+  const { repository } = splitReference(ref)
+  const slash = repository.indexOf('/')
+  const first = slash < 0 ? '' : repository.slice(0, slash)
+  const isDomain = first !== '' && (/[.:]/.test(first) || first === 'localhost' || first.startsWith('['))
+  let domain = isDomain ? first : 'docker.io'
+  let path = isDomain ? repository.slice(slash + 1) : repository
+  if (domain === 'index.docker.io') domain = 'docker.io'
+  if (domain === 'docker.io' && !path.includes('/')) path = `library/${path}`
+  return { domain, path, apiHost: domain === 'docker.io' ? 'registry-1.docker.io' : domain }
+}

@@ -5,6 +5,7 @@ import type { Tracker } from '../cleanup.js'
 import type { PlatformResult } from '../types.js'
 import { manifestDigest, platformEntries, readManifest, splitReference, toPlatformManifest } from '../docker/registry.js'
 import { imagetoolsCreateArgs, parsePushDigest, platformPushRef } from './plan.js'
+import { checkDestinations } from './preflight.js'
 
 export interface PublishOutcome {
   /** Digest of the manifest list. */
@@ -22,6 +23,7 @@ export interface PublishOutcome {
 export async function publish(results: PlatformResult[], tags: string[], tracker: Tracker): Promise<PublishOutcome> {
   const failed = results.filter((r) => r.status !== 'passed')
   if (failed.length > 0) throw new Error(`refusing to publish: ${failed.map((r) => r.platform).join(', ')} did not pass`)
+  await checkDestinations(tags)
   const { repository } = splitReference(tags[0])
   const platformDigests: Record<string, string> = {}
   const compressedSizes: Record<string, number> = {}
