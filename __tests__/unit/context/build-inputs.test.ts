@@ -118,6 +118,10 @@ describe('the inputs shared with docker/build-push-action', () => {
     }
   })
 
+  it('publish without attestations when they are turned off', () => {
+    expect(parse({ provenance: 'false', push: 'true', tags: 'r.example/app:1' }).build.attests).toEqual(['type=provenance,disabled=true'])
+  })
+
   it('leave the built-in cache to the cache plan and take user cache entries as written', () => {
     expect(parse({ 'cache-to': 'type=local,dest=/tmp/x' }).cache).toBe('auto')
   })
@@ -178,6 +182,9 @@ const refused: [string, Record<string, string>, RegExp, NodeJS.ProcessEnv][] = [
   ['context', { context: 'x{{defaultContext}}' }, /alone or as \{\{defaultContext\}\}:subdir/, ACTIONS_ENV],
   ['file', { context: 'https://github.com/o/r.git', file: '/etc/passwd' }, /path inside the repository/, ACTIONS_ENV],
   ['file', { context: 'https://github.com/o/r.git', file: '../Dockerfile' }, /path inside the repository/, ACTIONS_ENV],
+  ['provenance', { provenance: 'mode=max', push: 'true', tags: 'r.example/app:1' }, /attestations \(type=provenance,mode=max,builder-id=.*\) cannot be published yet/, ACTIONS_ENV],
+  ['sbom', { provenance: 'false', sbom: 'true', push: 'true', tags: 'r.example/app:1' }, /attestations \(type=sbom\) cannot be published yet/, ACTIONS_ENV],
+  ['attests', { attests: 'type=sbom', push: 'true', tags: 'r.example/app:1' }, /cannot be published yet/, ACTIONS_ENV],
   ['load', { load: 'true' }, /not supported yet/, ACTIONS_ENV],
   ['load', { load: 'sometimes' }, /true or false/, ACTIONS_ENV],
   ['test-command', { 'test-command': 'app --version' }, /not supported yet/, ACTIONS_ENV],
