@@ -99,7 +99,6 @@ describe(`build inputs of docker/build-push-action, in a real build (${store} im
     expect(first.exitCode).toBe(0)
     const second = await runAction({ inputs, env, beforePost: keep })
     expect(second.exitCode).toBe(0)
-    fs.rmSync(env.DOCKER_CONFIG, { recursive: true, force: true })
 
     const [out1, out2] = outputs
     expect(out1).toContain(`nonce: ${nonce}`)
@@ -131,7 +130,18 @@ describe(`build inputs of docker/build-push-action, in a real build (${store} im
       expect(first.stdout).toMatch(new RegExp(`exporting cache to registry`))
       expect(second.stdout).toContain(`importing cache manifest from ${cacheRef}`)
     }
-    const runs = [first, second]
+    // smoke-run-args, read like the docker command line, reach the start check's container; its
+    // output is shown because, as user 65534, it cannot read /root (the check fails on purpose).
+    const third = await runAction({
+      inputs: { ...inputs, 'smoke-run-args': '-ie SMOKE_GREETING=hi\n-u 65534 -h smoke-host --read-only', 'smoke-args': '/etc/hostname /proc/self/environ /root/.profile' },
+      env
+    })
+    expect(third.exitCode).toBe(1)
+    expect((JSON.parse(third.outputs.results) as Record<string, { smoke: { outcome: string } }>)['linux/amd64'].smoke.outcome).toBe('crashed')
+    expect(third.summary).toContain('smoke-host')
+    expect(third.summary).toContain('SMOKE_GREETING=hi')
+    expect(third.summary).toContain("cat: can't open '/root/.profile': Permission denied")
+    const runs = [first, second, third]
     if (store === 'classic') {
       // The docker driver on the classic store cannot export cache: buildx says so, and the build fails.
       const refused = await runAction({ inputs: { context: 'examples/hello-go', 'cache-to': `type=local,dest=${path.join(scratch, 'cache')}` } })
@@ -144,5 +154,6 @@ describe(`build inputs of docker/build-push-action, in a real build (${store} im
       expect(run.leftoverFiles).toEqual([])
     }
     expect(leftovers()).toEqual(before)
+    fs.rmSync(env.DOCKER_CONFIG, { recursive: true, force: true })
   })
 })
