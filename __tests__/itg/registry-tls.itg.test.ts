@@ -112,13 +112,20 @@ describe(`publishing to a registry with a login over TLS (${registry.host}, ${st
     expectClean(run)
   })
 
-  it('pushes nothing to the registry that is up when the other one is down', async () => {
+  it('pushes nothing to the registry that is up when another one is down or cannot be reached over TLS', async () => {
     const repo = uniqueName('smokestack-itg/tls-down')
+    // The same TLS registry by its loopback address: the engine and buildx would speak plain HTTP to it.
+    const tags = [`${registry.host}/${repo}:1.0.0`, `127.0.0.1:5399/${repo}:1.0.0`, `127.0.0.1:5443/${repo}:1.0.0`]
     const run = await runAction({
-      inputs: { context: 'examples/hello-go', push: 'true', tags: `${registry.host}/${repo}:1.0.0\n127.0.0.1:5399/${repo}:1.0.0` },
+      inputs: { context: 'examples/hello-go', push: 'true', tags: tags.join('\n') },
       env: { DOCKER_CONFIG: config('login'), SSL_CERT_FILE: registry.caBundle }
     })
-    expectNothingPushed(run, repo, new RegExp(`^Nothing was pushed: 1 of 2 destinations cannot be pushed to\\.\\n- 127\\.0\\.0\\.1:5399/${repo}: 127\\.0\\.0\\.1:5399 is unreachable: connect ECONNREFUSED`))
+    expectNothingPushed(run, repo, /^Nothing was pushed: 2 of 3 destinations cannot be pushed to\.\n/)
+    const lines = run.annotations.find((a) => a.message.startsWith('Nothing was pushed'))?.message.split('\n') ?? []
+    expect(lines.slice(1)).toEqual([
+      `- 127.0.0.1:5399/${repo}: 127.0.0.1:5399 is unreachable: connect ECONNREFUSED 127.0.0.1:5399`,
+      `- 127.0.0.1:5443/${repo}: 127.0.0.1:5443 answers only HTTPS, but the engine and buildx speak plain HTTP to a loopback address; reach the registry under a host name instead (one that resolves to it)`
+    ])
     expectClean(run)
   })
 })

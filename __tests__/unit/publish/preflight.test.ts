@@ -146,6 +146,8 @@ describe('checkDestinations: every destination before anything is pushed', () =>
   it('skips verification for a registry the engine treats as insecure, as the engine does', async () => {
     const options = { ...setup({ auths: { [host]: { auth: b64('alice:secret1') } } }, false), engine: { insecureCidrs: ['127.0.0.0/8'], insecureRegistries: [] } }
     await checkDestinations([`${host}/o/app:1`], options)
+    await checkDestinations([`${host}/o/app:1`], { ...options, engine: { insecureCidrs: [], insecureRegistries: [host] } })
+    await expect(checkDestinations([`${host}/o/app:1`], { ...options, engine: { insecureCidrs: ['10.0.0.0/8'], insecureRegistries: ['other:5000'] } })).rejects.toThrow(/is not trusted/)
   })
 
   it('names every destination that fails, and only those', async () => {
