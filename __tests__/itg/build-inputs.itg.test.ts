@@ -46,6 +46,13 @@ function imageOutput(run: ActionRun): string {
   return execFileSync('docker', ['run', '--rm', localRef], { encoding: 'utf8' })
 }
 
+/** The manifests of the index a local image is on the containerd store: `docker save`'s index.json, one level down. */
+function loadedIndex(ref: string): { platform?: { os: string }; annotations?: Record<string, string> }[] {
+  const top = JSON.parse(execFileSync('sh', ['-c', 'docker save "$1" | tar -xO index.json', 'sh', ref], { encoding: 'utf8' })) as { manifests: { digest: string }[] }
+  const blob = `blobs/sha256/${top.manifests[0].digest.replace(/^sha256:/, '')}`
+  return (JSON.parse(execFileSync('sh', ['-c', 'docker save "$1" | tar -xO "$2"', 'sh', ref, blob], { encoding: 'utf8', maxBuffer: 1 << 28 })) as { manifests: { platform?: { os: string }; annotations?: Record<string, string> }[] }).manifests
+}
+
 /** The build log's steps, `#N` → the lines of that step. */
 function steps(log: string): Map<string, string[]> {
   const byStep = new Map<string, string[]>()
@@ -71,7 +78,9 @@ describe(`build inputs of docker/build-push-action, in a real build (${store} im
     fs.copyFileSync(path.join(ROOT, PROJECT, 'tools', 'agent-list.pl'), path.join(tools, 'agent-list.pl'))
     fs.writeFileSync(path.join(tools, 'extra.txt'), `from the named context ${nonce}\n`)
     const cacheRef = `${registry.host}/${uniqueName('smokestack-itg/cache')}:buildcache`
-    const cache: Record<string, string> = store === 'containerd' ? { 'cache-from': `type=registry,ref=${cacheRef}`, 'cache-to': `type=registry,ref=${cacheRef},mode=max` } : {}
+    // On the containerd store: a registry cache, and a provenance attestation loaded with the image.
+    const cache: Record<string, string> = store === 'containerd' ? {
+      provenance: 'mode=min', 'cache-from': `type=registry,ref=${cacheRef}`, 'cache-to': `type=registry,ref=${cacheRef},mode=max` } : {}
     const inputs: Record<string, string> = {
       context: PROJECT,
       'build-args': `NONCE=${nonce}`,
@@ -94,7 +103,11 @@ describe(`build inputs of docker/build-push-action, in a real build (${store} im
       RUNNER_DEBUG: '1'
     }
     const outputs: string[] = []
-    const keep = (run: ActionRun): void => void outputs.push(imageOutput(run))
+    const indexes: ReturnType<typeof loadedIndex>[] = []
+    const keep = (run: ActionRun): void => {
+      outputs.push(imageOutput(run))
+      if (store === 'containerd') indexes.push(loadedIndex((JSON.parse(run.outputs.results) as Record<string, { localRef: string }>)['linux/amd64'].localRef))
+    }
     const first = await runAction({ inputs, env, beforePost: keep })
     expect(first.exitCode).toBe(0)
     const second = await runAction({ inputs, env, beforePost: keep })
@@ -129,6 +142,8 @@ describe(`build inputs of docker/build-push-action, in a real build (${store} im
       expect(tlsJson<{ tags: string[] }>(registry, `/v2/${cacheRepo}/tags/list`).tags).toEqual(['buildcache'])
       expect(first.stdout).toMatch(new RegExp(`exporting cache to registry`))
       expect(second.stdout).toContain(`importing cache manifest from ${cacheRef}`)
+      // provenance: the engine holds an index of the image and its attestation (platform unknown/unknown).
+      expect(indexes[0].map((m) => m.annotations?.['vnd.docker.reference.type'] ?? m.platform?.os)).toEqual(['linux', 'attestation-manifest'])
     }
     // smoke-run-args, read like the docker command line, reach the start check's container; its
     // output is shown because, as user 65534, it cannot read /root (the check fails on purpose).
