@@ -3,8 +3,9 @@
  * one Dockerfile (fixtures/projects/build-inputs) whose RUN steps look at what each input gives
  * them — a named build context, an ssh agent with a key, a secret from an environment variable, a
  * quoted multi-line secret, an extra host, the size of /dev/shm, a ulimit — built twice, with a
- * registry cache on the TLS registry (containerd store; the docker driver on the classic store
- * cannot export cache) and a stage that no-cache-filters always rebuilds.
+ * stage that no-cache-filters always rebuilds and, on the containerd store, a registry cache on the
+ * TLS registry and a provenance attestation (the docker driver on the classic store exports no cache
+ * and holds no index); then once more with smoke-run-args.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
