@@ -71,7 +71,7 @@ export interface Inputs {
   build: BuildOptions
   /** Leave each image in the engine under the user's tags (docker/build-push-action's `load`). */
   load: boolean
-  /** A command to run in each platform's image. */
+  /** A shell command run on the runner after the start check, per passed platform, with IMAGE and PLATFORM set. */
   testCommand?: string
   /** Texts to mask in the log: every line of every secret value long enough to be masked. */
   masks: string[]
