@@ -1,5 +1,6 @@
 /**
- * The README's input and output reference, generated from action.yml.
+ * The README's input and output reference, generated from action.yml (the Type column from the
+ * input types of src/inputs/types.ts).
  *
  *   npx tsx scripts/readme.ts --write    regenerate the tables between the markers
  *   npx tsx scripts/readme.ts --check    exit 1 when README.md is out of date
@@ -10,6 +11,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { INPUT_TYPES } from '../src/inputs/types.js'
 
 export type YamlValue = string | YamlMap
 export interface YamlMap {
@@ -153,9 +155,15 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
-export function inputsTable(inputs: ActionInput[]): string {
-  const rows = inputs.map((i) => `| \`${i.name}\` | ${i.required ? 'yes' : 'no'} | ${i.default !== undefined && i.default !== '' ? `\`${cell(i.default)}\`` : ''} | ${cell(i.description)} |`)
-  return ['| Input | Required | Default | Description |', '|---|---|---|---|', ...rows].join('\n')
+/** The table of inputs; `types` gives each input's type (every input must have one). */
+export function inputsTable(inputs: ActionInput[], types: Readonly<Record<string, string>> = INPUT_TYPES): string {
+  const rows = inputs.map((i) => {
+    const type = types[i.name]
+    if (!type) throw new Error(`action.yml input "${i.name}" has no type in src/inputs/types.ts`)
+    const value = i.default !== undefined && i.default !== '' ? `\`${cell(i.default)}\`` : ''
+    return `| \`${i.name}\` | ${type} | ${i.required ? 'yes' : 'no'} | ${value} | ${cell(i.description)} |`
+  })
+  return ['| Input | Type | Required | Default | Description |', '|---|---|---|---|---|', ...rows].join('\n')
 }
 
 export function outputsTable(outputs: ActionOutput[]): string {

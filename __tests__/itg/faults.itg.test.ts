@@ -72,7 +72,7 @@ describe('faults', () => {
     const tag = '127.0.0.1:5999/nowhere/app:1.0.0'
     const run = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: tag } })
     expect(run.exitCode).toBe(1)
-    expect(failure(run)).toMatch(/nothing was published, because not every destination can be pushed to: 127\.0\.0\.1:5999\/nowhere\/app: 127\.0\.0\.1:5999 is not reachable \(http:\/\/127\.0\.0\.1:5999\): connection refused/)
+    expect(failure(run)).toMatch(/Nothing was pushed: its destination cannot be pushed to\.\n- 127\.0\.0\.1:5999\/nowhere\/app: 127\.0\.0\.1:5999 is unreachable: connect ECONNREFUSED 127\.0\.0\.1:5999/)
     expectClean(run)
   })
 

@@ -62,7 +62,7 @@ describe('publishing', () => {
     const repo = uniqueName('smokestack-itg/two-registries')
     const run = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: `${REGISTRY}/${repo}:1.0.0,127.0.0.1:5999/${repo}:1.0.0` } })
     expect(run.exitCode).toBe(1)
-    expect(errors(run)).toMatch(/Publishing failed: nothing was published, because not every destination can be pushed to: 127\.0\.0\.1:5999\/smokestack-itg\/two-registries-[\w-]+: 127\.0\.0\.1:5999 is not reachable/)
+    expect(errors(run)).toMatch(/Publishing failed: Nothing was pushed: 1 of 2 destinations cannot be pushed to\.\n- 127\.0\.0\.1:5999\/smokestack-itg\/two-registries-[\w-]+: 127\.0\.0\.1:5999 is unreachable: connect ECONNREFUSED/)
     expect(registryStatus(`/v2/${repo}/tags/list`)).toBe(404)
     expect(catalogHas(repo)).toBe(false)
     // Every platform passed and is still reported, with its sizes.

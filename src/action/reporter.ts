@@ -8,14 +8,8 @@ import { STEP_TITLES, type Reporter, type Step } from '../pipeline/reporter.js'
 import type { PlatformOutcome } from '../pipeline/outcomes.js'
 import { annotationFor } from '../report/annotations.js'
 import { printable } from '../report/quote.js'
+import { maskLines } from '../inputs/secrets.js'
 
-/** Masks a secret line by line (a multi-line value is masked per line, as the runner matches lines). */
-export function maskLines(value: string): string[] {
-  return value
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0)
-}
 
 export function annotate(f: Finding, workspace: string): void {
   const { message, props } = annotationFor(f, workspace)

@@ -61,7 +61,29 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'cache-key', kind: 'value', value: 'TEXT', help: 'Extra part of the cache key' },
   { input: 'cache-timeout', kind: 'value', value: 'DURATION', help: 'Longest wait for the cache service. Default: 60s' },
   { input: 'secrets', kind: 'lines', aliases: ['secret'], value: 'ID=VALUE', help: 'Build secret (repeatable; prefer --secret-file, argv is visible to other users)' },
-  { input: 'secret-files', kind: 'lines', aliases: ['secret-file'], value: 'ID=PATH', help: 'Build secret file (repeatable)' }
+  { input: 'secret-files', kind: 'lines', aliases: ['secret-file'], value: 'ID=PATH', help: 'Build secret file (repeatable)' },
+  { input: 'secret-envs', kind: 'list', aliases: ['secret-env'], value: 'ID=VARIABLE', help: 'Build secret read from an environment variable (repeatable)' },
+  { input: 'cache-from', kind: 'lines', value: 'CACHE', help: 'External cache source, e.g. type=registry,ref=user/app:cache (repeatable)' },
+  { input: 'cache-to', kind: 'lines', value: 'CACHE', help: 'Cache export destination, e.g. type=local,dest=DIR (repeatable)' },
+  { input: 'provenance', kind: 'value', value: 'true|false|ATTRS', help: 'Provenance attestation, e.g. mode=max' },
+  { input: 'sbom', kind: 'value', value: 'true|false|ATTRS', help: 'SBOM attestation' },
+  { input: 'attests', kind: 'lines', aliases: ['attest'], value: 'ATTEST', help: 'Attestation, e.g. type=sbom,generator=IMAGE (repeatable)' },
+  { input: 'annotations', kind: 'lines', aliases: ['annotation'], value: 'KEY=VALUE', help: 'Manifest annotation (repeatable)' },
+  { input: 'ssh', kind: 'list', value: 'default|ID=PATH', help: 'SSH agent socket or key for RUN --mount=type=ssh (repeatable)' },
+  { input: 'build-contexts', kind: 'lines', aliases: ['build-context'], value: 'NAME=VALUE', help: 'Named build context (repeatable)' },
+  { input: 'pull', kind: 'switch', help: 'Always pull the images the Dockerfile names' },
+  { input: 'network', kind: 'value', value: 'default|none|host', help: 'Network of RUN instructions' },
+  { input: 'add-hosts', kind: 'list', aliases: ['add-host'], value: 'HOST:IP', help: 'Host-to-IP mapping for RUN instructions (repeatable)' },
+  { input: 'allow', kind: 'list', value: 'ENTITLEMENT', help: 'Extra privileged entitlement, e.g. network.host (repeatable)' },
+  { input: 'shm-size', kind: 'value', value: 'SIZE', help: 'Size of /dev/shm for RUN instructions, e.g. 128m' },
+  { input: 'ulimit', kind: 'lines', value: 'NAME=SOFT:HARD', help: 'Ulimit for RUN instructions, e.g. nofile=1024:2048 (repeatable)' },
+  { input: 'no-cache-filters', kind: 'list', aliases: ['no-cache-filter'], value: 'STAGE', help: 'Build stage not to take from the cache (repeatable)' },
+  { input: 'cgroup-parent', kind: 'value', value: 'CGROUP', help: 'Parent cgroup of RUN instructions' },
+  { input: 'github-token', kind: 'value', value: 'TOKEN', help: 'Token for a Git context of the workflow\'s own repository' },
+  { input: 'load', kind: 'switch', help: 'Leave each image in the engine under its tags (not supported yet)' },
+  { input: 'test-command', kind: 'value', value: 'COMMAND', help: 'Shell command run per passed platform with IMAGE and PLATFORM set (not supported yet)' },
+  { input: 'outputs', kind: 'lines', aliases: ['output'], value: 'OUTPUT', help: 'Not supported: smokestack loads and publishes the images itself' },
+  { input: 'call', kind: 'value', value: 'METHOD', help: 'Not supported: a build method such as check makes no image to test' }
 ]
 
 /** Flags of the command itself, not inputs. */

@@ -110,3 +110,12 @@ export function sameTag(a: string, b: string): boolean {
   if (!pa || !pb) return a === b
   return repositoryName(pa).toLowerCase() === repositoryName(pb).toLowerCase() && tagOf(pa) === tagOf(pb) && pa.digest === pb.digest
 }
+
+/** Where a reference's repository lives: its registry (Docker Hub as `docker.io`), its path there, and the API host. */
+export function registryOf(ref: string): { domain: string; path: string; apiHost: string } {
+  const parsed = parseImageRef(ref)
+  if (!parsed) throw new Error(`${ref} is not an image reference`)
+  const domain = parsed.registry === 'index.docker.io' ? DOCKER_HUB : parsed.registry
+  const path = domain === DOCKER_HUB && !parsed.path.includes('/') ? `library/${parsed.path}` : parsed.path
+  return { domain, path, apiHost: domain === DOCKER_HUB ? 'registry-1.docker.io' : domain }
+}

@@ -126,3 +126,4 @@ async function platformOfConfig(ref: string): Promise<string> {
   const config = JSON.parse(out.stdout) as { os: string; architecture: string; variant?: string }
   return platformKey(config)
 }
+

@@ -4,6 +4,7 @@
  * comes in as a RunEnv, and everything it has to say goes to a Reporter. Platforms are built, checked and
  * measured at once; one platform's failure never stops the others.
  */
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -37,6 +38,8 @@ function buildLog(b: BuildOutcome): string[] {
 /** The pipeline. Returns what happened; throws only on what stops everything (no engine, bad Dockerfile, cancel). */
 export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter): Promise<PipelineResult> {
   const notes: string[] = []
+  // Every line of every secret, before anything could print one.
+  for (const mask of inputs.masks) reporter.secret(mask)
   const tempDir = fs.mkdtempSync(path.join(env.tempRoot, 'smokestack-'))
   env.resources.add('dirs', tempDir)
 
@@ -47,6 +50,7 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
   const cachePlan = planCache({
     mode: inputs.cache,
     extraKey: inputs.cacheKey,
+    userCache: inputs.build.cacheFrom.length + inputs.build.cacheTo.length > 0,
     inActions: env.inActions,
     serviceAvailable: env.cacheStore !== undefined && cacheServiceAvailable(env.vars),
     driver: builder.driver,
@@ -54,7 +58,7 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
     os: process.platform,
     platforms,
     target: inputs.target,
-    ...(await hashBuildInputs(inputs.file, inputs.context)),
+    ...(inputs.remoteContext ? remoteHashes(inputs) : await hashBuildInputs(inputs.file, inputs.context)),
     // The cache service matches entries by path: the runner's temporary directory keeps its path between jobs.
     tempDir: env.tempRoot
   })
@@ -75,7 +79,8 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
         buildArgs: inputs.buildArgs,
         labels: inputs.labels,
         noCache: inputs.noCache,
-        secrets: secretSpecs
+        secrets: secretSpecs,
+        options: inputs.build
       },
       platforms,
       {
@@ -145,7 +150,7 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
     if (failed.length === 0) {
       stopIfCancelled()
       publish = await reporter.phase('Publish', () =>
-        publishVerified(ordered, inputs.tags, reporter, { spoolDir: path.join(tempDir, 'publish'), insecureRegistries: engine.insecureRegistries })
+        publishVerified(ordered, inputs.tags, reporter, { spoolDir: path.join(tempDir, 'publish'), registryConfig: engine.registryConfig })
       )
     } else {
       publishSkipped = `Nothing was pushed: publishing needs every platform to pass (${failed.map((o) => o.platform).join(', ')} did not).`
@@ -190,6 +195,12 @@ async function compare(inputs: Inputs, platforms: string[], outcomes: Map<string
   return { ref, available: true, deltas: result.deltas, growthGateSkipped: false }
 }
 
+/** A Git context's cache key parts: the URL and the Dockerfile path stand for the files, which are not here. */
+function remoteHashes(inputs: Inputs): { dockerfileHash: string; lockfilesHash: string } {
+  const hash = createHash('sha256').update(`${inputs.context}\n${inputs.file}`).digest('hex')
+  return { dockerfileHash: hash, lockfilesHash: hash }
+}
+
 /** A build argument whose name says it holds a credential. */
 export function looksSecret(name: string): boolean {
   return /(TOKEN|SECRET|PASSW(OR)?D|PASS$|API_?KEY|PRIVATE|CREDENTIAL|AUTH)/i.test(name)
@@ -206,7 +217,6 @@ function writeSecrets(inputs: Inputs, tempDir: string, reporter: Reporter): stri
     )
   }
   for (const s of inputs.secrets) {
-    reporter.secret(s.value)
     const file = path.join(tempDir, `secret-${s.id}`)
     fs.writeFileSync(file, s.value, { mode: 0o600 })
     specs.push(`id=${s.id},src=${file}`)

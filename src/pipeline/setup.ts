@@ -41,6 +41,10 @@ export async function setUp(inputs: Inputs, env: RunEnv, reporter: Reporter): Pr
   const platforms = inputs.platforms.length ? inputs.platforms : [engine.platform]
 
   const advice = await reporter.phase('Dockerfile', async () => {
+    if (inputs.remoteContext) {
+      reporter.info(`The build context is the Git repository ${inputs.context}: BuildKit fetches it, so its Dockerfile is not read here and the Dockerfile advice is skipped.`)
+      return []
+    }
     const analysis = analyzeDockerfile({
       path: inputs.file,
       content: fs.readFileSync(inputs.file, 'utf8'),

@@ -6,17 +6,18 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { RegistryClient } from '../docker/registry-http.js'
+import { RegistryClient, type EngineRegistryConfig } from '../docker/registry-http.js'
 import type { PlatformOutcome, PublishOutcome } from '../pipeline/outcomes.js'
 import type { Reporter } from '../pipeline/reporter.js'
-import { checkDestinations, pushToTags, type ClientFor } from './push.js'
+import { checkDestinations, type ClientFor } from './preflight.js'
+import { pushToTags } from './push.js'
 import { fromOciIndex, fromSavedImage, joinPlatforms, saveImage, type PushSource } from './source.js'
 
 export interface PublishOptions {
   /** A directory of the run's own for the saved images. */
   spoolDir: string
-  /** Registries the engine allows over plain HTTP. */
-  insecureRegistries: readonly string[]
+  /** What the engine says about registries: the insecure ones. */
+  registryConfig: EngineRegistryConfig
 }
 
 /** The saved images of the tested platforms, checked against what was tested. */
@@ -54,7 +55,7 @@ export async function publishVerified(platforms: readonly PlatformOutcome[], tag
   const clients = new Map<string, RegistryClient>()
   const clientFor: ClientFor = (registry) => {
     let client = clients.get(registry)
-    if (!client) clients.set(registry, (client = new RegistryClient(registry, { insecureRegistries: options.insecureRegistries })))
+    if (!client) clients.set(registry, (client = new RegistryClient(registry, { engine: options.registryConfig })))
     return client
   }
   const failed = (error: string, published: string[] = [], restored: string[] = []): PublishOutcome => ({ ok: false, platformDigests: {}, compressedSizes: {}, published, restored, error })

@@ -7,7 +7,8 @@
 import * as fs from 'node:fs'
 import { isCancelled } from '../docker/exec.js'
 import { parseImageRef, repositoryName, tagOf, type ImageReference } from '../docker/reference.js'
-import { RegistryClient, RegistryError, registryErrorText, type RegistryResponse } from '../docker/registry-http.js'
+import { RegistryError, registryErrorText, type Answer, type RegistryClient } from '../docker/registry-http.js'
+import type { ClientFor } from './preflight.js'
 import { mapLimit } from '../pipeline/concurrency.js'
 import type { PushSource } from './source.js'
 
@@ -24,8 +25,6 @@ export class PushError extends Error {
   override name = 'PushError'
 }
 
-/** Opens a registry client per registry host, shared by every repository on it. */
-export type ClientFor = (registry: string) => RegistryClient
 
 interface Destination {
   ref: ImageReference
@@ -34,21 +33,21 @@ interface Destination {
   text: string
 }
 
-function fail(what: string, res: RegistryResponse): never {
+function fail(what: string, res: Answer): never {
   throw new PushError(`${what}: ${registryErrorText(res)}`)
 }
 
 /** Uploads one blob to `path` unless it is there, mounting it from `from` on the same registry when it can. */
 async function ensureBlob(client: RegistryClient, repo: string, digest: string, file: { size: number; file: string }, from?: string): Promise<void> {
-  const scope = `repository:${repo}:pull,push`
-  const head = await client.request({ method: 'HEAD', path: `/v2/${repo}/blobs/${digest}`, scope })
+  const scope = { repository: repo, actions: 'pull,push' } as const
+  const head = await client.request({ method: 'HEAD', path: `/v2/${repo}/blobs/${digest}`, ...scope })
   if (head.status === 200) return
   const mountQuery = from ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}` : ''
-  const start = await client.request({ method: 'POST', path: `/v2/${repo}/blobs/uploads/${mountQuery}`, scope })
+  const start = await client.request({ method: 'POST', path: `/v2/${repo}/blobs/uploads/${mountQuery}`, ...scope })
   if (start.status === 201) return
-  if (start.status !== 202) fail(`starting the upload of ${digest} to ${client.host}/${repo}`, start)
+  if (start.status !== 202) fail(`starting the upload of ${digest} to ${client.domain}/${repo}`, start)
   const location = start.headers.location
-  if (!location) throw new PushError(`${client.host} started an upload of ${digest} without saying where to send it`)
+  if (!location) throw new PushError(`${client.domain} started an upload of ${digest} without saying where to send it`)
   const target = new URL(location, `https://${client.endpoint}`)
   target.searchParams.set('digest', digest)
   const url = /^https?:\/\//.test(location) ? target.toString() : `${target.pathname}${target.search}`
@@ -56,18 +55,18 @@ async function ensureBlob(client: RegistryClient, repo: string, digest: string, 
     method: 'PUT',
     path: url,
     headers: { 'Content-Type': 'application/octet-stream' },
-    body: { open: () => fs.createReadStream(file.file), contentLength: file.size },
-    scope,
+    body: { open: () => fs.createReadStream(file.file), length: file.size },
+    ...scope,
     timeoutMs: UPLOAD_TIMEOUT_MS
   })
-  if (put.status !== 201) fail(`uploading ${digest} to ${client.host}/${repo}`, put)
+  if (put.status !== 201) fail(`uploading ${digest} to ${client.domain}/${repo}`, put)
 }
 
 async function putManifest(client: RegistryClient, repo: string, reference: string, mediaType: string, bytes: Buffer, expected: string, what: string): Promise<void> {
-  const res = await client.request({ method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, headers: { 'Content-Type': mediaType }, body: bytes, scope: `repository:${repo}:pull,push` })
-  if (res.status !== 201 && res.status !== 200) fail(`${what} to ${client.host}/${repo} failed`, res)
+  const res = await client.request({ method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, headers: { 'Content-Type': mediaType }, body: bytes, repository: repo, actions: 'pull,push' })
+  if (res.status !== 201 && res.status !== 200) fail(`${what} to ${client.domain}/${repo} failed`, res)
   const got = res.headers['docker-content-digest']
-  if (typeof got === 'string' && got !== expected) throw new PushError(`${client.host}/${repo} stored ${reference} as ${got}, not ${expected}`)
+  if (typeof got === 'string' && got !== expected) throw new PushError(`${client.domain}/${repo} stored ${reference} as ${got}, not ${expected}`)
 }
 
 interface Previous {
@@ -78,11 +77,11 @@ interface Previous {
 }
 
 async function previousOf(client: RegistryClient, repo: string, tag: string, indexDigest: string): Promise<Previous> {
-  const scope = `repository:${repo}:pull,push`
-  const existing = await client.request({ method: 'HEAD', path: `/v2/${repo}/manifests/${indexDigest}`, headers: { Accept: MANIFEST_ACCEPT }, scope })
-  const res = await client.request({ method: 'GET', path: `/v2/${repo}/manifests/${tag}`, headers: { Accept: MANIFEST_ACCEPT }, scope })
+  const scope = { repository: repo, actions: 'pull,push' } as const
+  const existing = await client.request({ method: 'HEAD', path: `/v2/${repo}/manifests/${indexDigest}`, headers: { Accept: MANIFEST_ACCEPT }, ...scope })
+  const res = await client.request({ method: 'GET', path: `/v2/${repo}/manifests/${tag}`, headers: { Accept: MANIFEST_ACCEPT }, ...scope })
   if (res.status === 404) return { indexExisted: existing.status === 200 }
-  if (res.status !== 200) fail(`reading the current ${tag} of ${client.host}/${repo}`, res)
+  if (res.status !== 200) fail(`reading the current ${tag} of ${client.domain}/${repo}`, res)
   const mediaType = String(res.headers['content-type'] ?? '').split(';')[0] || MANIFEST_ACCEPT.split(', ')[0]
   return { manifest: { bytes: res.body, mediaType }, indexExisted: existing.status === 200 }
 }
@@ -94,36 +93,6 @@ function destinationsOf(tags: readonly string[]): Destination[] {
     if (!ref || ref.digest) throw new Error(`${text} is not a tag to publish to`)
     return { ref, tag: tagOf(ref), text }
   })
-}
-
-/**
- * Checks, before anything is uploaded, that every repository of `tags` can be pushed to: the registry
- * answers, trusts us and lets us start an upload (which is cancelled at once). Throws one error naming every
- * destination that cannot be pushed to, and why.
- */
-export async function checkDestinations(tags: readonly string[], clientFor: ClientFor): Promise<void> {
-  const repositories = [...new Map(destinationsOf(tags).map((d) => [repositoryName(d.ref), d.ref])).values()]
-  const problems = await Promise.all(
-    repositories.map(async (ref): Promise<string | undefined> => {
-      const client = clientFor(ref.registry)
-      try {
-        const start = await client.request({ method: 'POST', path: `/v2/${ref.path}/blobs/uploads/`, scope: `repository:${ref.path}:pull,push` })
-        if (start.status === 202) {
-          const location = start.headers.location
-          if (location) await client.request({ method: 'DELETE', path: location, scope: `repository:${ref.path}:pull,push` }).catch(() => undefined)
-          return undefined
-        }
-        if (start.status === 401 || start.status === 403) {
-          return `${repositoryName(ref)}: not authorised to push (${registryErrorText(start)}); log in to ${ref.registry} first (docker login, or docker/login-action)`
-        }
-        return `${repositoryName(ref)}: the registry refused an upload (${registryErrorText(start)})`
-      } catch (error) {
-        return `${repositoryName(ref)}: ${(error as Error).message}`
-      }
-    })
-  )
-  const failed = problems.filter((p): p is string => p !== undefined)
-  if (failed.length) throw new PushError(`nothing was published, because not every destination can be pushed to: ${failed.join('; ')}`)
 }
 
 export interface PushResult {
@@ -184,16 +153,16 @@ async function rollBack(
     const d = destinations.find((x) => x.text === text)!
     const before = previous.get(text)
     const client = clientFor(d.ref.registry)
-    const scope = `repository:${d.ref.path}:pull,push`
+    const scope = { repository: d.ref.path, actions: 'pull,push' } as const
     try {
       if (before?.manifest) {
-        const res = await client.request({ method: 'PUT', path: `/v2/${d.ref.path}/manifests/${d.tag}`, headers: { 'Content-Type': before.manifest.mediaType }, body: before.manifest.bytes, scope })
+        const res = await client.request({ method: 'PUT', path: `/v2/${d.ref.path}/manifests/${d.tag}`, headers: { 'Content-Type': before.manifest.mediaType }, body: before.manifest.bytes, ...scope })
         if (res.status === 201 || res.status === 200) {
           restored.push(text)
           continue
         }
       } else if (before && !before.indexExisted) {
-        const res = await client.request({ method: 'DELETE', path: `/v2/${d.ref.path}/manifests/${indexDigest}`, scope })
+        const res = await client.request({ method: 'DELETE', path: `/v2/${d.ref.path}/manifests/${indexDigest}`, ...scope })
         if (res.status === 202 || res.status === 200) {
           restored.push(text)
           continue

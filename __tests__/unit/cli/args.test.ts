@@ -138,7 +138,7 @@ describe('flags through parseInputs', () => {
       smokeArgs: ['serve', '--port', '8080'],
       smokeTimeoutMs: 90_000,
       smokeExitCodes: [3, 4],
-      smokeRunArgs: ['--env=A=B', '--user', '1000'],
+      smokeRunArgs: ['--env=A=B', '--user=1000'],
       smoke: false,
       setupQemu: 'false',
       builder: 'ci'
