@@ -114,19 +114,6 @@ export function parseProbes(input: string, value: string): Probe[] {
   return probes
 }
 
-/** Inputs that are read but do not yet take effect: refused when set, rather than ignored. */
-function refuseNotYetInEffect(inputs: Inputs, get: InputSource): void {
-  // Each platform is pushed, checked against the tested image and joined by its image manifest; an
-  // image that carries attestations is an index, which publishing does not handle yet.
-  const attesting = inputs.build.attests.filter((a) => !/(^|,)disabled=true(,|$)/.test(a))
-  if (inputs.push && attesting.length > 0) {
-    const input = ['provenance', 'sbom', 'attests'].find((name) => get(name).trim() !== '' && !/^(false|no|off|0)$/i.test(get(name).trim())) ?? 'attests'
-    throw new InputError(input, `Input "${input}": attestations (${attesting.join('; ')}) cannot be published yet, as push publishes plain platform images; without push they are built and loaded with each image`)
-  }
-  if (inputs.load) throw new InputError('load', 'Input "load": true is not supported yet (the tested images stay under their per-run names); leave it false')
-  if (inputs.testCommand !== undefined) throw new InputError('test-command', `Input "test-command": ${JSON.stringify(inputs.testCommand)} is not supported yet; leave it empty`)
-}
-
 function readContext(get: InputSource, workspace: string, env: NodeJS.ProcessEnv): { context: string; file: string; remoteContext: boolean } {
   const raw = get('context').trim() || '.'
   if (isRemoteContext(raw)) {
@@ -202,6 +189,5 @@ export function parseInputs(get: InputSource, workspace: string, env: NodeJS.Pro
     ]
   }
   if (inputs.maxGrowth && !inputs.compareTo) throw new InputError('max-growth', 'Input "max-growth": set, but compare-to is empty; name the baseline image to compare with')
-  refuseNotYetInEffect(inputs, get)
   return inputs
 }

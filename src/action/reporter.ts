@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core'
 import type { Finding } from '../types.js'
-import { STEP_TITLES, type Reporter, type Step } from '../pipeline/reporter.js'
+import { STEP_ORDER, STEP_TITLES, type Reporter, type Step } from '../pipeline/reporter.js'
 import type { PlatformOutcome } from '../pipeline/outcomes.js'
 import { annotationFor } from '../report/annotations.js'
 import { printable } from '../report/quote.js'
@@ -17,8 +17,6 @@ export function annotate(f: Finding, workspace: string): void {
   else if (f.severity === 'warning') core.warning(message, props)
   else core.notice(message, props)
 }
-
-const STEP_ORDER: readonly Step[] = ['build', 'check', 'size']
 
 interface Pending {
   groups: { step: Step; lines: readonly string[] }[]

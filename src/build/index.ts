@@ -70,9 +70,20 @@ async function buildOnce(spec: BuildSpec, platforms: readonly string[], ref: str
       .join('\n')
     return { ok: false, ref, durationMs: result.durationMs, error: buildFailureSummary(log), logTail: tail }
   }
-  const meta = fs.existsSync(metadataFile) ? parseBuildMetadata(fs.readFileSync(metadataFile, 'utf8')) : {}
+  const text = fs.existsSync(metadataFile) ? fs.readFileSync(metadataFile, 'utf8') : '{}'
+  const meta = parseBuildMetadata(text)
   const inspect = await docker(['image', 'inspect', '--format', '{{.Id}}', ref])
-  return { ok: true, ref, durationMs: result.durationMs, configDigest: platforms.length === 1 ? meta.configDigest : undefined, imageId: inspect.stdout.trim() }
+  return { ok: true, ref, durationMs: result.durationMs, configDigest: platforms.length === 1 ? meta.configDigest : undefined, imageId: inspect.stdout.trim(), metadata: metadataObject(text) }
+}
+
+/** The metadata file as an object; nothing when it is not one. */
+function metadataObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Builds each platform on its own, all at once. */

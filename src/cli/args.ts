@@ -80,8 +80,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'no-cache-filters', kind: 'list', aliases: ['no-cache-filter'], value: 'STAGE', help: 'Build stage not to take from the cache (repeatable)' },
   { input: 'cgroup-parent', kind: 'value', value: 'CGROUP', help: 'Parent cgroup of RUN instructions' },
   { input: 'github-token', kind: 'value', value: 'TOKEN', help: 'Token for a Git context of the workflow\'s own repository' },
-  { input: 'load', kind: 'switch', help: 'Leave each image in the engine under its tags (not supported yet)' },
-  { input: 'test-command', kind: 'value', value: 'COMMAND', help: 'Shell command run per passed platform with IMAGE and PLATFORM set (not supported yet)' },
+  { input: 'load', kind: 'switch', help: 'Leave the tested image in the engine under its tags (the engine\'s own platform)' },
+  { input: 'test-command', kind: 'value', value: 'COMMAND', help: 'Shell command run per passed platform with IMAGE and PLATFORM set; a non-zero exit fails it' },
   { input: 'outputs', kind: 'lines', aliases: ['output'], value: 'OUTPUT', help: 'Not supported: smokestack loads and publishes the images itself' },
   { input: 'call', kind: 'value', value: 'METHOD', help: 'Not supported: a build method such as check makes no image to test' }
 ]

@@ -11,7 +11,7 @@ import * as path from 'node:path'
 import type { Inputs } from '../context.js'
 import { buildAll, sharedSolve } from '../build/index.js'
 import { cacheArgsAfterRestore, cacheServiceAvailable, hashBuildInputs, planCache, restoreBuildCache, saveBuildCache, type CacheHit, type CachePlan } from '../cache/index.js'
-import { CancelledError, isCancelled } from '../docker/exec.js'
+import { CancelledError, docker, isCancelled, lastErrorLine } from '../docker/exec.js'
 import { platformSlug } from '../docker/platform.js'
 import { checkGrowth, compareToBaseline } from '../size/index.js'
 import { publishVerified } from '../publish/index.js'
@@ -20,7 +20,7 @@ import type { BaselineOutcome, BuildOutcome, PipelineResult, PlatformOutcome, Pu
 import type { Reporter, RunEnv } from './reporter.js'
 import { setUp } from './setup.js'
 import { platformVerdict } from './status.js'
-import { checkPlatform, sizePlatforms } from './steps.js'
+import { checkPlatform, sizePlatforms, testPlatform } from './steps.js'
 
 export type { PipelineResult } from './outcomes.js'
 export type { Reporter, RunEnv, Step } from './reporter.js'
@@ -105,7 +105,7 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
   }
   stopIfCancelled()
 
-  // Look inside, start and measure every built platform at once; a platform is done when both are.
+  // Look inside, start and measure every built platform at once; a platform is done when all its steps are.
   const built = platforms.filter((p) => builds.get(p)!.ok)
   const pending = new Map(built.map((p) => [p, 2]))
   const finish = (p: string): void => {
@@ -113,12 +113,23 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
     pending.set(p, left)
     if (left === 0) reporter.platformDone(outcomes.get(p)!)
   }
+  // The user's tests run one at a time (they may share ports or files), each once its platform passed its checks.
+  let tests = Promise.resolve()
+  const test = (p: string): Promise<void> =>
+    (tests = tests.then(async () => {
+      if (isCancelled()) return
+      reporter.stepStarted(p, 'test')
+      const { outcome, log } = await testPlatform(p, builds.get(p)!, inputs.testCommand!, env)
+      outcomes.set(p, { ...outcomes.get(p)!, test: outcome })
+      reporter.stepFinished(p, 'test', log, outcomes.get(p)!)
+    }))
   await Promise.all([
     mapLimit(built, Math.max(2, os.availableParallelism()), async (p) => {
       reporter.stepStarted(p, 'check')
       const { outcome, log } = await checkPlatform(p, builds.get(p)!, inputs, env)
       outcomes.set(p, { ...outcomes.get(p)!, check: outcome })
       reporter.stepFinished(p, 'check', log, outcomes.get(p)!)
+      if (inputs.testCommand !== undefined && platformVerdict(outcomes.get(p)!, { sizeGated: false }).status === 'passed') await test(p)
       finish(p)
     }),
     (async () => {
@@ -142,10 +153,11 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
   }
 
   const ordered = platforms.map((p) => outcomes.get(p)!)
+  const sizeGated = inputs.maxSize !== undefined || inputs.maxGrowth !== undefined
+  const loaded = inputs.load ? await load(inputs, ordered, engine.platform, sizeGated, notes, reporter) : undefined
   let publish: PublishOutcome | undefined
   let publishSkipped: string | undefined
   if (inputs.push) {
-    const sizeGated = inputs.maxSize !== undefined || inputs.maxGrowth !== undefined
     const failed = ordered.filter((o) => platformVerdict(o, { sizeGated }).status === 'failed')
     if (failed.length === 0) {
       stopIfCancelled()
@@ -157,7 +169,32 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
       notes.push(publishSkipped)
     }
   }
-  return { platforms: ordered, advice, baseline, cacheHit, publish, publishSkipped, notes }
+  return { platforms: ordered, advice, baseline, cacheHit, publish, publishSkipped, notes, loaded }
+}
+
+/**
+ * `load`: the tested image left in the engine under the user's tags for later steps, once it passed: the
+ * engine's own platform (all of them, when they are one image on the containerd store), else the first.
+ */
+async function load(inputs: Inputs, platforms: readonly PlatformOutcome[], host: string, sizeGated: boolean, notes: string[], reporter: Reporter): Promise<string[]> {
+  if (inputs.tags.length === 0) {
+    notes.push('load is true, but no tags are given: nothing was left in the engine under a name of yours.')
+    return []
+  }
+  const chosen = platforms.find((o) => o.platform === host) ?? platforms[0]
+  if (platformVerdict(chosen, { sizeGated }).status !== 'passed') {
+    notes.push(`load: ${chosen.platform} did not pass, so its image was not left under ${inputs.tags.join(', ')}.`)
+    return []
+  }
+  const loaded: string[] = []
+  for (const tag of inputs.tags) {
+    const r = await docker(['tag', chosen.build.ref, tag], { allowFailure: true })
+    if (r.exitCode === 0) loaded.push(tag)
+    else reporter.warning(`load: could not tag the tested image as ${tag}: ${lastErrorLine(r.stderr, r.stdout)}`)
+  }
+  const which = chosen.build.shared ? platforms.map((o) => o.platform).join(', ') : chosen.platform
+  reporter.info(`Loaded the tested image (${which}) as ${loaded.join(', ')}`)
+  return loaded
 }
 
 async function restoreCache(plan: CachePlan, inputs: Inputs, env: RunEnv, reporter: Reporter): Promise<CacheHit | undefined> {

@@ -18,6 +18,7 @@ export function resultsDocument(report: RunReport): Record<string, unknown> {
         checkMs: p.checkMs,
         sizeMs: p.sizeMs,
         smoke: p.start ? { outcome: p.start.outcome, exitCode: p.start.exitCode, durationMs: p.start.durationMs, message: p.start.message, health: p.start.health, probes: p.start.probes } : undefined,
+        test: p.test ? { exitCode: p.test.exitCode, durationMs: p.test.durationMs, timedOut: p.test.timedOut } : undefined,
         findings: p.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, file: f.file, line: f.line, fix: f.fix })),
         digest: p.digest,
         localRef: p.localRef
@@ -56,6 +57,8 @@ export function computeOutputs(report: RunReport): Record<string, string> {
     digest: report.publish?.ok ? (report.publish.digest ?? '') : '',
     published: report.publish ? report.publish.published.join(',') : '',
     imageid: report.platforms.length === 1 ? (report.platforms[0].imageId ?? '') : '',
+    metadata: JSON.stringify(Object.fromEntries(report.platforms.filter((p) => p.metadata).map((p) => [p.platform, p.metadata]))),
+    loaded: (report.loaded ?? []).join(','),
     'cache-hit': report.cacheHit ?? ''
   }
 }

@@ -34,6 +34,8 @@ function headline(p: PlatformReport): string[] {
       return [`- ❌ Runtime: ${inlineMarkdown(`\`${r.message}\``)}`]
     case 'build':
       return [`- ❌ ${inlineMarkdown(`build failed: ${r.message}`)}`]
+    case 'test':
+      return [`- ❌ ${inlineMarkdown(r.message)}`]
     case 'check-error':
     case 'unmeasured':
       return [`- ❌ ${inlineMarkdown(r.message)}`]

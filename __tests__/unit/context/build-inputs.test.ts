@@ -182,15 +182,21 @@ const refused: [string, Record<string, string>, RegExp, NodeJS.ProcessEnv][] = [
   ['context', { context: 'x{{defaultContext}}' }, /alone or as \{\{defaultContext\}\}:subdir/, ACTIONS_ENV],
   ['file', { context: 'https://github.com/o/r.git', file: '/etc/passwd' }, /path inside the repository/, ACTIONS_ENV],
   ['file', { context: 'https://github.com/o/r.git', file: '../Dockerfile' }, /path inside the repository/, ACTIONS_ENV],
-  ['provenance', { provenance: 'mode=max', push: 'true', tags: 'r.example/app:1' }, /attestations \(type=provenance,mode=max,builder-id=.*\) cannot be published yet/, ACTIONS_ENV],
-  ['sbom', { provenance: 'false', sbom: 'true', push: 'true', tags: 'r.example/app:1' }, /attestations \(type=sbom\) cannot be published yet/, ACTIONS_ENV],
-  ['attests', { attests: 'type=sbom', push: 'true', tags: 'r.example/app:1' }, /cannot be published yet/, ACTIONS_ENV],
-  ['load', { load: 'true' }, /not supported yet/, ACTIONS_ENV],
   ['load', { load: 'sometimes' }, /true or false/, ACTIONS_ENV],
-  ['test-command', { 'test-command': 'app --version' }, /not supported yet/, ACTIONS_ENV],
   ['outputs', { outputs: 'type=local,dest=out' }, /not supported: smokestack loads every platform/, ACTIONS_ENV],
   ['call', { call: 'check' }, /not supported: a build method/, ACTIONS_ENV],
 ]
+
+describe('inputs that take effect with push and after the checks', () => {
+  it('read attestations with push, load, and the test command', () => {
+    const withPush = parse({ provenance: 'mode=max', push: 'true', tags: 'r.example/app:1' })
+    expect(withPush.push).toBe(true)
+    expect(withPush.build.attests[0]).toMatch(/^type=provenance,mode=max/)
+    expect(parse({ load: 'true' }).load).toBe(true)
+    expect(parse({ 'test-command': '  ./test.sh "$IMAGE"  ' }).testCommand).toBe('./test.sh "$IMAGE"')
+    expect(parse({}).testCommand).toBeUndefined()
+  })
+})
 
 describe('the shared inputs refuse bad values before anything runs', () => {
   it.each(refused)('%s: %j', (input, values, accepted, env) => {
