@@ -192,7 +192,8 @@ export class RegistryClient {
     const realm = new URL(parsed.params.realm)
     if (parsed.params.service) realm.searchParams.set('service', parsed.params.service)
     const wanted = scope || parsed.params.scope
-    if (wanted) realm.searchParams.set('scope', wanted)
+    // Several scopes (a cross-repository mount) go as several `scope` parameters.
+    for (const one of (wanted ?? '').split(' ').filter(Boolean)) realm.searchParams.append('scope', one)
     const headers: Record<string, string> = {}
     let method: 'GET' | 'POST' = 'GET'
     let body: Buffer | undefined

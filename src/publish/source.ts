@@ -22,6 +22,8 @@ export const MEDIA = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
   dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
   ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd'
 } as const
 
@@ -182,11 +184,15 @@ function startsWith(file: string, magic: number[]): boolean {
   }
 }
 
+/** The manifest format written for an image saved one platform at a time: the same config and layers either way. */
+export type ManifestFormat = 'docker' | 'oci'
+
 /**
  * One platform's saved image through the archive's `manifest.json` (both stores write it): its config as it
  * is, its layers as the engine keeps them, compressed once with gzip where they are plain tars.
  */
-export async function fromSavedImage(dir: string, platform: string): Promise<{ manifest: SourceManifest; blobs: Map<string, BlobFile> }> {
+export async function fromSavedImage(dir: string, platform: string, format: ManifestFormat = 'docker'): Promise<{ manifest: SourceManifest; blobs: Map<string, BlobFile> }> {
+  const oci = format === 'oci'
   const entries = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { Config: string; Layers: string[] }[]
   if (entries.length === 0) throw new Error('the saved image lists no image')
   const configBytes = fs.readFileSync(path.join(dir, entries[0].Config))
@@ -200,24 +206,23 @@ export async function fromSavedImage(dir: string, platform: string): Promise<{ m
     if (startsWith(file, [0x1f, 0x8b])) {
       const bytes = fs.readFileSync(file)
       blob = { digest: sha256(bytes), size: bytes.length, file }
-      mediaType = MEDIA.dockerLayerGzip
+      mediaType = oci ? MEDIA.ociLayerGzip : MEDIA.dockerLayerGzip
     } else if (startsWith(file, [0x28, 0xb5, 0x2f, 0xfd])) {
       const bytes = fs.readFileSync(file)
       blob = { digest: sha256(bytes), size: bytes.length, file }
       mediaType = MEDIA.ociLayerZstd
     } else {
       blob = await gzipInto(file, dir)
-      mediaType = MEDIA.dockerLayerGzip
+      mediaType = oci ? MEDIA.ociLayerGzip : MEDIA.dockerLayerGzip
     }
     blobs.set(blob.digest, blob)
     layers.push({ mediaType, digest: blob.digest, size: blob.size })
   }
-  const bytes = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers })
-  )
+  const mediaType = oci ? MEDIA.ociManifest : MEDIA.dockerManifest
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config: { mediaType: oci ? MEDIA.ociConfig : MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers }))
   const manifest: SourceManifest = {
     digest: sha256(bytes),
-    mediaType: MEDIA.dockerManifest,
+    mediaType,
     bytes,
     platform,
     configDigest: config.digest,
@@ -225,6 +230,14 @@ export async function fromSavedImage(dir: string, platform: string): Promise<{ m
     compressedSize: config.size + layers.reduce((sum, l) => sum + l.size, 0)
   }
   return { manifest, blobs }
+}
+
+/** The platforms' manifests of `source` and only their blobs: no index, no attestation. */
+export function platformImages(source: PushSource): { manifests: SourceManifest[]; blobs: Map<string, BlobFile> } {
+  const manifests = source.manifests.filter((m) => m.platform !== 'unknown/unknown')
+  const blobs = new Map<string, BlobFile>()
+  for (const m of manifests) for (const d of m.blobs) blobs.set(d, source.blobs.get(d)!)
+  return { manifests, blobs }
 }
 
 /** A new manifest list joining images built one platform at a time. */
