@@ -7,38 +7,14 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { platformSlug } from '../docker/platform.js'
 import { parseImageRef, repositoryName } from '../docker/reference.js'
-import { resultsDocument } from '../report/outputs.js'
+import { resultsDocument, type ResultsEntry } from '../report/outputs.js'
 import type { RunReport } from '../report/model.js'
 
 export const RECORD_SCHEMA = 1
 
-/** A finding as the `results` output carries it. */
-export interface RecordFinding {
-  severity: 'error' | 'warning' | 'notice'
-  code: string
-  message: string
-  file?: string
-  line?: number
-  fix?: string
-}
-
-/** One platform's entry of the `results` output. */
-export interface RecordResults {
-  status: 'passed' | 'failed'
-  error?: string
-  imageId?: string
-  configDigest?: string
-  size?: number
-  compressedSize?: number
-  layers?: number
-  buildMs?: number
-  checkMs?: number
-  sizeMs?: number
-  smoke?: { outcome: string; exitCode: number | null; durationMs: number; message: string }
-  findings: RecordFinding[]
-  digest?: string
-  localRef?: string
-}
+/** One platform's entry of the `results` output, and its findings. */
+export type RecordResults = ResultsEntry
+export type RecordFinding = ResultsEntry['findings'][number]
 
 export interface PlatformRecord {
   schema: typeof RECORD_SCHEMA
@@ -73,7 +49,7 @@ function compact<T extends object>(value: T): T {
 
 /** The records of a finished run, one per platform. */
 export function recordsOf(report: RunReport, context: RecordContext): PlatformRecord[] {
-  const results = resultsDocument(report) as Record<string, RecordResults>
+  const results = resultsDocument(report)
   const pushed = report.publish?.ok === true
   const notPushed = report.publish?.error ?? (report.platforms.some((p) => p.status === 'failed') ? 'nothing was pushed: not every platform of this job passed' : undefined)
   return report.platforms.map((p) =>
