@@ -1,4 +1,4 @@
-/** The one record that flows through the pipeline, and the shapes it is made of. */
+/** Shapes shared by the stages: findings and how the start check ended. */
 import type { FindingCode } from './findings.js'
 
 export type Severity = 'error' | 'warning' | 'notice'
@@ -39,29 +39,4 @@ export interface SmokeResult {
   message: string
   /** Last lines of the container's output (stdout and stderr), for crashes. */
   outputTail?: string
-}
-
-export type PlatformStatus = 'passed' | 'failed'
-
-export interface PlatformResult {
-  platform: string
-  /** Unique per-run local reference the platform's image was loaded under. */
-  localRef: string
-  imageId?: string
-  /** Digest of the image's config: the same in the engine and in the registry once pushed. */
-  configDigest?: string
-  /** Bytes on disk, uncompressed. */
-  size?: number
-  compressedSize?: number
-  layers?: number
-  buildMs?: number
-  checkMs?: number
-  sizeMs?: number
-  findings: Finding[]
-  smoke?: SmokeResult
-  status: PlatformStatus
-  /** Why it failed, in one line, when it failed outside the start check (build error, budget). */
-  error?: string
-  /** Digest of the platform's manifest in the registry, once pushed. */
-  digest?: string
 }

@@ -6,10 +6,11 @@
  * is built once; the failure cases reuse the records.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { runAction, runMergeAction, type ActionRun } from '../support/action.js'
+import { actionNode, ROOT, runAction, runMergeAction, type ActionRun } from '../support/action.js'
 import { leftovers, localConfigDigest, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
 import type { PlatformRecord } from '../../src/record/record.js'
 
@@ -182,5 +183,25 @@ describe('the merge', () => {
     for (const p of PLATFORMS) expect(run.summary).toContain(`| \`${p}\` | ✅ passed |`)
     expect(run.summary).toContain('## smokestack merge')
     expect(leftovers()).toEqual(before)
+  })
+
+  it('on the command line: smokestack merge publishes the same platforms, and refuses a record it cannot read, naming it', () => {
+    const dir = recordsDir('cli', PLATFORMS.map((p) => ({ from: jobs.get(p)! })))
+    const merge = (args: string[]) =>
+      spawnSync(actionNode(), [path.join(ROOT, 'dist/cli/index.js'), 'merge', dir, ...args], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: process.env.DOCKER_HOST, GITHUB_SHA: SHA } })
+    const ok = merge(['--tags', `${REGISTRY}/${repo}:cli`, '--platforms', PLATFORMS.join(','), '--json'])
+    expect(ok.status).toBe(0)
+    const doc = JSON.parse(ok.stdout) as { passed: boolean; digest: string; results: Record<string, { digest: string }> }
+    expect(doc.passed).toBe(true)
+    expect(tagsOf()).toContain('cli')
+    for (const p of PLATFORMS) expect(doc.results[p].digest).toBe(jobs.get(p)!.record.manifest!.digest)
+    const list = registryJson<{ manifests: { digest: string }[] }>(`/v2/${repo}/manifests/cli`, OCI_INDEX)
+    expect(list.manifests.map((m) => m.digest)).toEqual(PLATFORMS.map((p) => jobs.get(p)!.record.manifest!.digest))
+
+    fs.writeFileSync(path.join(dir, 'record-linux-arm64', 'linux-arm64.json'), JSON.stringify({ ...jobs.get('linux/arm64')!.record, schema: 2 }))
+    const bad = merge(['--tags', `${REGISTRY}/${repo}:cli-bad`, '--platforms', PLATFORMS.join(',')])
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('smokestack merge: record-linux-arm64/linux-arm64.json: schema is 2; this smokestack reads records of schema 1')
+    expect(tagsOf()).not.toContain('cli-bad')
   })
 })

@@ -36735,6 +36735,22 @@ function parseInputs(get, workspace) {
 function refuse(input, value, accepted) {
     throw new InputError(input, `Input "${input}": ${JSON.stringify(value)} is not valid; ${accepted}`);
 }
+/**
+ * Annotation lines as docker/metadata-action writes them may name their level (`index:key=value`): the list's
+ * own are kept without the prefix; another level is refused, since the merge writes only the list.
+ */
+function indexAnnotations(text) {
+    return splitLines(text)
+        .map((line) => {
+        const level = /^([a-z-]+)(?:\[[^\]]*\])?:(?=[a-z0-9])/.exec(line);
+        if (!level)
+            return line;
+        if (level[1] !== 'index')
+            refuse('annotations', line, 'the merge annotates the list itself: give KEY=VALUE or index:KEY=VALUE (with docker/metadata-action, set DOCKER_METADATA_ANNOTATIONS_LEVELS=index)');
+        return line.slice(level[0].length);
+    })
+        .join('\n');
+}
 function parseMergeInputs(get, workspace, vars) {
     if (!get('records').trim())
         throw new InputError('records', 'Input "records": empty; give the directory the platform records were downloaded to (actions/download-artifact\'s path)');
@@ -36748,7 +36764,7 @@ function parseMergeInputs(get, workspace, vars) {
     const platforms = parsePlatforms('platforms', get('platforms'));
     if (platforms.length === 0)
         throw new InputError('platforms', 'Input "platforms": empty; list every platform the list must hold (the matrix\'s platforms), so that a missing one blocks the merge');
-    const annotations = parseKeyValues('annotations', get('annotations'));
+    const annotations = parseKeyValues('annotations', indexAnnotations(get('annotations')));
     for (const key of Object.keys(annotations))
         if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\.[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(key))
             refuse('annotations', key, 'use annotation keys such as org.opencontainers.image.source (lower-case, dot-separated)');

@@ -2,7 +2,7 @@
  * The merge's inputs (merge/action.yml, and `smokestack merge`), read and validated before anything else, with
  * the same messages as the build's inputs: the input, the bad value, what is accepted.
  */
-import { InputError, parseKeyValues, parsePlatforms, parseReference, resolvePath, splitList, type InputSource } from '../context.js'
+import { InputError, parseKeyValues, parsePlatforms, parseReference, resolvePath, splitLines, splitList, type InputSource } from '../context.js'
 import { parseImageRef } from '../docker/reference.js'
 
 export interface MergeInputs {
@@ -18,6 +18,21 @@ function refuse(input: string, value: string, accepted: string): never {
   throw new InputError(input, `Input "${input}": ${JSON.stringify(value)} is not valid; ${accepted}`)
 }
 
+/**
+ * Annotation lines as docker/metadata-action writes them may name their level (`index:key=value`): the list's
+ * own are kept without the prefix; another level is refused, since the merge writes only the list.
+ */
+function indexAnnotations(text: string): string {
+  return splitLines(text)
+    .map((line) => {
+      const level = /^([a-z-]+)(?:\[[^\]]*\])?:(?=[a-z0-9])/.exec(line)
+      if (!level) return line
+      if (level[1] !== 'index') refuse('annotations', line, 'the merge annotates the list itself: give KEY=VALUE or index:KEY=VALUE (with docker/metadata-action, set DOCKER_METADATA_ANNOTATIONS_LEVELS=index)')
+      return line.slice(level[0].length)
+    })
+    .join('\n')
+}
+
 export function parseMergeInputs(get: InputSource, workspace: string, vars: Readonly<Record<string, string | undefined>>): MergeInputs {
   if (!get('records').trim()) throw new InputError('records', 'Input "records": empty; give the directory the platform records were downloaded to (actions/download-artifact\'s path)')
   const records = resolvePath('records', get('records').trim(), workspace, 'directory')
@@ -26,7 +41,7 @@ export function parseMergeInputs(get: InputSource, workspace: string, vars: Read
   for (const t of tags) if (parseImageRef(t)?.digest) refuse('tags', t, 'give tags to publish to, not digests')
   const platforms = parsePlatforms('platforms', get('platforms'))
   if (platforms.length === 0) throw new InputError('platforms', 'Input "platforms": empty; list every platform the list must hold (the matrix\'s platforms), so that a missing one blocks the merge')
-  const annotations = parseKeyValues('annotations', get('annotations'))
+  const annotations = parseKeyValues('annotations', indexAnnotations(get('annotations')))
   for (const key of Object.keys(annotations)) if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\.[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(key)) refuse('annotations', key, 'use annotation keys such as org.opencontainers.image.source (lower-case, dot-separated)')
   const commitText = get('commit').trim() || vars.GITHUB_SHA?.trim() || ''
   if (commitText && !/^[0-9a-fA-F]{7,64}$|^[\w.-]{1,128}$/.test(commitText)) refuse('commit', commitText, 'use a commit SHA')
