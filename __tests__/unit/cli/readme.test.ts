@@ -5,6 +5,7 @@ import { inputsTable, outputsTable, parseSimpleYaml, readActionMetadata, replace
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')
 const actionYml = fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')
+const mergeYml = fs.readFileSync(path.join(ROOT, 'merge', 'action.yml'), 'utf8')
 
 describe('parseSimpleYaml', () => {
   it('reads nested maps, plain, quoted and block scalars, and skips comments', () => {
@@ -71,6 +72,15 @@ describe('the reference generated from action.yml', () => {
 
   it('is up to date in README.md', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-    expect(updateReadme(readme, actionYml)).toBe(readme)
+    expect(updateReadme(readme, actionYml, mergeYml)).toBe(readme)
+  })
+
+  it('covers the merge action too: its inputs and outputs, in its own tables', () => {
+    const merge = readActionMetadata(mergeYml)
+    expect(merge.inputs.map((i) => [i.name, i.required])).toEqual([['records', true], ['tags', true], ['platforms', true], ['annotations', false], ['commit', false]])
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('<!-- merge-inputs:start -->'), readme.indexOf('<!-- merge-outputs:end -->'))
+    for (const i of merge.inputs) expect(section).toContain(`| \`${i.name}\` | ${i.required ? 'yes' : 'no'} |`)
+    for (const o of merge.outputs) expect(section).toContain(`| \`${o.name}\` |`)
   })
 })
