@@ -30,21 +30,30 @@ let root: string
 let before: ReturnType<typeof leftovers>
 const jobs = new Map<string, Job>()
 let failedJob: Job
+/** One job of two platforms. */
+let pair: Job[]
 
 /** One per-platform job, as a runner runs it: its own temp dir, its own record dir. */
 async function job(context: string, platform: string, name: string): Promise<Job> {
+  return (await jobOf(context, [platform], name))[0]
+}
+
+/** A job of one or more platforms; one Job per platform, all of the same run. */
+async function jobOf(context: string, platforms: string[], name: string): Promise<Job[]> {
   const recordDir = path.join(root, 'jobs', name)
-  let localConfig = ''
+  const localConfigs = new Map<string, string>()
   const run = await runAction({
-    inputs: { context, platforms: platform, push: 'by-digest', tags: `${REGISTRY}/${repo}:ignored`, 'record-dir': recordDir },
+    inputs: { context, platforms: platforms.join(','), push: 'by-digest', tags: `${REGISTRY}/${repo}:ignored`, 'record-dir': recordDir },
     env: { GITHUB_SHA: SHA, GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1' },
     beforePost: (r) => {
       const results = JSON.parse(r.outputs.results) as Record<string, { localRef: string; status: string }>
-      if (results[platform]?.status === 'passed') localConfig = localConfigDigest(results[platform].localRef, platform)
+      for (const p of platforms) if (results[p]?.status === 'passed') localConfigs.set(p, localConfigDigest(results[p].localRef, p))
     }
   })
-  const file = path.join(recordDir, `${slug(platform)}.json`)
-  return { run, record: JSON.parse(fs.readFileSync(file, 'utf8')) as PlatformRecord, file, localConfig }
+  return platforms.map((platform) => {
+    const file = path.join(recordDir, `${slug(platform)}.json`)
+    return { run, record: JSON.parse(fs.readFileSync(file, 'utf8')) as PlatformRecord, file, localConfig: localConfigs.get(platform) ?? '' }
+  })
 }
 
 /** A records directory laid out like download-artifact's, from the given job record files (each possibly edited). */
@@ -85,6 +94,7 @@ beforeAll(async () => {
   ])
   PLATFORMS.forEach((p, i) => jobs.set(p, done[i]))
   failedJob = failed
+  pair = await jobOf('examples/cross-compile', ['linux/arm64', 'linux/arm/v7'], 'pair')
 })
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }))
 
@@ -105,6 +115,16 @@ describe('per-platform jobs with push: by-digest', () => {
       expect(run.leftoverFiles).toEqual([])
     }
     expect(tagsOf()).toEqual([])
+  })
+
+  it('a job of two platforms pushes each platform\'s manifest and writes a record for each', () => {
+    expect(pair[0].run.exitCode).toBe(0)
+    expect(JSON.parse(pair[0].run.outputs.record)).toEqual(pair.map((j) => j.record))
+    for (const j of pair) {
+      expect(j.record).toMatchObject({ status: 'passed', commit: SHA })
+      expect(j.record.configDigest).toBe(j.localConfig)
+      expect(registryJson<{ config: { digest: string } }>(`/v2/${repo}/manifests/${j.record.manifest!.digest}`, OCI_MANIFEST).config.digest).toBe(j.record.configDigest)
+    }
   })
 
   it('a failed platform writes its record too, and pushes nothing', () => {
@@ -155,24 +175,26 @@ describe('the merge', () => {
   it('publishes exactly the three tested digests and configs under every tag, with one summary', async () => {
     const dir = recordsDir('good', PLATFORMS.map((p) => ({ from: jobs.get(p)! })))
     const run = await runMergeAction({
-      inputs: { records: dir, tags: `${REGISTRY}/${repo}:1.0.0\n${REGISTRY}/${repo}:latest`, platforms: PLATFORMS.join(','), annotations: 'org.opencontainers.image.revision=' + SHA },
+      inputs: { records: dir, tags: `${REGISTRY}/${repo}:1.0.0\n${REGISTRY}/${repo}:latest\n${REGISTRY}/${repo}-copy:1.0.0`, platforms: PLATFORMS.join(','), annotations: 'index:org.opencontainers.image.revision=' + SHA },
       env: { GITHUB_SHA: SHA }
     })
     expect(run.exitCode).toBe(0)
     expect(run.outputs.digest).toMatch(/^sha256:[0-9a-f]{64}$/)
-    expect(run.outputs.published).toBe(`${REGISTRY}/${repo}:1.0.0,${REGISTRY}/${repo}:latest`)
+    expect(run.outputs.published).toBe(`${REGISTRY}/${repo}:1.0.0,${REGISTRY}/${repo}:latest,${REGISTRY}/${repo}-copy:1.0.0`)
     expect(tagsOf()).toEqual(['1.0.0', 'latest'])
-    for (const tag of ['1.0.0', 'latest']) {
-      const list = registryJson<{ mediaType: string; manifests: { digest: string; platform: { os: string; architecture: string; variant?: string } }[]; annotations: Record<string, string> }>(`/v2/${repo}/manifests/${tag}`, OCI_INDEX)
+    // The other repository got the manifests, their blobs mounted, and the same list.
+    for (const [where, tag] of [[repo, '1.0.0'], [repo, 'latest'], [`${repo}-copy`, '1.0.0']]) {
+      const list = registryJson<{ mediaType: string; manifests: { digest: string; platform: { os: string; architecture: string; variant?: string } }[]; annotations: Record<string, string> }>(`/v2/${where}/manifests/${tag}`, OCI_INDEX)
       expect(list.mediaType).toBe(OCI_INDEX)
       expect(list.annotations).toEqual({ 'org.opencontainers.image.revision': SHA })
       const held = list.manifests.map((m) => [[m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/'), m.digest])
       expect(held).toEqual(PLATFORMS.map((p) => [p, jobs.get(p)!.record.manifest!.digest]))
       for (const m of list.manifests) {
         const p = [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/')
-        const config = registryJson<{ config: { digest: string } }>(`/v2/${repo}/manifests/${m.digest}`, OCI_MANIFEST).config.digest
-        expect(config).toBe(jobs.get(p)!.record.configDigest)
-        expect(config).toBe(jobs.get(p)!.localConfig)
+        const manifest = registryJson<{ config: { digest: string }; layers: { digest: string }[] }>(`/v2/${where}/manifests/${m.digest}`, OCI_MANIFEST)
+        expect(manifest.config.digest).toBe(jobs.get(p)!.record.configDigest)
+        expect(manifest.config.digest).toBe(jobs.get(p)!.localConfig)
+        for (const blob of [manifest.config, ...manifest.layers]) expect(registryStatus(`/v2/${where}/blobs/${blob.digest}`)).toBe(200)
       }
     }
     const results = JSON.parse(run.outputs.results) as Record<string, { status: string; digest: string }>
@@ -183,6 +205,15 @@ describe('the merge', () => {
     for (const p of PLATFORMS) expect(run.summary).toContain(`| \`${p}\` | ✅ passed |`)
     expect(run.summary).toContain('## smokestack merge')
     expect(leftovers()).toEqual(before)
+  })
+
+  it('joins a one-platform job with a two-platform job', async () => {
+    const dir = recordsDir('pair', [{ from: jobs.get('linux/amd64')! }, ...pair.map((from) => ({ from }))])
+    const run = await runMergeAction({ inputs: { records: dir, tags: `${REGISTRY}/${repo}:pair`, platforms: PLATFORMS.join(',') }, env: { GITHUB_SHA: SHA } })
+    expect(errors(run)).toBe('')
+    expect(run.exitCode).toBe(0)
+    const list = registryJson<{ manifests: { digest: string }[] }>(`/v2/${repo}/manifests/pair`, OCI_INDEX)
+    expect(list.manifests.map((m) => m.digest)).toEqual([jobs.get('linux/amd64')!.record.manifest!.digest, ...pair.map((j) => j.record.manifest!.digest)])
   })
 
   it('on the command line: smokestack merge publishes the same platforms, and refuses a record it cannot read, naming it', () => {

@@ -35847,8 +35847,7 @@ function startsWith(file, magic) {
  * One platform's saved image through the archive's `manifest.json` (both stores write it): its config as it
  * is, its layers as the engine keeps them, compressed once with gzip where they are plain tars.
  */
-async function fromSavedImage(dir, platform, format = 'docker') {
-    const oci = format === 'oci';
+async function fromSavedImage(dir, platform) {
     const entries = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
     if (entries.length === 0)
         throw new Error('the saved image lists no image');
@@ -35863,7 +35862,7 @@ async function fromSavedImage(dir, platform, format = 'docker') {
         if (startsWith(file, [0x1f, 0x8b])) {
             const bytes = fs.readFileSync(file);
             blob = { digest: sha256(bytes), size: bytes.length, file };
-            mediaType = oci ? MEDIA.ociLayerGzip : MEDIA.dockerLayerGzip;
+            mediaType = MEDIA.dockerLayerGzip;
         }
         else if (startsWith(file, [0x28, 0xb5, 0x2f, 0xfd])) {
             const bytes = fs.readFileSync(file);
@@ -35872,16 +35871,15 @@ async function fromSavedImage(dir, platform, format = 'docker') {
         }
         else {
             blob = await gzipInto(file, dir);
-            mediaType = oci ? MEDIA.ociLayerGzip : MEDIA.dockerLayerGzip;
+            mediaType = MEDIA.dockerLayerGzip;
         }
         blobs.set(blob.digest, blob);
         layers.push({ mediaType, digest: blob.digest, size: blob.size });
     }
-    const mediaType = oci ? MEDIA.ociManifest : MEDIA.dockerManifest;
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config: { mediaType: oci ? MEDIA.ociConfig : MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers }));
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers }));
     const manifest = {
         digest: sha256(bytes),
-        mediaType,
+        mediaType: MEDIA.dockerManifest,
         bytes,
         platform,
         configDigest: config.digest,
@@ -35889,6 +35887,27 @@ async function fromSavedImage(dir, platform, format = 'docker') {
         compressedSize: config.size + layers.reduce((sum, l) => sum + l.size, 0)
     };
     return { manifest, blobs };
+}
+/** Docker media types and their OCI equivalents: the same bytes, named by the OCI image spec. */
+const OCI_TYPE = {
+    [MEDIA.dockerConfig]: MEDIA.ociConfig,
+    [MEDIA.dockerLayerGzip]: MEDIA.ociLayerGzip,
+    'application/vnd.docker.image.rootfs.diff.tar': 'application/vnd.oci.image.layer.v1.tar',
+    'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip': 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'
+};
+/**
+ * The same image as an OCI image manifest: config and layers untouched (so the config digest stays the tested
+ * one), only the media types named the OCI way. An OCI manifest is returned as it is.
+ */
+function asOciManifest(m) {
+    if (m.mediaType === MEDIA.ociManifest)
+        return m;
+    if (m.mediaType !== MEDIA.dockerManifest)
+        throw new Error(`the ${m.platform} manifest ${m.digest} is ${m.mediaType}, not an image manifest`);
+    const doc = JSON.parse(m.bytes.toString('utf8'));
+    const oci = (d) => ({ ...d, mediaType: OCI_TYPE[d.mediaType ?? ''] ?? d.mediaType });
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: oci(doc.config), layers: doc.layers.map(oci) }));
+    return { ...m, digest: sha256(bytes), mediaType: MEDIA.ociManifest, bytes };
 }
 /** The platforms' manifests of `source` and only their blobs: no index, no attestation. */
 function platformImages(source) {

@@ -10,7 +10,7 @@ import type { PlatformOutcome, PublishOutcome } from '../pipeline/outcomes.js'
 import type { Reporter } from '../pipeline/reporter.js'
 import { parseImageRef, repositoryName } from '../docker/reference.js'
 import { checkDestinations, clientPool, pushToTags, uploadImages, type ClientFor } from './push.js'
-import { fromOciIndex, fromSavedImage, joinPlatforms, platformImages, saveImage, type ManifestFormat, type PushSource, type SourceManifest } from './source.js'
+import { asOciManifest, fromOciIndex, fromSavedImage, joinPlatforms, platformImages, saveImage, type PushSource, type SourceManifest } from './source.js'
 
 export interface PublishOptions {
   /** A directory of the run's own for the saved images. */
@@ -20,7 +20,7 @@ export interface PublishOptions {
 }
 
 /** The saved images of the tested platforms, checked against what was tested. */
-async function readTested(platforms: readonly PlatformOutcome[], spoolDir: string, format: ManifestFormat): Promise<PushSource> {
+async function readTested(platforms: readonly PlatformOutcome[], spoolDir: string): Promise<PushSource> {
   const shared = platforms.length > 1 && platforms.every((o) => o.build.shared)
   let source: PushSource
   if (shared) {
@@ -32,7 +32,7 @@ async function readTested(platforms: readonly PlatformOutcome[], spoolDir: strin
     for (const [i, o] of platforms.entries()) {
       const dir = path.join(spoolDir, String(i))
       await saveImage(o.build.ref, dir)
-      parts.push(await fromSavedImage(dir, o.platform, format))
+      parts.push(await fromSavedImage(dir, o.platform))
     }
     source = joinPlatforms(parts)
   }
@@ -78,7 +78,7 @@ export async function publishVerified(platforms: readonly PlatformOutcome[], tag
   return withClients(options, async (clientFor) => {
     try {
       await checkDestinations(tags, clientFor)
-      const source = await readTested(platforms, options.spoolDir, 'docker')
+      const source = await readTested(platforms, options.spoolDir)
       const pushed = await pushToTags(source, tags, clientFor, (line) => reporter.info(line))
       if (pushed.error) {
         const stays = pushed.left.length ? `; still published: ${pushed.left.join(', ')}` : '; nothing stays published'
@@ -97,14 +97,16 @@ export async function publishVerified(platforms: readonly PlatformOutcome[], tag
 
 /**
  * `push: by-digest`: each tested platform's manifest and its blobs, by digest alone, to the one repository
- * `tags` names; no tag, no list (the merge makes the list). Manifests are OCI, with the tested config and layers.
+ * `tags` names; no tag, no list (the merge makes the list). Every manifest is an OCI image manifest of the tested
+ * config and layers, however the engine keeps it, so that the merge joins manifests of one kind.
  */
 export async function publishByDigest(platforms: readonly PlatformOutcome[], tags: readonly string[], reporter: Reporter, options: PublishOptions): Promise<PublishOutcome> {
   return withClients(options, async (clientFor) => {
     try {
       await checkDestinations(tags, clientFor)
       const repository = parseImageRef(tags[0])!
-      const images = platformImages(await readTested(platforms, options.spoolDir, 'oci'))
+      const tested = platformImages(await readTested(platforms, options.spoolDir))
+      const images = { ...tested, manifests: tested.manifests.map(asOciManifest) }
       await uploadImages(images, [repository], clientFor, (line) => reporter.info(line))
       const digests = digestsOf(images.manifests)
       reporter.info(`Pushed by digest to ${repositoryName(repository)}: ${Object.entries(digests.platformDigests).map(([p, d]) => `${p}=${d}`).join(', ')}`)

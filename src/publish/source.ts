@@ -184,15 +184,11 @@ function startsWith(file: string, magic: number[]): boolean {
   }
 }
 
-/** The manifest format written for an image saved one platform at a time: the same config and layers either way. */
-export type ManifestFormat = 'docker' | 'oci'
-
 /**
  * One platform's saved image through the archive's `manifest.json` (both stores write it): its config as it
  * is, its layers as the engine keeps them, compressed once with gzip where they are plain tars.
  */
-export async function fromSavedImage(dir: string, platform: string, format: ManifestFormat = 'docker'): Promise<{ manifest: SourceManifest; blobs: Map<string, BlobFile> }> {
-  const oci = format === 'oci'
+export async function fromSavedImage(dir: string, platform: string): Promise<{ manifest: SourceManifest; blobs: Map<string, BlobFile> }> {
   const entries = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { Config: string; Layers: string[] }[]
   if (entries.length === 0) throw new Error('the saved image lists no image')
   const configBytes = fs.readFileSync(path.join(dir, entries[0].Config))
@@ -206,23 +202,24 @@ export async function fromSavedImage(dir: string, platform: string, format: Mani
     if (startsWith(file, [0x1f, 0x8b])) {
       const bytes = fs.readFileSync(file)
       blob = { digest: sha256(bytes), size: bytes.length, file }
-      mediaType = oci ? MEDIA.ociLayerGzip : MEDIA.dockerLayerGzip
+      mediaType = MEDIA.dockerLayerGzip
     } else if (startsWith(file, [0x28, 0xb5, 0x2f, 0xfd])) {
       const bytes = fs.readFileSync(file)
       blob = { digest: sha256(bytes), size: bytes.length, file }
       mediaType = MEDIA.ociLayerZstd
     } else {
       blob = await gzipInto(file, dir)
-      mediaType = oci ? MEDIA.ociLayerGzip : MEDIA.dockerLayerGzip
+      mediaType = MEDIA.dockerLayerGzip
     }
     blobs.set(blob.digest, blob)
     layers.push({ mediaType, digest: blob.digest, size: blob.size })
   }
-  const mediaType = oci ? MEDIA.ociManifest : MEDIA.dockerManifest
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, config: { mediaType: oci ? MEDIA.ociConfig : MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers }))
+  const bytes = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers })
+  )
   const manifest: SourceManifest = {
     digest: sha256(bytes),
-    mediaType,
+    mediaType: MEDIA.dockerManifest,
     bytes,
     platform,
     configDigest: config.digest,
@@ -230,6 +227,27 @@ export async function fromSavedImage(dir: string, platform: string, format: Mani
     compressedSize: config.size + layers.reduce((sum, l) => sum + l.size, 0)
   }
   return { manifest, blobs }
+}
+
+/** Docker media types and their OCI equivalents: the same bytes, named by the OCI image spec. */
+const OCI_TYPE: Readonly<Record<string, string>> = {
+  [MEDIA.dockerConfig]: MEDIA.ociConfig,
+  [MEDIA.dockerLayerGzip]: MEDIA.ociLayerGzip,
+  'application/vnd.docker.image.rootfs.diff.tar': 'application/vnd.oci.image.layer.v1.tar',
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip': 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'
+}
+
+/**
+ * The same image as an OCI image manifest: config and layers untouched (so the config digest stays the tested
+ * one), only the media types named the OCI way. An OCI manifest is returned as it is.
+ */
+export function asOciManifest(m: SourceManifest): SourceManifest {
+  if (m.mediaType === MEDIA.ociManifest) return m
+  if (m.mediaType !== MEDIA.dockerManifest) throw new Error(`the ${m.platform} manifest ${m.digest} is ${m.mediaType}, not an image manifest`)
+  const doc = JSON.parse(m.bytes.toString('utf8')) as { config: Descriptor; layers: Descriptor[] }
+  const oci = (d: Descriptor): Descriptor => ({ ...d, mediaType: OCI_TYPE[d.mediaType ?? ''] ?? d.mediaType })
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: oci(doc.config), layers: doc.layers.map(oci) }))
+  return { ...m, digest: sha256(bytes), mediaType: MEDIA.ociManifest, bytes }
 }
 
 /** The platforms' manifests of `source` and only their blobs: no index, no attestation. */
