@@ -31421,7 +31421,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2586:
+/***/ 7663:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -31429,8 +31429,6 @@ module.exports = {
 __nccwpck_require__.d(__webpack_exports__, {
   C: () => (/* binding */ runMerge)
 });
-
-// UNUSED EXPORTS: insecureRegistries
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -34377,6 +34375,63 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ./src/docker/reference.ts
+/**
+ * Image references, in one place: the grammar of the distribution project (`[host[:port]/]path[:tag][@digest]`),
+ * and the parts a registry client needs — the registry host, the repository path on it, the tag, the digest.
+ * Pure.
+ */
+const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
+const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+const TAG = '[\\w][\\w.-]{0,127}';
+const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
+const REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+const DOCKER_HUB = 'docker.io';
+/** Whether the first component of a name is a registry host: it has a `.` or a `:`, or is `localhost`. */
+function isDomain(first, hasMore) {
+    return hasMore && (/[.:]/.test(first) || first === 'localhost' || first.startsWith('['));
+}
+/** Parses a reference; undefined when it is not one. */
+function reference_parseImageRef(value) {
+    const m = REFERENCE.exec(value);
+    if (m === null || m[1].length > 255)
+        return undefined;
+    const [first, ...rest] = m[1].split('/');
+    const domain = isDomain(first, rest.length > 0);
+    // Like the engine: a first component that is not a domain is a path, and paths are lower-case.
+    if (!domain && !/^[a-z0-9._-]+$/.test(first))
+        return undefined;
+    const registry = domain ? first : DOCKER_HUB;
+    const parts = domain ? rest : [first, ...rest];
+    const path = registry === DOCKER_HUB && parts.length === 1 ? `library/${parts[0]}` : parts.join('/');
+    return { registry, path, tag: m[2], digest: m[3] };
+}
+function isImageReference(value) {
+    return reference_parseImageRef(value) !== undefined;
+}
+/** The repository a reference names, as `registry/path` (Docker Hub's as `docker.io/library/x`). */
+function reference_repositoryName(ref) {
+    return `${ref.registry}/${ref.path}`;
+}
+/** The tag, `latest` when the reference names none (and no digest). */
+function tagOf(ref) {
+    return ref.tag ?? 'latest';
+}
+/** Two references name the same image tag (`app:v1` and `docker.io/library/app:v1` do). */
+function sameTag(a, b) {
+    const pa = reference_parseImageRef(a);
+    const pb = reference_parseImageRef(b);
+    if (!pa || !pb)
+        return a === b;
+    return reference_repositoryName(pa).toLowerCase() === reference_repositoryName(pb).toLowerCase() && tagOf(pa) === tagOf(pb) && pa.digest === pb.digest;
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/docker/exec.ts
@@ -34570,174 +34625,10 @@ function docker(args, options) {
     return run('docker', args, options);
 }
 
-;// CONCATENATED MODULE: ./src/docker/platform.ts
-/** Pure platform arithmetic: slugs, native sets, QEMU handler names. */
-const UNAME_TO_ARCH = { x86_64: 'amd64', amd64: 'amd64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', armhf: 'arm', i686: '386', i386: '386', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-function hostPlatform(os, machine) {
-    const arch = UNAME_TO_ARCH[machine] ?? machine;
-    return arch === 'arm' ? `${os}/arm/v7` : `${os}/${arch}`;
-}
-/** Architecture names other tools use, as the engine names them. */
-const ARCH_ALIASES = { x86_64: 'amd64', x86: '386', i386: '386', aarch64: 'arm64', armhf: 'arm', armel: 'arm' };
-/**
- * The canonical form the engine uses: `linux/arm64/v8` → `linux/arm64`, `linux/arm` → `linux/arm/v7`,
- * `linux/armel` → `linux/arm/v6`, `linux/x86_64` → `linux/amd64`, `arm64` → `linux/arm64`. Does not validate.
- */
-function platform_canonicalPlatform(platform) {
-    const parts = platform.trim().toLowerCase().split('/').filter(Boolean);
-    if (parts.length === 1)
-        parts.unshift('linux');
-    const [os, rawArch, rawVariant = ''] = parts;
-    const arch = ARCH_ALIASES[rawArch] ?? rawArch;
-    let variant = rawVariant;
-    if (arch === 'arm' && variant === '')
-        variant = rawArch === 'armel' ? 'v6' : 'v7';
-    if ((arch === 'arm64' && variant === 'v8') || (arch === 'amd64' && variant === 'v1'))
-        variant = '';
-    return [os, arch, variant].filter(Boolean).join('/');
-}
-/** Whether two platform strings name the same platform. */
-function samePlatform(a, b) {
-    return platform_canonicalPlatform(a) === platform_canonicalPlatform(b);
-}
-/** `linux/arm/v7` → `linux-arm-v7`: safe in tags and container names. */
-function platform_platformSlug(platform) {
-    return platform.replace(/\//g, '-');
-}
-/** Platforms a host runs without emulation. */
-function nativePlatforms(host) {
-    switch (host) {
-        case 'linux/amd64':
-            return ['linux/amd64', 'linux/386'];
-        case 'linux/arm64':
-            return ['linux/arm64', 'linux/arm/v7', 'linux/arm/v6'];
-        default:
-            return [host];
-    }
-}
-function isNative(platform, host) {
-    const base = platform.replace(/^(linux\/amd64)\/v[1-4]$/, '$1');
-    return nativePlatforms(host).includes(base);
-}
-/** The QEMU user-mode emulator that runs binaries of a platform (the binfmt_misc handler's name). */
-function qemuArch(platform) {
-    const arch = platform.split('/')[1];
-    const table = {
-        amd64: 'x86_64',
-        arm64: 'aarch64',
-        arm: 'arm',
-        '386': 'i386',
-        ppc64le: 'ppc64le',
-        s390x: 's390x',
-        riscv64: 'riscv64',
-        mips64le: 'mips64el',
-        mips64: 'mips64',
-        loong64: 'loongarch64'
-    };
-    return table[arch];
-}
-/** The name the binfmt installer image takes for a platform (`--install arm64,arm`). */
-function binfmtName(platform) {
-    return platform.split('/')[1];
-}
-
-;// CONCATENATED MODULE: ./src/docker/engine.ts
-/** Facts about the engine: reachable at all, its architecture, its image store. */
-
-
-/** The engine's insecure registries from `docker info`. Pure. */
-function insecureRegistriesOf(config) {
-    const names = Object.entries(config?.IndexConfigs ?? {})
-        .filter(([, v]) => v.Secure === false)
-        .map(([k]) => k);
-    return [...(config?.InsecureRegistryCIDRs ?? []), ...names];
-}
-function describeEndpoint(env = process.env) {
-    return env.DOCKER_HOST ? `DOCKER_HOST=${env.DOCKER_HOST}` : env.DOCKER_CONTEXT ? `context ${env.DOCKER_CONTEXT}` : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)';
-}
-async function inspectEngine() {
-    const result = await docker(['info', '--format', '{{json .}}'], { allowFailure: true, timeoutMs: 30_000 });
-    let info = {};
-    try {
-        info = JSON.parse(result.stdout);
-    }
-    catch {
-        // handled below
-    }
-    if (result.exitCode !== 0 || !info.ServerVersion) {
-        const why = (result.stderr.trim().split('\n').at(-1) ?? '').replace(/^ERROR:\s*/, '');
-        throw new Error(`the Docker engine is not reachable at ${describeEndpoint()}${why ? `: ${why}` : ''}. Start the engine (for example "sudo systemctl start docker") or point DOCKER_HOST at a running one`);
-    }
-    const containerdStore = (info.DriverStatus ?? []).some(([k, v]) => /driver-type/i.test(k ?? '') && /snapshotter/i.test(v ?? ''));
-    return {
-        platform: hostPlatform(info.OSType ?? 'linux', info.Architecture ?? 'x86_64'),
-        containerdStore,
-        serverVersion: info.ServerVersion,
-        insecureRegistries: insecureRegistriesOf(info.RegistryConfig)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/docker/reference.ts
-/**
- * Image references, in one place: the grammar of the distribution project (`[host[:port]/]path[:tag][@digest]`),
- * and the parts a registry client needs — the registry host, the repository path on it, the tag, the digest.
- * Pure.
- */
-const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
-const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*';
-const NAME = `(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const TAG = '[\\w][\\w.-]{0,127}';
-const DIGEST = '[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}';
-const REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
-const DOCKER_HUB = 'docker.io';
-/** Whether the first component of a name is a registry host: it has a `.` or a `:`, or is `localhost`. */
-function isDomain(first, hasMore) {
-    return hasMore && (/[.:]/.test(first) || first === 'localhost' || first.startsWith('['));
-}
-/** Parses a reference; undefined when it is not one. */
-function reference_parseImageRef(value) {
-    const m = REFERENCE.exec(value);
-    if (m === null || m[1].length > 255)
-        return undefined;
-    const [first, ...rest] = m[1].split('/');
-    const domain = isDomain(first, rest.length > 0);
-    // Like the engine: a first component that is not a domain is a path, and paths are lower-case.
-    if (!domain && !/^[a-z0-9._-]+$/.test(first))
-        return undefined;
-    const registry = domain ? first : DOCKER_HUB;
-    const parts = domain ? rest : [first, ...rest];
-    const path = registry === DOCKER_HUB && parts.length === 1 ? `library/${parts[0]}` : parts.join('/');
-    return { registry, path, tag: m[2], digest: m[3] };
-}
-function isImageReference(value) {
-    return reference_parseImageRef(value) !== undefined;
-}
-/** The repository a reference names, as `registry/path` (Docker Hub's as `docker.io/library/x`). */
-function reference_repositoryName(ref) {
-    return `${ref.registry}/${ref.path}`;
-}
-/** The tag, `latest` when the reference names none (and no digest). */
-function tagOf(ref) {
-    return ref.tag ?? 'latest';
-}
-/** Two references name the same image tag (`app:v1` and `docker.io/library/app:v1` do). */
-function sameTag(a, b) {
-    const pa = reference_parseImageRef(a);
-    const pb = reference_parseImageRef(b);
-    if (!pa || !pb)
-        return a === b;
-    return reference_repositoryName(pa).toLowerCase() === reference_repositoryName(pb).toLowerCase() && tagOf(pa) === tagOf(pb) && pa.digest === pb.digest;
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 // EXTERNAL MODULE: external "node:tls"
 var external_node_tls_ = __nccwpck_require__(1692);
 ;// CONCATENATED MODULE: external "node:os"
@@ -35093,7 +34984,7 @@ class PushError extends Error {
     name = 'PushError';
 }
 /** A client per registry host, opened when first asked for; `close` closes them all. */
-function clientPool(insecureRegistries) {
+function push_clientPool(insecureRegistries) {
     const clients = new Map();
     const clientFor = (registry) => {
         let client = clients.get(registry);
@@ -35174,7 +35065,7 @@ function destinationsOf(tags) {
  * answers, trusts us and lets us start an upload (which is cancelled at once). Throws one error naming every
  * destination that cannot be pushed to, and why.
  */
-async function checkDestinations(tags, clientFor) {
+async function push_checkDestinations(tags, clientFor) {
     const repositories = [...new Map(destinationsOf(tags).map((d) => [reference_repositoryName(d.ref), d.ref])).values()];
     const problems = await Promise.all(repositories.map(async (ref) => {
         const client = clientFor(ref.registry);
@@ -35210,7 +35101,7 @@ function repositoriesOf(destinations) {
  * mounted from `mountFrom` (a repository on it), or from the first repository this upload filled there.
  * Throws a PushError on the first failure.
  */
-async function uploadImages(images, repositories, clientFor, say, mountFrom) {
+async function push_uploadImages(images, repositories, clientFor, say, mountFrom) {
     const uploadedTo = new Map(); // registry → a repository holding the blobs
     if (mountFrom)
         uploadedTo.set(mountFrom.registry, mountFrom.path);
@@ -35254,9 +35145,9 @@ async function publishIndex(index, tags, clientFor) {
     }
 }
 /** Uploads `source` to every repository of `tags`, then points every tag at its index. Never throws. */
-async function pushToTags(source, tags, clientFor, say) {
+async function push_pushToTags(source, tags, clientFor, say) {
     try {
-        await uploadImages(source, repositoriesOf(destinationsOf(tags)), clientFor, say);
+        await push_uploadImages(source, repositoriesOf(destinationsOf(tags)), clientFor, say);
     }
     catch (error) {
         return { published: [], restored: [], left: [], error: messageOf(error) };
@@ -35294,6 +35185,469 @@ async function rollBack(moved, destinations, previous, indexDigest, clientFor) {
         left.push(text);
     }
     return { restored, left };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(8522);
+// EXTERNAL MODULE: ./node_modules/tar-stream/index.js
+var tar_stream = __nccwpck_require__(6118);
+;// CONCATENATED MODULE: ./src/docker/platform.ts
+/** Pure platform arithmetic: slugs, native sets, QEMU handler names. */
+const UNAME_TO_ARCH = { x86_64: 'amd64', amd64: 'amd64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', armhf: 'arm', i686: '386', i386: '386', ppc64le: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+function hostPlatform(os, machine) {
+    const arch = UNAME_TO_ARCH[machine] ?? machine;
+    return arch === 'arm' ? `${os}/arm/v7` : `${os}/${arch}`;
+}
+/** Architecture names other tools use, as the engine names them. */
+const ARCH_ALIASES = { x86_64: 'amd64', x86: '386', i386: '386', aarch64: 'arm64', armhf: 'arm', armel: 'arm' };
+/**
+ * The canonical form the engine uses: `linux/arm64/v8` → `linux/arm64`, `linux/arm` → `linux/arm/v7`,
+ * `linux/armel` → `linux/arm/v6`, `linux/x86_64` → `linux/amd64`, `arm64` → `linux/arm64`. Does not validate.
+ */
+function platform_canonicalPlatform(platform) {
+    const parts = platform.trim().toLowerCase().split('/').filter(Boolean);
+    if (parts.length === 1)
+        parts.unshift('linux');
+    const [os, rawArch, rawVariant = ''] = parts;
+    const arch = ARCH_ALIASES[rawArch] ?? rawArch;
+    let variant = rawVariant;
+    if (arch === 'arm' && variant === '')
+        variant = rawArch === 'armel' ? 'v6' : 'v7';
+    if ((arch === 'arm64' && variant === 'v8') || (arch === 'amd64' && variant === 'v1'))
+        variant = '';
+    return [os, arch, variant].filter(Boolean).join('/');
+}
+/** Whether two platform strings name the same platform. */
+function samePlatform(a, b) {
+    return platform_canonicalPlatform(a) === platform_canonicalPlatform(b);
+}
+/** `linux/arm/v7` → `linux-arm-v7`: safe in tags and container names. */
+function platform_platformSlug(platform) {
+    return platform.replace(/\//g, '-');
+}
+/** Platforms a host runs without emulation. */
+function nativePlatforms(host) {
+    switch (host) {
+        case 'linux/amd64':
+            return ['linux/amd64', 'linux/386'];
+        case 'linux/arm64':
+            return ['linux/arm64', 'linux/arm/v7', 'linux/arm/v6'];
+        default:
+            return [host];
+    }
+}
+function isNative(platform, host) {
+    const base = platform.replace(/^(linux\/amd64)\/v[1-4]$/, '$1');
+    return nativePlatforms(host).includes(base);
+}
+/** The QEMU user-mode emulator that runs binaries of a platform (the binfmt_misc handler's name). */
+function qemuArch(platform) {
+    const arch = platform.split('/')[1];
+    const table = {
+        amd64: 'x86_64',
+        arm64: 'aarch64',
+        arm: 'arm',
+        '386': 'i386',
+        ppc64le: 'ppc64le',
+        s390x: 's390x',
+        riscv64: 'riscv64',
+        mips64le: 'mips64el',
+        mips64: 'mips64',
+        loong64: 'loongarch64'
+    };
+    return table[arch];
+}
+/** The name the binfmt installer image takes for a platform (`--install arm64,arm`). */
+function binfmtName(platform) {
+    return platform.split('/')[1];
+}
+
+;// CONCATENATED MODULE: ./src/publish/source.ts
+/**
+ * What is published, read from the engine's own copy of the tested images (`docker save`), so that the
+ * registry receives exactly what was examined and started: the same configs and layers. A multi-platform image
+ * of the containerd store is taken as it is, its index and manifests unchanged; images built one platform at a
+ * time are joined in a new index. Layers the engine keeps uncompressed (classic store) are gzip-compressed
+ * once here, as `docker push` would.
+ */
+
+
+
+
+
+
+
+
+
+const MEDIA = {
+    ociIndex: 'application/vnd.oci.image.index.v1+json',
+    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
+    dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
+    dockerConfig: 'application/vnd.docker.container.image.v1+json',
+    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+    ociConfig: 'application/vnd.oci.image.config.v1+json',
+    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd'
+};
+function sha256(bytes) {
+    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+/** Saves `ref` from the engine into `dir` (created), unpacking only the archive's own files. */
+async function source_saveImage(ref, dir) {
+    fs.mkdirSync(dir, { recursive: true });
+    const save = runStreaming('docker', ['image', 'save', ref]);
+    const extract = tar.extract();
+    const feeding = pipeline(save.stdout, extract);
+    feeding.catch(() => undefined);
+    try {
+        for await (const entry of extract) {
+            const name = path.posix.normalize(entry.header.name);
+            if (entry.header.type !== 'file' || name.startsWith('..') || path.posix.isAbsolute(name) || !/^[\w./-]+$/.test(name)) {
+                entry.resume();
+                continue;
+            }
+            const target = path.join(dir, name);
+            fs.mkdirSync(path.dirname(target), { recursive: true });
+            await pipeline(entry, fs.createWriteStream(target));
+        }
+        await feeding;
+    }
+    catch (error) {
+        save.kill();
+        const ended = await save.finished.catch(() => undefined);
+        throw new Error(`docker image save ${ref} failed: ${ended?.stderr.trim().split('\n').at(-1) || error.message}`);
+    }
+    const { exitCode, stderr } = await save.finished;
+    if (exitCode !== 0)
+        throw new Error(`docker image save ${ref} failed (exit ${exitCode}): ${stderr.trim().split('\n').at(-1) || 'no output'}`);
+}
+function platformKey(p) {
+    if (!p || !p.os || !p.architecture)
+        return 'unknown/unknown';
+    if (p.os === 'unknown')
+        return 'unknown/unknown';
+    return canonicalPlatform([p.os, p.architecture, p.variant].filter(Boolean).join('/'));
+}
+function blobFile(dir, digest) {
+    const file = path.join(dir, 'blobs', ...digest.split(':'));
+    const size = fs.statSync(file).size;
+    return { digest, size, file };
+}
+function readDoc(file) {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+function manifestFrom(dir, d, platform, blobs) {
+    const bytes = fs.readFileSync(path.join(dir, 'blobs', ...d.digest.split(':')));
+    const doc = JSON.parse(bytes.toString('utf8'));
+    if (!doc.config || !doc.layers)
+        throw new Error(`the saved manifest ${d.digest} has no config or layers`);
+    for (const b of [doc.config, ...doc.layers])
+        blobs.set(b.digest, blobFile(dir, b.digest));
+    return {
+        digest: d.digest,
+        mediaType: doc.mediaType ?? d.mediaType ?? MEDIA.ociManifest,
+        bytes,
+        platform,
+        configDigest: doc.config.digest,
+        blobs: [doc.config.digest, ...doc.layers.map((l) => l.digest)],
+        compressedSize: doc.config.size + doc.layers.reduce((sum, l) => sum + l.size, 0)
+    };
+}
+/**
+ * A saved multi-platform image (an OCI layout with an image index) as it is: the index's exact bytes, and every
+ * manifest it lists (attestations included), each with its blobs.
+ */
+function source_fromOciIndex(dir) {
+    let doc = readDoc(path.join(dir, 'index.json'));
+    let index;
+    // index.json names the image's own index (or, for one platform, its manifest).
+    for (let depth = 0; depth < 3 && doc.manifests?.length === 1 && !doc.manifests[0].platform; depth++) {
+        const d = doc.manifests[0];
+        const bytes = fs.readFileSync(path.join(dir, 'blobs', ...d.digest.split(':')));
+        const next = JSON.parse(bytes.toString('utf8'));
+        if (!next.manifests)
+            break;
+        index = { digest: d.digest, mediaType: next.mediaType ?? d.mediaType ?? MEDIA.ociIndex, bytes };
+        doc = next;
+    }
+    if (!index || !doc.manifests)
+        throw new Error('the saved image is not a multi-platform image (no image index)');
+    const blobs = new Map();
+    const manifests = doc.manifests.map((d) => manifestFrom(dir, d, platformKey(d.platform), blobs));
+    return { index, manifests, blobs };
+}
+/** Gzip-compresses `file` into `dir`, hashing the output as it is written. */
+async function gzipInto(file, dir) {
+    const hash = createHash('sha256');
+    let size = 0;
+    const tmp = path.join(dir, `gzip-${path.basename(file)}-${process.hrtime.bigint()}`);
+    const count = new Transform({
+        transform(chunk, _enc, done) {
+            hash.update(chunk);
+            size += chunk.length;
+            done(null, chunk);
+        }
+    });
+    await pipeline(fs.createReadStream(file), createGzip(), count, fs.createWriteStream(tmp));
+    const digest = `sha256:${hash.digest('hex')}`;
+    const target = path.join(dir, 'blobs', 'sha256', digest.slice(7));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.renameSync(tmp, target);
+    return { digest, size, file: target };
+}
+function startsWith(file, magic) {
+    const fd = fs.openSync(file, 'r');
+    try {
+        const head = Buffer.alloc(magic.length);
+        fs.readSync(fd, head, 0, magic.length, 0);
+        return magic.every((b, i) => head[i] === b);
+    }
+    finally {
+        fs.closeSync(fd);
+    }
+}
+/**
+ * One platform's saved image through the archive's `manifest.json` (both stores write it): its config as it
+ * is, its layers as the engine keeps them, compressed once with gzip where they are plain tars.
+ */
+async function source_fromSavedImage(dir, platform) {
+    const entries = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
+    if (entries.length === 0)
+        throw new Error('the saved image lists no image');
+    const configBytes = fs.readFileSync(path.join(dir, entries[0].Config));
+    const config = { digest: sha256(configBytes), size: configBytes.length, file: path.join(dir, entries[0].Config) };
+    const blobs = new Map([[config.digest, config]]);
+    const layers = [];
+    for (const layer of entries[0].Layers) {
+        const file = path.join(dir, layer);
+        let blob;
+        let mediaType;
+        if (startsWith(file, [0x1f, 0x8b])) {
+            const bytes = fs.readFileSync(file);
+            blob = { digest: sha256(bytes), size: bytes.length, file };
+            mediaType = MEDIA.dockerLayerGzip;
+        }
+        else if (startsWith(file, [0x28, 0xb5, 0x2f, 0xfd])) {
+            const bytes = fs.readFileSync(file);
+            blob = { digest: sha256(bytes), size: bytes.length, file };
+            mediaType = MEDIA.ociLayerZstd;
+        }
+        else {
+            blob = await gzipInto(file, dir);
+            mediaType = MEDIA.dockerLayerGzip;
+        }
+        blobs.set(blob.digest, blob);
+        layers.push({ mediaType, digest: blob.digest, size: blob.size });
+    }
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers }));
+    const manifest = {
+        digest: sha256(bytes),
+        mediaType: MEDIA.dockerManifest,
+        bytes,
+        platform,
+        configDigest: config.digest,
+        blobs: [config.digest, ...layers.map((l) => l.digest)],
+        compressedSize: config.size + layers.reduce((sum, l) => sum + l.size, 0)
+    };
+    return { manifest, blobs };
+}
+/** Docker media types and their OCI equivalents: the same bytes, named by the OCI image spec. */
+const OCI_TYPE = {
+    [MEDIA.dockerConfig]: MEDIA.ociConfig,
+    [MEDIA.dockerLayerGzip]: MEDIA.ociLayerGzip,
+    'application/vnd.docker.image.rootfs.diff.tar': 'application/vnd.oci.image.layer.v1.tar',
+    'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip': 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'
+};
+/**
+ * The same image as an OCI image manifest: config and layers untouched (so the config digest stays the tested
+ * one), only the media types named the OCI way. An OCI manifest is returned as it is.
+ */
+function source_asOciManifest(m) {
+    if (m.mediaType === MEDIA.ociManifest)
+        return m;
+    if (m.mediaType !== MEDIA.dockerManifest)
+        throw new Error(`the ${m.platform} manifest ${m.digest} is ${m.mediaType}, not an image manifest`);
+    const doc = JSON.parse(m.bytes.toString('utf8'));
+    const oci = (d) => ({ ...d, mediaType: OCI_TYPE[d.mediaType ?? ''] ?? d.mediaType });
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: oci(doc.config), layers: doc.layers.map(oci) }));
+    return { ...m, digest: sha256(bytes), mediaType: MEDIA.ociManifest, bytes };
+}
+/** The platforms' manifests of `source` and only their blobs: no index, no attestation. */
+function source_platformImages(source) {
+    const manifests = source.manifests.filter((m) => m.platform !== 'unknown/unknown');
+    const blobs = new Map();
+    for (const m of manifests)
+        for (const d of m.blobs)
+            blobs.set(d, source.blobs.get(d));
+    return { manifests, blobs };
+}
+/** A new manifest list joining images built one platform at a time. */
+function source_joinPlatforms(parts) {
+    const blobs = new Map();
+    for (const p of parts)
+        for (const [d, b] of p.blobs)
+            blobs.set(d, b);
+    const entries = parts.map(({ manifest: m }) => {
+        const [os, architecture, variant] = m.platform.split('/');
+        return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: { architecture, os, ...(variant ? { variant } : {}) } };
+    });
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerList, manifests: entries }));
+    return { index: { digest: sha256(bytes), mediaType: MEDIA.dockerList, bytes }, manifests: parts.map((p) => p.manifest), blobs };
+}
+
+;// CONCATENATED MODULE: ./src/publish/index.ts
+/**
+ * Publishing what was tested, and only that: called once every platform passed. The images are read from the
+ * engine's own copy (a multi-platform image as it is; separately built platforms joined in a new index), every
+ * destination is checked first, everything is uploaded by digest, and only then do the tags move. Never
+ * throws: the outcome says what was published and why it stopped.
+ */
+
+
+
+
+
+/** The saved images of the tested platforms, checked against what was tested. */
+async function readTested(platforms, spoolDir) {
+    const shared = platforms.length > 1 && platforms.every((o) => o.build.shared);
+    let source;
+    if (shared) {
+        const dir = path.join(spoolDir, 'all');
+        await saveImage(platforms[0].build.ref, dir);
+        source = fromOciIndex(dir);
+    }
+    else {
+        const parts = [];
+        for (const [i, o] of platforms.entries()) {
+            const dir = path.join(spoolDir, String(i));
+            await saveImage(o.build.ref, dir);
+            parts.push(await fromSavedImage(dir, o.platform));
+        }
+        source = joinPlatforms(parts);
+    }
+    const images = source.manifests.filter((m) => m.platform !== 'unknown/unknown');
+    const wanted = platforms.map((o) => o.platform).sort();
+    if (images.map((m) => m.platform).sort().join() !== wanted.join()) {
+        throw new Error(`the image to publish holds ${images.map((m) => m.platform).join(', ')}, not exactly the tested ${wanted.join(', ')}`);
+    }
+    for (const o of platforms) {
+        const tested = o.size?.configDigest ?? o.build.configDigest;
+        const m = images.find((x) => x.platform === o.platform);
+        if (!tested)
+            throw new Error(`the config of the tested ${o.platform} image is not known, so publishing it could not be proven to ship what was tested`);
+        if (m.configDigest !== tested)
+            throw new Error(`the engine now holds config ${m.configDigest} for ${o.platform}, not the tested ${tested}`);
+    }
+    return source;
+}
+function publish_messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** A publish that stopped: nothing pushed but what `published` names. */
+function failed(error, published = [], restored = []) {
+    return { ok: false, platformDigests: {}, compressedSizes: {}, published, restored, error };
+}
+/** Runs `work` with a registry client per registry host, closed afterwards, and the spool directory removed. */
+async function withClients(options, work) {
+    const pool = clientPool(options.insecureRegistries);
+    try {
+        return await work(pool.clientFor);
+    }
+    finally {
+        pool.close();
+        fs.rmSync(options.spoolDir, { recursive: true, force: true });
+    }
+}
+function digestsOf(manifests) {
+    const images = manifests.filter((m) => m.platform !== 'unknown/unknown');
+    return { platformDigests: Object.fromEntries(images.map((m) => [m.platform, m.digest])), compressedSizes: Object.fromEntries(images.map((m) => [m.platform, m.compressedSize])) };
+}
+async function publishVerified(platforms, tags, reporter, options) {
+    return withClients(options, async (clientFor) => {
+        try {
+            await checkDestinations(tags, clientFor);
+            const source = await readTested(platforms, options.spoolDir);
+            const pushed = await pushToTags(source, tags, clientFor, (line) => reporter.info(line));
+            if (pushed.error) {
+                const stays = pushed.left.length ? `; still published: ${pushed.left.join(', ')}` : '; nothing stays published';
+                reporter.warning(`Publishing stopped: ${pushed.error}${pushed.restored.length ? `; put back: ${pushed.restored.join(', ')}` : ''}${stays}`);
+                return failed(pushed.error, pushed.left, pushed.restored);
+            }
+            const digests = digestsOf(source.manifests);
+            reporter.info(`Published ${tags.join(', ')} (${source.index.digest}): ${Object.entries(digests.platformDigests).map(([p, d]) => `${p}=${d}`).join(', ')}`);
+            return { ok: true, digest: source.index.digest, ...digests, published: [...tags], restored: [] };
+        }
+        catch (error) {
+            reporter.warning(`Publishing stopped: ${publish_messageOf(error)}; nothing was published`);
+            return failed(publish_messageOf(error));
+        }
+    });
+}
+/**
+ * `push: by-digest`: each tested platform's manifest and its blobs, by digest alone, to the one repository
+ * `tags` names; no tag, no list (the merge makes the list). Every manifest is an OCI image manifest of the tested
+ * config and layers, however the engine keeps it, so that the merge joins manifests of one kind.
+ */
+async function publishByDigest(platforms, tags, reporter, options) {
+    return withClients(options, async (clientFor) => {
+        try {
+            await checkDestinations(tags, clientFor);
+            const repository = parseImageRef(tags[0]);
+            const tested = platformImages(await readTested(platforms, options.spoolDir));
+            const images = { ...tested, manifests: tested.manifests.map(asOciManifest) };
+            await uploadImages(images, [repository], clientFor, (line) => reporter.info(line));
+            const digests = digestsOf(images.manifests);
+            reporter.info(`Pushed by digest to ${repositoryName(repository)}: ${Object.entries(digests.platformDigests).map(([p, d]) => `${p}=${d}`).join(', ')}`);
+            return { ok: true, ...digests, published: [], restored: [], byDigest: repositoryName(repository) };
+        }
+        catch (error) {
+            reporter.warning(`Pushing by digest stopped: ${publish_messageOf(error)}`);
+            return failed(publish_messageOf(error));
+        }
+    });
+}
+
+;// CONCATENATED MODULE: ./src/docker/engine.ts
+/** Facts about the engine: reachable at all, its architecture, its image store. */
+
+
+/** The engine's insecure registries from `docker info`. Pure. */
+function insecureRegistriesOf(config) {
+    const names = Object.entries(config?.IndexConfigs ?? {})
+        .filter(([, v]) => v.Secure === false)
+        .map(([k]) => k);
+    return [...(config?.InsecureRegistryCIDRs ?? []), ...names];
+}
+function describeEndpoint(env = process.env) {
+    return env.DOCKER_HOST ? `DOCKER_HOST=${env.DOCKER_HOST}` : env.DOCKER_CONTEXT ? `context ${env.DOCKER_CONTEXT}` : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)';
+}
+async function inspectEngine() {
+    const result = await docker(['info', '--format', '{{json .}}'], { allowFailure: true, timeoutMs: 30_000 });
+    let info = {};
+    try {
+        info = JSON.parse(result.stdout);
+    }
+    catch {
+        // handled below
+    }
+    if (result.exitCode !== 0 || !info.ServerVersion) {
+        const why = (result.stderr.trim().split('\n').at(-1) ?? '').replace(/^ERROR:\s*/, '');
+        throw new Error(`the Docker engine is not reachable at ${describeEndpoint()}${why ? `: ${why}` : ''}. Start the engine (for example "sudo systemctl start docker") or point DOCKER_HOST at a running one`);
+    }
+    const containerdStore = (info.DriverStatus ?? []).some(([k, v]) => /driver-type/i.test(k ?? '') && /snapshotter/i.test(v ?? ''));
+    return {
+        platform: hostPlatform(info.OSType ?? 'linux', info.Architecture ?? 'x86_64'),
+        containerdStore,
+        serverVersion: info.ServerVersion,
+        insecureRegistries: insecureRegistriesOf(info.RegistryConfig)
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/record/record.ts
@@ -35688,250 +36042,6 @@ function mergeFailure(report) {
     return `Publishing failed: ${report.publish?.error ?? 'unknown error'}`;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(8522);
-// EXTERNAL MODULE: ./node_modules/tar-stream/index.js
-var tar_stream = __nccwpck_require__(6118);
-;// CONCATENATED MODULE: ./src/publish/source.ts
-/**
- * What is published, read from the engine's own copy of the tested images (`docker save`), so that the
- * registry receives exactly what was examined and started: the same configs and layers. A multi-platform image
- * of the containerd store is taken as it is, its index and manifests unchanged; images built one platform at a
- * time are joined in a new index. Layers the engine keeps uncompressed (classic store) are gzip-compressed
- * once here, as `docker push` would.
- */
-
-
-
-
-
-
-
-
-
-const MEDIA = {
-    ociIndex: 'application/vnd.oci.image.index.v1+json',
-    ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-    dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-    dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-    dockerConfig: 'application/vnd.docker.container.image.v1+json',
-    dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-    ociConfig: 'application/vnd.oci.image.config.v1+json',
-    ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
-    ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd'
-};
-function sha256(bytes) {
-    return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-/** Saves `ref` from the engine into `dir` (created), unpacking only the archive's own files. */
-async function saveImage(ref, dir) {
-    fs.mkdirSync(dir, { recursive: true });
-    const save = runStreaming('docker', ['image', 'save', ref]);
-    const extract = tar.extract();
-    const feeding = pipeline(save.stdout, extract);
-    feeding.catch(() => undefined);
-    try {
-        for await (const entry of extract) {
-            const name = path.posix.normalize(entry.header.name);
-            if (entry.header.type !== 'file' || name.startsWith('..') || path.posix.isAbsolute(name) || !/^[\w./-]+$/.test(name)) {
-                entry.resume();
-                continue;
-            }
-            const target = path.join(dir, name);
-            fs.mkdirSync(path.dirname(target), { recursive: true });
-            await pipeline(entry, fs.createWriteStream(target));
-        }
-        await feeding;
-    }
-    catch (error) {
-        save.kill();
-        const ended = await save.finished.catch(() => undefined);
-        throw new Error(`docker image save ${ref} failed: ${ended?.stderr.trim().split('\n').at(-1) || error.message}`);
-    }
-    const { exitCode, stderr } = await save.finished;
-    if (exitCode !== 0)
-        throw new Error(`docker image save ${ref} failed (exit ${exitCode}): ${stderr.trim().split('\n').at(-1) || 'no output'}`);
-}
-function platformKey(p) {
-    if (!p || !p.os || !p.architecture)
-        return 'unknown/unknown';
-    if (p.os === 'unknown')
-        return 'unknown/unknown';
-    return canonicalPlatform([p.os, p.architecture, p.variant].filter(Boolean).join('/'));
-}
-function blobFile(dir, digest) {
-    const file = path.join(dir, 'blobs', ...digest.split(':'));
-    const size = fs.statSync(file).size;
-    return { digest, size, file };
-}
-function readDoc(file) {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-}
-function manifestFrom(dir, d, platform, blobs) {
-    const bytes = fs.readFileSync(path.join(dir, 'blobs', ...d.digest.split(':')));
-    const doc = JSON.parse(bytes.toString('utf8'));
-    if (!doc.config || !doc.layers)
-        throw new Error(`the saved manifest ${d.digest} has no config or layers`);
-    for (const b of [doc.config, ...doc.layers])
-        blobs.set(b.digest, blobFile(dir, b.digest));
-    return {
-        digest: d.digest,
-        mediaType: doc.mediaType ?? d.mediaType ?? MEDIA.ociManifest,
-        bytes,
-        platform,
-        configDigest: doc.config.digest,
-        blobs: [doc.config.digest, ...doc.layers.map((l) => l.digest)],
-        compressedSize: doc.config.size + doc.layers.reduce((sum, l) => sum + l.size, 0)
-    };
-}
-/**
- * A saved multi-platform image (an OCI layout with an image index) as it is: the index's exact bytes, and every
- * manifest it lists (attestations included), each with its blobs.
- */
-function fromOciIndex(dir) {
-    let doc = readDoc(path.join(dir, 'index.json'));
-    let index;
-    // index.json names the image's own index (or, for one platform, its manifest).
-    for (let depth = 0; depth < 3 && doc.manifests?.length === 1 && !doc.manifests[0].platform; depth++) {
-        const d = doc.manifests[0];
-        const bytes = fs.readFileSync(path.join(dir, 'blobs', ...d.digest.split(':')));
-        const next = JSON.parse(bytes.toString('utf8'));
-        if (!next.manifests)
-            break;
-        index = { digest: d.digest, mediaType: next.mediaType ?? d.mediaType ?? MEDIA.ociIndex, bytes };
-        doc = next;
-    }
-    if (!index || !doc.manifests)
-        throw new Error('the saved image is not a multi-platform image (no image index)');
-    const blobs = new Map();
-    const manifests = doc.manifests.map((d) => manifestFrom(dir, d, platformKey(d.platform), blobs));
-    return { index, manifests, blobs };
-}
-/** Gzip-compresses `file` into `dir`, hashing the output as it is written. */
-async function gzipInto(file, dir) {
-    const hash = createHash('sha256');
-    let size = 0;
-    const tmp = path.join(dir, `gzip-${path.basename(file)}-${process.hrtime.bigint()}`);
-    const count = new Transform({
-        transform(chunk, _enc, done) {
-            hash.update(chunk);
-            size += chunk.length;
-            done(null, chunk);
-        }
-    });
-    await pipeline(fs.createReadStream(file), createGzip(), count, fs.createWriteStream(tmp));
-    const digest = `sha256:${hash.digest('hex')}`;
-    const target = path.join(dir, 'blobs', 'sha256', digest.slice(7));
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.renameSync(tmp, target);
-    return { digest, size, file: target };
-}
-function startsWith(file, magic) {
-    const fd = fs.openSync(file, 'r');
-    try {
-        const head = Buffer.alloc(magic.length);
-        fs.readSync(fd, head, 0, magic.length, 0);
-        return magic.every((b, i) => head[i] === b);
-    }
-    finally {
-        fs.closeSync(fd);
-    }
-}
-/**
- * One platform's saved image through the archive's `manifest.json` (both stores write it): its config as it
- * is, its layers as the engine keeps them, compressed once with gzip where they are plain tars.
- */
-async function fromSavedImage(dir, platform) {
-    const entries = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-    if (entries.length === 0)
-        throw new Error('the saved image lists no image');
-    const configBytes = fs.readFileSync(path.join(dir, entries[0].Config));
-    const config = { digest: sha256(configBytes), size: configBytes.length, file: path.join(dir, entries[0].Config) };
-    const blobs = new Map([[config.digest, config]]);
-    const layers = [];
-    for (const layer of entries[0].Layers) {
-        const file = path.join(dir, layer);
-        let blob;
-        let mediaType;
-        if (startsWith(file, [0x1f, 0x8b])) {
-            const bytes = fs.readFileSync(file);
-            blob = { digest: sha256(bytes), size: bytes.length, file };
-            mediaType = MEDIA.dockerLayerGzip;
-        }
-        else if (startsWith(file, [0x28, 0xb5, 0x2f, 0xfd])) {
-            const bytes = fs.readFileSync(file);
-            blob = { digest: sha256(bytes), size: bytes.length, file };
-            mediaType = MEDIA.ociLayerZstd;
-        }
-        else {
-            blob = await gzipInto(file, dir);
-            mediaType = MEDIA.dockerLayerGzip;
-        }
-        blobs.set(blob.digest, blob);
-        layers.push({ mediaType, digest: blob.digest, size: blob.size });
-    }
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers }));
-    const manifest = {
-        digest: sha256(bytes),
-        mediaType: MEDIA.dockerManifest,
-        bytes,
-        platform,
-        configDigest: config.digest,
-        blobs: [config.digest, ...layers.map((l) => l.digest)],
-        compressedSize: config.size + layers.reduce((sum, l) => sum + l.size, 0)
-    };
-    return { manifest, blobs };
-}
-/** Docker media types and their OCI equivalents: the same bytes, named by the OCI image spec. */
-const OCI_TYPE = {
-    [MEDIA.dockerConfig]: MEDIA.ociConfig,
-    [MEDIA.dockerLayerGzip]: MEDIA.ociLayerGzip,
-    'application/vnd.docker.image.rootfs.diff.tar': 'application/vnd.oci.image.layer.v1.tar',
-    'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip': 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'
-};
-/**
- * The same image as an OCI image manifest: config and layers untouched (so the config digest stays the tested
- * one), only the media types named the OCI way. An OCI manifest is returned as it is.
- */
-function asOciManifest(m) {
-    if (m.mediaType === MEDIA.ociManifest)
-        return m;
-    if (m.mediaType !== MEDIA.dockerManifest)
-        throw new Error(`the ${m.platform} manifest ${m.digest} is ${m.mediaType}, not an image manifest`);
-    const doc = JSON.parse(m.bytes.toString('utf8'));
-    const oci = (d) => ({ ...d, mediaType: OCI_TYPE[d.mediaType ?? ''] ?? d.mediaType });
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: oci(doc.config), layers: doc.layers.map(oci) }));
-    return { ...m, digest: sha256(bytes), mediaType: MEDIA.ociManifest, bytes };
-}
-/** The platforms' manifests of `source` and only their blobs: no index, no attestation. */
-function platformImages(source) {
-    const manifests = source.manifests.filter((m) => m.platform !== 'unknown/unknown');
-    const blobs = new Map();
-    for (const m of manifests)
-        for (const d of m.blobs)
-            blobs.set(d, source.blobs.get(d));
-    return { manifests, blobs };
-}
-/** A new manifest list joining images built one platform at a time. */
-function joinPlatforms(parts) {
-    const blobs = new Map();
-    for (const p of parts)
-        for (const [d, b] of p.blobs)
-            blobs.set(d, b);
-    const entries = parts.map(({ manifest: m }) => {
-        const [os, architecture, variant] = m.platform.split('/');
-        return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: { architecture, os, ...(variant ? { variant } : {}) } };
-    });
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerList, manifests: entries }));
-    return { index: { digest: sha256(bytes), mediaType: MEDIA.dockerList, bytes }, manifests: parts.map((p) => p.manifest), blobs };
-}
-
 ;// CONCATENATED MODULE: ./src/merge/verify.ts
 /**
  * The merge's checks in the registry, trusting nothing a record says: the manifest is in the records'
@@ -36052,8 +36162,36 @@ function indexOf(manifests, annotations) {
 
 
 
+
+
+
 function merge_messageOf(error) {
     return error instanceof Error ? error.message : String(error);
+}
+/** The engine's insecure registries when an engine answers; the merge itself needs no engine. */
+async function engineInsecureRegistries() {
+    try {
+        return (await inspectEngine()).insecureRegistries;
+    }
+    catch {
+        return [];
+    }
+}
+/**
+ * On SIGINT or SIGTERM, no tag moves any more: a tag already moved is put back (see publishIndex). Returns the
+ * function that stops listening.
+ */
+function stopTagsOnSignal(say) {
+    const onSignal = (signal) => {
+        say(`Cancelled (${signal}): no further tag moves; the tags already moved are put back`);
+        void cancelCommands();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return () => {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+    };
 }
 /** Throws only for a records directory that cannot be read at all or a record that is not a valid record. */
 async function merge(inputs, options) {
@@ -36065,7 +36203,7 @@ async function merge(inputs, options) {
     if (planProblems(plan).length > 0 || !plan.repository)
         return mergeReport(platforms, undefined, problems);
     const repo = reference_parseImageRef(plan.repository);
-    const pool = clientPool(options.insecureRegistries);
+    const pool = push_clientPool(options.insecureRegistries);
     const clientFor = pool.clientFor;
     try {
         // Every platform verified in the registry, at once.
@@ -36084,16 +36222,16 @@ async function merge(inputs, options) {
         let index;
         try {
             index = indexOf(manifests, inputs.annotations);
-            await checkDestinations(inputs.tags, clientFor);
+            await push_checkDestinations(inputs.tags, clientFor);
             // Other repositories on the registry get the manifests, their blobs mounted from the records' repository.
             const others = [...new Map(inputs.tags.map((t) => reference_parseImageRef(t)).map((r) => [reference_repositoryName(r).toLowerCase(), r])).values()].filter((r) => reference_repositoryName(r).toLowerCase() !== plan.repository.toLowerCase());
             if (others.length) {
                 const blobs = new Map(manifests.flatMap((m) => m.blobs).map((b) => [b.digest, b]));
-                await uploadImages({ manifests, blobs }, others, clientFor, options.say, repo);
+                await push_uploadImages({ manifests, blobs }, others, clientFor, options.say, repo);
             }
         }
         catch (error) {
-            return mergeReport(checked, failedPublish(merge_messageOf(error)), []);
+            return mergeReport(checked, failed(merge_messageOf(error)), []);
         }
         const pushed = await publishIndex(index, inputs.tags, clientFor);
         const publish = {
@@ -36111,9 +36249,6 @@ async function merge(inputs, options) {
     finally {
         pool.close();
     }
-}
-function failedPublish(error) {
-    return { ok: false, platformDigests: {}, compressedSizes: {}, published: [], restored: [], error };
 }
 
 ;// CONCATENATED MODULE: ./src/findings.ts
@@ -37241,21 +37376,12 @@ function publishLines(report) {
 
 
 
-
-/** The engine's insecure registries when an engine answers; the merge itself needs none. */
-async function insecureRegistries() {
-    try {
-        return (await inspectEngine()).insecureRegistries;
-    }
-    catch {
-        return [];
-    }
-}
 async function runMerge(vars = process.env) {
     const workspace = vars.GITHUB_WORKSPACE ?? process.cwd();
+    const stopListening = stopTagsOnSignal((line) => error(line));
     try {
         const inputs = parseMergeInputs((name) => getInput(name), workspace, vars);
-        const report = await merge(inputs, { insecureRegistries: await insecureRegistries(), say: (line) => info(printable(line)) });
+        const report = await merge(inputs, { insecureRegistries: await engineInsecureRegistries(), say: (line) => info(printable(line)) });
         for (const [name, value] of Object.entries(computeOutputs(report)))
             if (name !== 'cache-hit' && name !== 'size-delta')
                 setOutput(name, value);
@@ -37275,6 +37401,9 @@ async function runMerge(vars = process.env) {
     }
     catch (e) {
         setFailed(printable(e instanceof Error ? e.message : String(e)));
+    }
+    finally {
+        stopListening();
     }
 }
 
@@ -37310,7 +37439,7 @@ async function exitWhenFlushed(code) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_merge_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2586);
+/* harmony import */ var _action_merge_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7663);
 /* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3139);
 /** The merge action's entry (dist/merge/index.js). */
 

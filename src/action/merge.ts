@@ -4,8 +4,7 @@
  * fails the step when the merge was blocked or publishing failed.
  */
 import * as core from '@actions/core'
-import { inspectEngine } from '../docker/engine.js'
-import { merge } from '../merge/index.js'
+import { engineInsecureRegistries, merge, stopTagsOnSignal } from '../merge/index.js'
 import { parseMergeInputs } from '../merge/inputs.js'
 import { mergeFailure } from '../merge/report.js'
 import { annotationsOf } from '../report/annotations.js'
@@ -14,20 +13,12 @@ import { printable } from '../report/quote.js'
 import { renderSummary } from '../report/summary.js'
 import { verdictLine } from '../report/model.js'
 
-/** The engine's insecure registries when an engine answers; the merge itself needs none. */
-export async function insecureRegistries(): Promise<string[]> {
-  try {
-    return (await inspectEngine()).insecureRegistries
-  } catch {
-    return []
-  }
-}
-
 export async function runMerge(vars: NodeJS.ProcessEnv = process.env): Promise<void> {
   const workspace = vars.GITHUB_WORKSPACE ?? process.cwd()
+  const stopListening = stopTagsOnSignal((line) => core.error(line))
   try {
     const inputs = parseMergeInputs((name) => core.getInput(name), workspace, vars)
-    const report = await merge(inputs, { insecureRegistries: await insecureRegistries(), say: (line) => core.info(printable(line)) })
+    const report = await merge(inputs, { insecureRegistries: await engineInsecureRegistries(), say: (line) => core.info(printable(line)) })
     for (const [name, value] of Object.entries(computeOutputs(report))) if (name !== 'cache-hit' && name !== 'size-delta') core.setOutput(name, value)
     for (const a of annotationsOf(report, workspace)) {
       if (a.level === 'error') core.error(a.message, a.props)
@@ -39,5 +30,7 @@ export async function runMerge(vars: NodeJS.ProcessEnv = process.env): Promise<v
     else core.info(printable(verdictLine(report)))
   } catch (e) {
     core.setFailed(printable(e instanceof Error ? e.message : String(e)))
+  } finally {
+    stopListening()
   }
 }

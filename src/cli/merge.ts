@@ -4,9 +4,8 @@
  * publishing failed, 2 on a bad flag or value or records that cannot be read.
  */
 import { parseArgs } from 'node:util'
-import { insecureRegistries } from '../action/merge.js'
 import { InputError } from '../context.js'
-import { merge } from '../merge/index.js'
+import { engineInsecureRegistries, merge, stopTagsOnSignal } from '../merge/index.js'
 import { parseMergeInputs } from '../merge/inputs.js'
 import { mergeFailure } from '../merge/report.js'
 import { RecordError } from '../record/parse.js'
@@ -76,9 +75,10 @@ export async function mergeMain(argv: string[], io: MergeIo): Promise<number> {
     annotations: (values.annotation ?? []).join('\n'),
     commit: values.commit ?? ''
   }
+  const stopListening = stopTagsOnSignal((line) => io.stderr.write(`smokestack merge: ${line}\n`))
   try {
     const inputs = parseMergeInputs((name) => raw[name] ?? '', io.cwd, io.env)
-    const report = await merge(inputs, { insecureRegistries: await insecureRegistries(), say: (line) => io.stderr.write(`${printable(line)}\n`) })
+    const report = await merge(inputs, { insecureRegistries: await engineInsecureRegistries(), say: (line) => io.stderr.write(`${printable(line)}\n`) })
     if (values.json) io.stdout.write(`${JSON.stringify(runDocument(report), null, 2)}\n`)
     else io.stdout.write(renderReport(report, painter(useColor(io.stdout.isTTY, io.env))))
     const failure = mergeFailure(report)
@@ -87,5 +87,7 @@ export async function mergeMain(argv: string[], io: MergeIo): Promise<number> {
   } catch (e) {
     if (e instanceof InputError || e instanceof RecordError) return fail(e.message)
     throw e
+  } finally {
+    stopListening()
   }
 }

@@ -7,7 +7,10 @@
  */
 import { parseImageRef, repositoryName } from '../docker/reference.js'
 import type { PublishOutcome } from '../pipeline/outcomes.js'
+import { failed } from '../publish/index.js'
 import { checkDestinations, clientPool, publishIndex, uploadImages } from '../publish/push.js'
+import { inspectEngine } from '../docker/engine.js'
+import { cancelCommands } from '../docker/exec.js'
 import type { RunReport } from '../report/model.js'
 import { readRecords } from '../record/parse.js'
 import type { MergeInputs } from './inputs.js'
@@ -23,6 +26,32 @@ export interface MergeOptions {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/** The engine's insecure registries when an engine answers; the merge itself needs no engine. */
+export async function engineInsecureRegistries(): Promise<string[]> {
+  try {
+    return (await inspectEngine()).insecureRegistries
+  } catch {
+    return []
+  }
+}
+
+/**
+ * On SIGINT or SIGTERM, no tag moves any more: a tag already moved is put back (see publishIndex). Returns the
+ * function that stops listening.
+ */
+export function stopTagsOnSignal(say: (line: string) => void): () => void {
+  const onSignal = (signal: NodeJS.Signals): void => {
+    say(`Cancelled (${signal}): no further tag moves; the tags already moved are put back`)
+    void cancelCommands()
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  return () => {
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+  }
 }
 
 /** Throws only for a records directory that cannot be read at all or a record that is not a valid record. */
@@ -65,7 +94,7 @@ export async function merge(inputs: MergeInputs, options: MergeOptions): Promise
         await uploadImages({ manifests, blobs }, others, clientFor, options.say, repo)
       }
     } catch (error) {
-      return mergeReport(checked, failedPublish(messageOf(error)), [])
+      return mergeReport(checked, failed(messageOf(error)), [])
     }
     const pushed = await publishIndex(index, inputs.tags, clientFor)
     const publish: PublishOutcome = {
@@ -82,8 +111,4 @@ export async function merge(inputs: MergeInputs, options: MergeOptions): Promise
   } finally {
     pool.close()
   }
-}
-
-function failedPublish(error: string): PublishOutcome {
-  return { ok: false, platformDigests: {}, compressedSizes: {}, published: [], restored: [], error }
 }

@@ -54,7 +54,8 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-function failed(error: string, published: string[] = [], restored: string[] = []): PublishOutcome {
+/** A publish that stopped: nothing pushed but what `published` names. */
+export function failed(error: string, published: string[] = [], restored: string[] = []): PublishOutcome {
   return { ok: false, platformDigests: {}, compressedSizes: {}, published, restored, error }
 }
 
