@@ -11,6 +11,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { actionNode, ROOT, runAction, runMergeAction, type ActionRun } from '../support/action.js'
+import { registryProxy } from '../support/registry-proxy.js'
 import { leftovers, localConfigDigest, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
 import type { PlatformRecord } from '../../src/record/record.js'
 
@@ -205,6 +206,39 @@ describe('the merge', () => {
     for (const p of PLATFORMS) expect(run.summary).toContain(`| \`${p}\` | ✅ passed |`)
     expect(run.summary).toContain('## smokestack merge')
     expect(leftovers()).toEqual(before)
+  })
+
+  it('a registry failing while the tags move: the tags already moved are put back, and the outputs say nothing is published', async () => {
+    const proxy = await registryProxy({ refuse: /\/manifests\/fail-2$/ })
+    try {
+      const via = `127.0.0.1:${proxy.port}/${repo}`
+      const dir = recordsDir('fail', PLATFORMS.map((p) => ({ from: jobs.get(p)!, edit: (r: PlatformRecord) => (r.repository = via) })))
+      const run = await runMergeAction({ inputs: { records: dir, tags: `${via}:fail-1,${via}:fail-2`, platforms: PLATFORMS.join(',') }, env: { GITHUB_SHA: SHA } })
+      expect(run.exitCode).toBe(1)
+      expect(proxy.refused()).toBe(1)
+      expect(errors(run)).toMatch(/Publishing failed: publishing 127\.0\.0\.1:\d+\/smokestack-itg\/merge-[\w-]+:fail-2 to .* failed: 500 UNKNOWN: storage backend failed/)
+      expect(run.outputs.published).toBe('')
+      expect(run.outputs.digest).toBe('')
+      expect(tagsOf().filter((t) => t.startsWith('fail-'))).toEqual([])
+    } finally {
+      await proxy.close()
+    }
+  })
+
+  it('a merge cancelled while the tags move moves no further tag and puts back those that moved', async () => {
+    const proxy = await registryProxy({ hold: /\/manifests\/sig-2$/, holdMs: 4000 })
+    try {
+      const via = `127.0.0.1:${proxy.port}/${repo}`
+      const dir = recordsDir('sig', PLATFORMS.map((p) => ({ from: jobs.get(p)!, edit: (r: PlatformRecord) => (r.repository = via) })))
+      const run = await runMergeAction({ inputs: { records: dir, tags: `${via}:sig-1,${via}:sig-2,${via}:sig-3`, platforms: PLATFORMS.join(',') }, env: { GITHUB_SHA: SHA }, cancelAfterMs: 2000 })
+      expect(proxy.held()).toBe(1)
+      expect(run.exitCode).toBe(1)
+      expect(errors(run)).toContain('the run was cancelled before every tag was published')
+      expect(run.outputs.published).toBe('')
+      expect(tagsOf().filter((t) => t.startsWith('sig-'))).toEqual([])
+    } finally {
+      await proxy.close()
+    }
   })
 
   it('joins a one-platform job with a two-platform job', async () => {

@@ -114,7 +114,7 @@ export interface RunActionOptions {
 }
 
 /** Runs the bundled merge action (dist/merge/index.js) the way the runner runs it; it has no post step. */
-export async function runMergeAction(options: Pick<RunActionOptions, 'inputs' | 'env' | 'workspace'>): Promise<ActionRun> {
+export async function runMergeAction(options: Pick<RunActionOptions, 'inputs' | 'env' | 'workspace' | 'cancelAfterMs'>): Promise<ActionRun> {
   return runAction({ ...options, noPost: true, script: 'dist/merge/index.js' })
 }
 

@@ -35173,7 +35173,8 @@ async function rollBack(moved, destinations, previous, indexDigest, clientFor) {
             }
             else if (before && !before.indexExisted) {
                 const res = await client.request({ method: 'DELETE', path: `/v2/${d.ref.path}/manifests/${indexDigest}`, scope });
-                if (res.status === 202 || res.status === 200) {
+                // 404: removed already, by putting back another new tag of the same repository (it removes every tag of it).
+                if (res.status === 202 || res.status === 200 || res.status === 404) {
                     restored.push(text);
                     continue;
                 }

@@ -250,7 +250,8 @@ async function rollBack(
         }
       } else if (before && !before.indexExisted) {
         const res = await client.request({ method: 'DELETE', path: `/v2/${d.ref.path}/manifests/${indexDigest}`, scope })
-        if (res.status === 202 || res.status === 200) {
+        // 404: removed already, by putting back another new tag of the same repository (it removes every tag of it).
+        if (res.status === 202 || res.status === 200 || res.status === 404) {
           restored.push(text)
           continue
         }
