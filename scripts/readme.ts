@@ -1,6 +1,6 @@
 /**
- * The README's input and output reference, generated from action.yml (the Type column from the
- * input types of src/inputs/types.ts).
+ * The README's input and output reference, generated from action.yml and merge/action.yml (the Type column
+ * from the input types of src/inputs/types.ts).
  *
  *   npx tsx scripts/readme.ts --write    regenerate the tables between the markers
  *   npx tsx scripts/readme.ts --check    exit 1 when README.md is out of date
@@ -11,7 +11,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { INPUT_TYPES } from '../src/inputs/types.js'
+import { INPUT_TYPES, MERGE_INPUT_TYPES } from '../src/inputs/types.js'
 
 export type YamlValue = string | YamlMap
 export interface YamlMap {
@@ -180,10 +180,15 @@ export function replaceBetween(document: string, name: string, content: string):
   return `${document.slice(0, from + start.length)}\n${content}\n${document.slice(to)}`
 }
 
-/** The README with its reference tables regenerated from action.yml. */
-export function updateReadme(readme: string, actionYml: string): string {
+/** The README with its reference tables regenerated from action.yml (and merge/action.yml, when given). */
+export function updateReadme(readme: string, actionYml: string, mergeYml?: string): string {
   const action = readActionMetadata(actionYml)
-  return replaceBetween(replaceBetween(readme, 'inputs', inputsTable(action.inputs)), 'outputs', outputsTable(action.outputs))
+  let out = replaceBetween(replaceBetween(readme, 'inputs', inputsTable(action.inputs)), 'outputs', outputsTable(action.outputs))
+  if (mergeYml !== undefined) {
+    const merge = readActionMetadata(mergeYml)
+    out = replaceBetween(replaceBetween(out, 'merge-inputs', inputsTable(merge.inputs, MERGE_INPUT_TYPES)), 'merge-outputs', outputsTable(merge.outputs))
+  }
+  return out
 }
 
 function cli(argv: string[]): number {
@@ -195,17 +200,17 @@ function cli(argv: string[]): number {
     return 2
   }
   const readme = fs.readFileSync(readmePath, 'utf8')
-  const updated = updateReadme(readme, fs.readFileSync(path.join(root, 'action.yml'), 'utf8'))
+  const updated = updateReadme(readme, fs.readFileSync(path.join(root, 'action.yml'), 'utf8'), fs.readFileSync(path.join(root, 'merge', 'action.yml'), 'utf8'))
   if (mode === '--write') {
     if (updated !== readme) fs.writeFileSync(readmePath, updated)
-    process.stdout.write(updated === readme ? 'README.md is up to date.\n' : 'README.md updated from action.yml.\n')
+    process.stdout.write(updated === readme ? 'README.md is up to date.\n' : 'README.md updated from action.yml and merge/action.yml.\n')
     return 0
   }
   if (updated !== readme) {
-    process.stderr.write('README.md is out of date with action.yml: run `npx tsx scripts/readme.ts --write` and commit README.md.\n')
+    process.stderr.write('README.md is out of date with action.yml or merge/action.yml: run `npx tsx scripts/readme.ts --write` and commit README.md.\n')
     return 1
   }
-  process.stdout.write('README.md matches action.yml.\n')
+  process.stdout.write('README.md matches action.yml and merge/action.yml.\n')
   return 0
 }
 

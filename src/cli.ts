@@ -6,41 +6,26 @@
  *   smokestack examples/cross-compile --platform linux/amd64,linux/arm64
  */
 import { randomBytes } from 'node:crypto'
-import * as fs from 'node:fs'
 import * as os from 'node:os'
-import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { InputError, parseInputs, type Inputs } from './context.js'
 import { Tracker, removeLeftovers } from './cleanup.js'
 import { cancelCommands, observeCommands } from './docker/exec.js'
 import { DockerfileError } from './dockerfile/index.js'
 import { exitWhenFlushed } from './exit.js'
+import { version } from './version.js'
+import { emitRecords } from './record/record.js'
 import { pipeline, type PipelineResult, type RunEnv } from './pipeline/index.js'
 import { buildReport } from './report/model.js'
 import { runDocument } from './report/outputs.js'
 import { inputSource, parseCommandLine, usage, UsageError, type CommandLine } from './cli/args.js'
 import { lintMain } from './cli/lint.js'
+import { mergeMain } from './cli/merge.js'
 import { Progress } from './cli/progress.js'
 import { CliReporter } from './cli/reporter.js'
 import { painter, renderReport, useColor } from './cli/render.js'
 
 /** Log lines shown after a failure (without --verbose). */
 const TAIL_LINES = 30
-
-/** The package's version, from the nearest package.json above this file (source or bundle). */
-function version(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const file = path.join(dir, 'package.json')
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string }
-      if (pkg.name === 'smokestack' && pkg.version) return pkg.version
-    }
-    const parent = path.dirname(dir)
-    if (parent === dir) return 'unknown'
-    dir = parent
-  }
-}
 
 function say(text: string): void {
   process.stderr.write(`${text}\n`)
@@ -49,6 +34,7 @@ function say(text: string): void {
 /** Runs the command; resolves to the exit status: 0 all passed, 1 a failure, 2 a bad option or value. */
 async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'lint') return lintMain(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env })
+  if (argv[0] === 'merge') return mergeMain(argv.slice(1), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env })
   let commandLine: CommandLine
   let inputs: Inputs
   try {
@@ -133,12 +119,16 @@ async function main(argv: readonly string[]): Promise<number> {
     const message = reporter.redact(failure instanceof Error ? failure.message : String(failure))
     if (failure instanceof DockerfileError) say(`smokestack: ${failure.file}${failure.line ? `:${failure.line}` : ''}: ${message}`)
     else say(`smokestack: ${message}`)
+    const emitted = emitRecords(inputs, { error: message }, { version: version(), vars: process.env })
+    if (emitted?.files.length) say(`smokestack: records written: ${emitted.files.join(', ')}`)
     if (json) process.stdout.write(`${JSON.stringify({ passed: false, error: message }, null, 2)}\n`)
     return failure instanceof InputError ? 2 : 1
   }
 
   const report = buildReport(result, { sizeGated })
   if (!report.passed) showTail()
+  const emitted = emitRecords(inputs, { report }, { version: version(), vars: process.env })
+  if (emitted?.files.length) say(`smokestack: records written: ${emitted.files.join(', ')}`)
   if (json) process.stdout.write(`${reporter.redact(JSON.stringify(runDocument(report), null, 2))}\n`)
   else process.stdout.write(reporter.redact(renderReport(report, painter(useColor(process.stdout.isTTY, process.env)))))
   return report.passed ? 0 : 1

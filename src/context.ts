@@ -3,7 +3,9 @@
  * the bad value and what is accepted. The value parsers live in src/inputs/; list inputs follow
  * docker/build-push-action's syntax (src/inputs/list.ts), typed by src/inputs/types.ts.
  */
+import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { parseImageRef, repositoryName } from './docker/reference.js'
 import { parseGrowth, parseSize, type Growth } from './size/units.js'
 import type { BuildOptions } from './build/args.js'
 import {
@@ -37,6 +39,8 @@ export { parseRunArgs } from './inputs/run-args.js'
 
 export type TriState = 'auto' | 'true' | 'false'
 
+export type PushMode = false | true | 'by-digest'
+
 export interface Inputs {
   /** The build context: a directory, or a Git URL when `remoteContext`. */
   context: string
@@ -49,7 +53,10 @@ export interface Inputs {
   buildArgs: Record<string, string>
   labels: Record<string, string>
   tags: string[]
-  push: boolean
+  /** Publish under every tag (`true`), or push each tested platform by digest alone and write its record (`by-digest`). */
+  push: PushMode
+  /** Where `push: by-digest` writes the platforms' records; undefined: the `record` output only. */
+  recordDir?: string
   builder?: string
   noCache: boolean
   setupQemu: TriState
@@ -114,6 +121,37 @@ export function parseProbes(input: string, value: string): Probe[] {
   return probes
 }
 
+/** `push`: a boolean as before, or `by-digest`. */
+export function parsePushMode(value: string): PushMode {
+  if (value.trim().toLowerCase() === 'by-digest') return 'by-digest'
+  try {
+    return parseBoolean('push', value, false)
+  } catch {
+    return fail('push', value, 'use true, false or by-digest')
+  }
+}
+
+/** With `push: by-digest`, `tags` names the one repository the platforms are pushed to; a tag part is ignored. */
+function checkByDigestTags(tags: readonly string[]): void {
+  const repositories = new Set<string>()
+  for (const t of tags) repositories.add(repositoryName(parseImageRef(t)!).toLowerCase())
+  if (repositories.size > 1) fail('tags', tags.join(','), `with push: by-digest, name one repository (the merge tags the list); these name ${repositories.size}: ${[...repositories].join(', ')}`)
+}
+
+/**
+ * A directory the run writes into, created when missing. Relative paths are taken from the workspace and must
+ * stay inside it; an existing file there is refused.
+ */
+export function resolveOutputDir(input: string, value: string, workspace: string): string {
+  const resolved = path.resolve(workspace, value)
+  if (!path.isAbsolute(value)) {
+    const rel = path.relative(workspace, resolved)
+    if (rel.startsWith('..') || path.isAbsolute(rel)) fail(input, value, `a relative path must stay inside the workspace ${workspace}; write an absolute path to use one outside it`)
+  }
+  if (fs.existsSync(resolved) && !fs.statSync(resolved).isDirectory()) fail(input, value, `${resolved} is not a directory; name a directory (it is created when missing)`)
+  return resolved
+}
+
 function readContext(get: InputSource, workspace: string, env: NodeJS.ProcessEnv): { context: string; file: string; remoteContext: boolean } {
   const raw = get('context').trim() || '.'
   if (isRemoteContext(raw)) {
@@ -136,9 +174,12 @@ export function parseInputs(get: InputSource, workspace: string, env: NodeJS.Pro
   if (target !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) fail('target', target, 'use the name of a build stage (letters, digits, "_", "." or "-")')
   const builder = get('builder').trim() || undefined
   if (builder !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(builder)) fail('builder', builder, 'use the name of a buildx builder')
-  const push = parseBoolean('push', get('push'), false)
+  const push = parsePushMode(get('push'))
   const tags = listInput(get, 'tags').map((t) => parseReference('tags', t, { tagOnly: true }))
-  if (push && tags.length === 0) throw new InputError('tags', 'Input "tags": empty, but push is true; give at least one image reference to publish to')
+  if (push && tags.length === 0) throw new InputError('tags', `Input "tags": empty, but push is ${push}; give at least one image reference to publish to`)
+  if (push === 'by-digest') checkByDigestTags(tags)
+  const recordDir = get('record-dir').trim() ? resolveOutputDir('record-dir', get('record-dir').trim(), workspace) : undefined
+  if (recordDir !== undefined && push !== 'by-digest') fail('record-dir', get('record-dir'), 'records are written by push: by-digest only; set push: by-digest, or leave record-dir empty')
   const smokeArgsRaw = get('smoke-args')
   const secrets = parseSecrets('secrets', get('secrets'))
   const token = get('github-token').trim()
@@ -155,6 +196,7 @@ export function parseInputs(get: InputSource, workspace: string, env: NodeJS.Pro
     labels: parseKeyValues('labels', listInput(get, 'labels')),
     tags,
     push,
+    recordDir,
     builder,
     noCache: parseBoolean('no-cache', get('no-cache'), false),
     setupQemu: parseEnum('setup-qemu', get('setup-qemu'), ['auto', 'true', 'false'] as const, 'auto'),

@@ -4,8 +4,8 @@
  * registry refuses one tag): the tags that already moved are put back, and the outcome says what stays.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
-import * as http from 'node:http'
 import { errorsOf, runAction } from '../support/action.js'
+import { registryProxy, type RegistryProxy } from '../support/registry-proxy.js'
 import { catalogHas, dockerOut, leftoverCheck, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
 
 
@@ -19,28 +19,6 @@ function tagsOf(repo: string): string[] {
 
 function digestOf(ref: string): string {
   return (JSON.parse(dockerOut(['buildx', 'imagetools', 'inspect', ref, '--format', '{{json .Manifest}}'])) as { digest: string }).digest
-}
-
-/** Forwards to the real registry; refuses the PUT of the manifest whose reference matches `refuse`. */
-async function refusingProxy(refuse: RegExp): Promise<{ port: number; close: () => Promise<void>; refused: () => number }> {
-  let refused = 0
-  const server = http.createServer((req, res) => {
-    if (req.method === 'PUT' && refuse.test(req.url ?? '')) {
-      refused++
-      req.resume()
-      res.writeHead(500, { 'Content-Type': 'application/json' })
-      res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'storage backend failed' }] }))
-      return
-    }
-    const upstream = http.request({ host: '127.0.0.1', port: 5000, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers)
-      up.pipe(res)
-    })
-    upstream.on('error', () => res.destroy())
-    req.pipe(upstream)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { port: (server.address() as { port: number }).port, close: () => new Promise((resolve) => server.close(() => resolve())), refused: () => refused }
 }
 
 describe('publishing', () => {
@@ -77,9 +55,9 @@ describe('publishing', () => {
   })
 
   describe('a registry that fails while the tags move', () => {
-    let proxy: Awaited<ReturnType<typeof refusingProxy>>
+    let proxy: RegistryProxy
     beforeAll(async () => {
-      proxy = await refusingProxy(/\/manifests\/2\.0\.0$/)
+      proxy = await registryProxy({ refuse: /\/manifests\/2\.0\.0$/ })
     })
     afterAll(() => proxy.close())
 

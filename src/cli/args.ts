@@ -37,7 +37,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'build-args', kind: 'lines', aliases: ['build-arg'], value: 'KEY=VALUE', help: 'Build argument (repeatable)' },
   { input: 'labels', kind: 'lines', aliases: ['label'], value: 'KEY=VALUE', help: 'Image label (repeatable)' },
   { input: 'tags', kind: 'list', aliases: ['tag'], short: 't', value: 'REF', help: 'Image reference to publish to (repeatable)' },
-  { input: 'push', kind: 'switch', help: 'Publish under every tag if every platform passed' },
+  { input: 'push', kind: 'switch', help: 'Publish under every tag if every platform passed; --push by-digest pushes each tested platform by digest and writes its record' },
+  { input: 'record-dir', kind: 'value', value: 'DIR', help: 'With --push by-digest: the directory the platform records are written to' },
   { input: 'builder', kind: 'value', value: 'NAME', help: 'Buildx builder. Default: the current one' },
   { input: 'no-cache', kind: 'switch', help: 'Build without cache' },
   { input: 'setup-qemu', kind: 'value', value: 'auto|true|false', help: 'Install QEMU handlers. Default: auto' },
@@ -121,17 +122,33 @@ function optionTable(): Record<string, OptionConfig> {
     for (const alias of flag.aliases ?? []) options[alias] = { type }
   }
   options['no-smoke'] = { type: 'boolean' }
+  options[PUSH_BY_DIGEST] = { type: 'boolean' }
   for (const [name, own] of Object.entries(OWN_FLAGS)) options[name] = { type: own.type, ...('short' in own ? { short: own.short } : {}) }
   return options
 }
 
 const FLAG_BY_NAME = new Map<string, FlagSpec>(FLAGS.flatMap((f) => [f.input, ...(f.aliases ?? [])].map((name) => [name, f] as const)))
 
+/** `--push by-digest` and `--push=by-digest`, read as this one switch (`--push` alone takes no value). */
+const PUSH_BY_DIGEST = 'push-by-digest'
+
+function pushByDigest(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return [...out, ...argv.slice(i)]
+    if (argv[i] === '--push' && argv[i + 1] === 'by-digest') {
+      out.push(`--${PUSH_BY_DIGEST}`)
+      i++
+    } else out.push(argv[i] === '--push=by-digest' ? `--${PUSH_BY_DIGEST}` : argv[i])
+  }
+  return out
+}
+
 /** Reads the arguments after `smokestack`. Throws a UsageError for unknown flags or misplaced values. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   let tokens
   try {
-    ;({ tokens } = parseArgs({ args: [...argv], options: optionTable(), allowPositionals: true, strict: true, tokens: true }))
+    ;({ tokens } = parseArgs({ args: pushByDigest(argv), options: optionTable(), allowPositionals: true, strict: true, tokens: true }))
   } catch (e) {
     throw new UsageError((e as Error).message)
   }
@@ -150,6 +167,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     if (token.name === 'no-smoke') {
       collected.set('smoke', ['false'])
+      continue
+    }
+    if (token.name === PUSH_BY_DIGEST) {
+      collected.set('push', ['by-digest'])
       continue
     }
     const flag = FLAG_BY_NAME.get(token.name) as FlagSpec
@@ -184,6 +205,7 @@ export function usage(version: string): string {
     const names = [flag.short ? `-${flag.short}, ` : '', `--${flag.input}`, ...(flag.aliases ?? []).map((a) => `, --${a}`)].join('')
     rows.push([`${names}${flag.value ? ` ${flag.value}` : ''}`, flag.help])
     if (flag.input === 'smoke') rows.push(['--no-smoke', 'Build, look inside and size, without starting the images'])
+    if (flag.input === 'push') rows.push(['--push by-digest', 'Push each tested platform by digest (no tag) and write its record for smokestack merge'])
   }
   for (const [name, own] of Object.entries(OWN_FLAGS)) rows.push([`${'short' in own ? `-${own.short}, ` : ''}--${name}`, own.help])
   const width = Math.max(...rows.map(([names]) => names.length))
@@ -193,6 +215,7 @@ export function usage(version: string): string {
     '',
     'Usage: smokestack [context] [options]',
     '       smokestack lint [Dockerfile…] [options]   (the Dockerfile advice alone; smokestack lint --help)',
+    '       smokestack merge <records-dir> [options]  (join per-platform records into one list; smokestack merge --help)',
     '',
     'Options (each one sets the action input of the same name):',
     ...rows.map(([names, help]) => `  ${names.padEnd(width)}  ${help}`),

@@ -210,6 +210,8 @@ export interface RegistryRequest {
   /** The repository whose rights the request needs, and which (`pull` or `pull,push`). */
   repository: string
   actions: 'pull' | 'pull,push'
+  /** Another repository of the registry to pull from too (a cross-repository blob mount). */
+  alsoPull?: string
   timeoutMs?: number
 }
 
@@ -275,18 +277,18 @@ export class RegistryClient {
     return path.join(this.options.certsDir, this.endpoint)
   }
 
-  /** The Authorization header for `repository` and `actions`, or why there is none. */
-  authorize(repository: string, actions: 'pull' | 'pull,push'): Promise<{ header?: string; failure?: string }> {
-    const key = `${repository}:${actions}`
+  /** The Authorization header for `repository` and `actions` (and pulling `alsoPull`), or why there is none. */
+  authorize(repository: string, actions: 'pull' | 'pull,push', alsoPull?: string): Promise<{ header?: string; failure?: string }> {
+    const key = `${repository}:${actions}${alsoPull ? ` ${alsoPull}:pull` : ''}`
     let got = this.auth.get(key)
     if (!got) {
-      got = this.obtain(repository, actions)
+      got = this.obtain(repository, actions, alsoPull)
       this.auth.set(key, got)
     }
     return got
   }
 
-  private async obtain(repository: string, actions: 'pull' | 'pull,push'): Promise<{ header?: string; failure?: string }> {
+  private async obtain(repository: string, actions: 'pull' | 'pull,push', alsoPull?: string): Promise<{ header?: string; failure?: string }> {
     const { transport, answer } = await this.reach()
     if (answer.status !== 401) return {}
     const creds = await this.login()
@@ -298,7 +300,8 @@ export class RegistryClient {
     if (challenge?.scheme !== 'bearer') {
       return { failure: `${this.endpoint} asks for a login of a kind docker does not speak (${quoteAnswer(String(answer.headers['www-authenticate'] ?? 'no WWW-Authenticate header'))})` }
     }
-    return this.bearer(challenge.params, `repository:${repository}:${actions}`, creds, transport)
+    const scopes = [`repository:${repository}:${actions}`, ...(alsoPull ? [`repository:${alsoPull}:pull`] : [])]
+    return this.bearer(challenge.params, scopes, creds, transport)
   }
 
   /** How to get a login that works, and which login was used, for a refusal. */
@@ -307,7 +310,8 @@ export class RegistryClient {
     return `${who}; log in first (docker login ${this.domain}, or docker/login-action in a workflow) with an account that may push there`
   }
 
-  private async bearer(params: Record<string, string>, scope: string, creds: Credentials | undefined, registry: Transport): Promise<{ header?: string; failure?: string }> {
+  private async bearer(params: Record<string, string>, scopes: string[], creds: Credentials | undefined, registry: Transport): Promise<{ header?: string; failure?: string }> {
+    const scope = scopes.join(' ')
     let realm: URL
     try {
       realm = new URL(params.realm ?? '')
@@ -323,7 +327,8 @@ export class RegistryClient {
       } else {
         const url = new URL(realm)
         if (params.service) url.searchParams.set('service', params.service)
-        url.searchParams.set('scope', scope)
+        // Several scopes go as several `scope` parameters.
+        for (const one of scopes) url.searchParams.append('scope', one)
         const basic = creds?.username !== undefined && creds.password !== undefined ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } : undefined
         answer = await send(transport, url, { method: 'GET', headers: basic, timeoutMs: this.options.timeoutMs })
       }
@@ -350,7 +355,7 @@ export class RegistryClient {
     } catch (e) {
       throw new RegistryError(`${this.endpoint} is unreachable: ${describeNetworkError(e as NodeJS.ErrnoException).text}`)
     }
-    const auth = await this.authorize(r.repository, r.actions)
+    const auth = await this.authorize(r.repository, r.actions, r.alsoPull)
     if (auth.failure) throw new RegistryError(`${this.domain}/${r.repository}: ${auth.failure}`)
     const url = new URL(r.path, reached.base)
     // A location on another host (a storage service) gets no credentials of this registry.

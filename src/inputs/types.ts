@@ -19,7 +19,7 @@ export const INPUT_TYPES: Readonly<Record<string, InputType>> = {
   'build-args': 'List',
   labels: 'List',
   tags: 'List/CSV',
-  push: 'Bool',
+  push: 'Bool/String',
   builder: 'String',
   'no-cache': 'Bool',
   'setup-qemu': 'Enum',
@@ -32,6 +32,7 @@ export const INPUT_TYPES: Readonly<Record<string, InputType>> = {
   'smoke-probe': 'List',
   'probe-image': 'String',
   'ignore-advice': 'List/CSV',
+  'record-dir': 'String',
   'smoke-network': 'String',
   'smoke-run-args': 'List',
   'max-size': 'Size',
@@ -66,6 +67,15 @@ export const INPUT_TYPES: Readonly<Record<string, InputType>> = {
   'test-command': 'String',
   outputs: 'List',
   call: 'String'
+}
+
+/** The types of the merge action's inputs (merge/action.yml). */
+export const MERGE_INPUT_TYPES: Readonly<Record<string, InputType>> = {
+  records: 'String',
+  tags: 'List/CSV',
+  platforms: 'List/CSV',
+  annotations: 'List',
+  commit: 'String'
 }
 
 /** Reads a list input in the syntax its type names. */

@@ -14,7 +14,7 @@ import { cacheArgsAfterRestore, cacheServiceAvailable, hashBuildInputs, planCach
 import { CancelledError, docker, isCancelled, lastErrorLine } from '../docker/exec.js'
 import { platformSlug } from '../docker/platform.js'
 import { checkGrowth, compareToBaseline } from '../size/index.js'
-import { publishVerified } from '../publish/index.js'
+import { publishByDigest, publishVerified } from '../publish/index.js'
 import { mapLimit } from './concurrency.js'
 import type { BaselineOutcome, BuildOutcome, PipelineResult, PlatformOutcome, PublishOutcome } from './outcomes.js'
 import type { Reporter, RunEnv } from './reporter.js'
@@ -161,9 +161,10 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
     const failed = ordered.filter((o) => platformVerdict(o, { sizeGated }).status === 'failed')
     if (failed.length === 0) {
       stopIfCancelled()
-      publish = await reporter.phase('Publish', () =>
-        publishVerified(ordered, inputs.tags, reporter, { spoolDir: path.join(tempDir, 'publish'), registryConfig: engine.registryConfig })
-      )
+      const options = { spoolDir: path.join(tempDir, 'publish'), registryConfig: engine.registryConfig }
+      publish = await (inputs.push === 'by-digest'
+        ? reporter.phase('Push by digest', () => publishByDigest(ordered, inputs.tags, reporter, options))
+        : reporter.phase('Publish', () => publishVerified(ordered, inputs.tags, reporter, options)))
     } else {
       publishSkipped = `Nothing was pushed: publishing needs every platform to pass (${failed.map((o) => o.platform).join(', ')} did not).`
       notes.push(publishSkipped)

@@ -93,6 +93,8 @@ export interface PublishOutcome {
   readonly published: readonly string[]
   /** Tags put back as they were after a failure. */
   readonly restored: readonly string[]
+  /** Pushed by digest alone to this repository (`push: by-digest`): no list, no tag. */
+  readonly byDigest?: string
   /** Why publishing failed. */
   readonly error?: string
 }

@@ -23,6 +23,8 @@ export type FailureReason =
   | { kind: 'unmeasured'; message: string }
   /** Over `max-size`, or grown more than `max-growth`. */
   | { kind: 'budget'; finding: Finding }
+  /** The merge: the platform's own job failed, or its record cannot be used (missing, duplicated, not in the registry). */
+  | { kind: 'record'; message: string }
 
 export interface Verdict {
   status: 'passed' | 'failed'
@@ -79,6 +81,7 @@ export function reasonLine(reason: FailureReason): string {
     case 'test':
     case 'check-error':
     case 'unmeasured':
+    case 'record':
       return reason.message
   }
 }

@@ -123,7 +123,8 @@ export function verdictLine(report: RunReport): string {
   const plural = total === 1 ? '' : 's'
   if (failed.length) return `${failed.length} of ${total} platform${plural} failed: ${failed.map((p) => p.platform).join(', ')}`
   if (report.publish && !report.publish.ok) return `${total}/${total} platform${plural} passed, but publishing failed: ${report.publish.error}`
-  return `${total}/${total} platform${plural} passed${report.publish?.digest ? ` · published ${report.publish.digest}` : ''}`
+  const pushed = report.publish?.byDigest ? ` · pushed by digest to ${report.publish.byDigest}` : ''
+  return `${total}/${total} platform${plural} passed${report.publish?.digest ? ` · published ${report.publish.digest}` : pushed}`
 }
 
 /** The output tail of a failed start, unless it only repeats the runtime's message. */

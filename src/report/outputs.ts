@@ -1,10 +1,31 @@
 /** The step's outputs and the `--json` document: renderings of the report model. Pure. */
+import type { HealthOutcome, ProbeOutcome, SmokeOutcome } from '../types.js'
 import type { RunReport } from './model.js'
 
+/** One platform's entry of the `results` output (and of a platform record). */
+export interface ResultsEntry {
+  status: 'passed' | 'failed'
+  error?: string
+  imageId?: string
+  configDigest?: string
+  size?: number
+  compressedSize?: number
+  layers?: number
+  buildMs?: number
+  checkMs?: number
+  sizeMs?: number
+  smoke?: { outcome: SmokeOutcome; exitCode: number | null; durationMs: number; message: string; health?: HealthOutcome; probes?: ProbeOutcome[] }
+  test?: { exitCode: number; durationMs: number; timedOut: boolean }
+  /** `code` as text: a record may come from another version of smokestack. */
+  findings: { severity: 'error' | 'warning' | 'notice'; code: string; message: string; file?: string; line?: number; fix?: string }[]
+  digest?: string
+  localRef?: string
+}
+
 /** Per platform: its verdict, figures, start, findings and digests (the `results` output). */
-export function resultsDocument(report: RunReport): Record<string, unknown> {
+export function resultsDocument(report: RunReport): Record<string, ResultsEntry> {
   return Object.fromEntries(
-    report.platforms.map((p) => [
+    report.platforms.map((p): [string, ResultsEntry] => [
       p.platform,
       {
         status: p.status,

@@ -1,10 +1,12 @@
 import { describe, it, expect } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
+import { MERGE_INPUT_TYPES } from '../../../src/inputs/types.js'
 import { inputsTable, outputsTable, parseSimpleYaml, readActionMetadata, replaceBetween, updateReadme, YamlError } from '../../../scripts/readme.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../../..')
 const actionYml = fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')
+const mergeYml = fs.readFileSync(path.join(ROOT, 'merge', 'action.yml'), 'utf8')
 
 describe('parseSimpleYaml', () => {
   it('reads nested maps, plain, quoted and block scalars, and skips comments', () => {
@@ -72,7 +74,16 @@ describe('the reference generated from action.yml', () => {
 
   it('is up to date in README.md', () => {
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-    expect(updateReadme(readme, actionYml)).toBe(readme)
+    expect(updateReadme(readme, actionYml, mergeYml)).toBe(readme)
+  })
+
+  it('covers the merge action too: its inputs and outputs, in its own tables', () => {
+    const merge = readActionMetadata(mergeYml)
+    expect(merge.inputs.map((i) => [i.name, i.required])).toEqual([['records', true], ['tags', true], ['platforms', true], ['annotations', false], ['commit', false]])
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('<!-- merge-inputs:start -->'), readme.indexOf('<!-- merge-outputs:end -->'))
+    for (const i of merge.inputs) expect(section).toContain(`| \`${i.name}\` | ${MERGE_INPUT_TYPES[i.name]} | ${i.required ? 'yes' : 'no'} |`)
+    for (const o of merge.outputs) expect(section).toContain(`| \`${o.name}\` |`)
   })
 })
 

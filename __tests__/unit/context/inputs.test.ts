@@ -83,7 +83,13 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ['build-args', { 'build-args': 'NOVALUE' }, /KEY=VALUE/],
   ['build-args', { 'build-args': '=x' }, /KEY=VALUE/],
   ['labels', { labels: 'bad key=1' }, /KEY=VALUE/],
-  ['push', { push: 'maybe' }, /true or false/],
+  ['push', { push: 'maybe' }, /true, false or by-digest/],
+  ['tags', { push: 'by-digest', tags: 'r.io/a/app:1,r.io/b/app:1' }, /one repository.*r\.io\/a\/app, r\.io\/b\/app/],
+  ['tags', { push: 'by-digest', tags: 'r.io/a/app@sha256:' + 'a'.repeat(64) }, /cannot hold a digest/],
+  ['tags', { push: 'by-digest' }, /push is by-digest/],
+  ['record-dir', { 'record-dir': 'records' }, /push: by-digest/],
+  ['record-dir', { push: 'by-digest', tags: 'r.io/a/app', 'record-dir': '../outside' }, /stay inside the workspace/],
+  ['record-dir', { push: 'by-digest', tags: 'r.io/a/app', 'record-dir': 'secret.txt' }, /not a directory/],
   ['no-cache', { 'no-cache': 'yess' }, /true or false/],
   ['smoke', { smoke: '2' }, /true or false/],
   ['setup-qemu', { 'setup-qemu': 'always' }, /auto, true, false/],
@@ -139,6 +145,20 @@ describe('parseInputs refuses bad input before anything runs', () => {
     } catch (e) {
       expect((e as Error).message).not.toContain('hunter2')
     }
+  })
+})
+
+describe('push: by-digest', () => {
+  it('takes one repository (tags of it alike) and a record directory inside the workspace, not yet there', () => {
+    const i = parse({ push: 'By-Digest', tags: 'r.io/a/app:ignored\nR.IO/a/app', 'record-dir': 'out/records' })
+    expect(i.push).toBe('by-digest')
+    expect(i.recordDir).toBe(path.join(workspace, 'out', 'records'))
+    expect(fs.existsSync(i.recordDir!)).toBe(false)
+  })
+  it('keeps true and false as booleans', () => {
+    expect(parse({ push: 'yes', tags: 'a:1' }).push).toBe(true)
+    expect(parse({ push: 'off' }).push).toBe(false)
+    expect(parse({ push: 'true', tags: 'a:1,b:2' }).recordDir).toBeUndefined()
   })
 })
 
