@@ -6,11 +6,15 @@
  *   smokestack examples/cross-compile --platform linux/amd64,linux/arm64
  */
 import { randomBytes } from 'node:crypto'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
 import * as os from 'node:os'
 import { InputError, parseInputs, type Inputs } from './context.js'
 import { Tracker, removeLeftovers } from './cleanup.js'
 import { cancelCommands, observeCommands } from './docker/exec.js'
 import { DockerfileError } from './dockerfile/index.js'
+import { EnvironmentError } from './docker/engine.js'
+import { renderJunit } from './report/junit.js'
 import { exitWhenFlushed } from './exit.js'
 import { version } from './version.js'
 import { emitRecords } from './record/record.js'
@@ -52,6 +56,8 @@ async function main(argv: readonly string[]): Promise<number> {
     if (e instanceof UsageError || e instanceof InputError) {
       say(`smokestack: ${e.message}`)
       say('Run smokestack --help for the options.')
+      // --json promises a document, even when the run could not start.
+      if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ passed: false, error: e.message }, null, 2)}\n`)
       return 2
     }
     throw e
@@ -122,11 +128,12 @@ async function main(argv: readonly string[]): Promise<number> {
     const emitted = emitRecords(inputs, { error: message }, { version: version(), vars: process.env })
     if (emitted?.files.length) say(`smokestack: records written: ${emitted.files.join(', ')}`)
     if (json) process.stdout.write(`${JSON.stringify({ passed: false, error: message }, null, 2)}\n`)
-    return failure instanceof InputError ? 2 : 1
+    return failure instanceof InputError ? 2 : failure instanceof EnvironmentError ? 3 : 1
   }
 
   const report = buildReport(result, { sizeGated })
   if (!report.passed) showTail()
+  if (commandLine.junit) fs.writeFileSync(path.resolve(commandLine.junit), reporter.redact(renderJunit(report)))
   const emitted = emitRecords(inputs, { report }, { version: version(), vars: process.env })
   if (emitted?.files.length) say(`smokestack: records written: ${emitted.files.join(', ')}`)
   if (json) process.stdout.write(`${reporter.redact(JSON.stringify(runDocument(report), null, 2))}\n`)

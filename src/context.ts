@@ -162,7 +162,10 @@ function readContext(get: InputSource, workspace: string, env: NodeJS.ProcessEnv
     return { context: parseRemoteContext('context', raw, env), file, remoteContext: true }
   }
   const context = resolvePath('context', raw, workspace, 'directory')
-  const file = get('file') ? resolvePath('file', get('file'), workspace, 'file') : resolvePath('file', path.join(context, 'Dockerfile'), workspace, 'file')
+  // The default Dockerfile of a context in the workspace is held to the workspace like a relative path.
+  const inWorkspace = !path.relative(workspace, context).startsWith('..') && !path.isAbsolute(path.relative(workspace, context))
+  const defaultFile = inWorkspace ? path.relative(workspace, path.join(context, 'Dockerfile')) : path.join(context, 'Dockerfile')
+  const file = get('file') ? resolvePath('file', get('file'), workspace, 'file') : resolvePath('file', defaultFile, workspace, 'file')
   return { context, file, remoteContext: false }
 }
 

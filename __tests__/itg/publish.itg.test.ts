@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import { errorsOf, runAction } from '../support/action.js'
 import { registryProxy, type RegistryProxy } from '../support/registry-proxy.js'
-import { catalogHas, dockerOut, leftoverCheck, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
+import { catalogHas, dockerOut, imageStore, leftoverCheck, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
 
 
 const expectClean = leftoverCheck()
@@ -90,6 +90,32 @@ describe('publishing', () => {
       expectClean(run)
     })
   })
+
+  it.each([['one platform', 'linux/amd64'], ['two platforms', 'linux/amd64,linux/arm64']])(
+    'publishes %s with the provenance of the tested images (containerd store), or refuses before building (classic store)',
+    async (_what, platforms) => {
+      const repo = uniqueName('smokestack-itg/provenance')
+      const run = await runAction({ inputs: { context: 'examples/cross-compile', platforms, push: 'true', provenance: 'mode=min', tags: `${REGISTRY}/${repo}:1.0.0` } })
+      if (imageStore() === 'classic') {
+        expect(run.exitCode).toBe(1)
+        expect(errors(run)).toMatch(/attestations \(type=provenance,mode=min\) cannot be kept with the tested image on the classic image store/)
+        expect(registryStatus(`/v2/${repo}/tags/list`)).toBe(404)
+        expectClean(run)
+        return
+      }
+      expect(run.exitCode).toBe(0)
+      type Entry = { digest: string; platform: { os: string; architecture: string }; annotations?: Record<string, string> }
+      const index = registryJson<{ manifests: Entry[] }>(`/v2/${repo}/manifests/1.0.0`, 'application/vnd.oci.image.index.v1+json,application/vnd.docker.distribution.manifest.list.v2+json')
+      const images = index.manifests.filter((m) => m.platform.os !== 'unknown')
+      const attestations = index.manifests.filter((m) => m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+      expect(images.map((m) => `${m.platform.os}/${m.platform.architecture}`).sort()).toEqual(platforms.split(',').sort())
+      // One attestation per tested image, naming it; the images are the tested ones.
+      expect(attestations.map((a) => a.annotations!['vnd.docker.reference.digest']).sort()).toEqual(images.map((m) => m.digest).sort())
+      const results = JSON.parse(run.outputs.results) as Record<string, { digest: string }>
+      for (const m of images) expect(results[`${m.platform.os}/${m.platform.architecture}`].digest).toBe(m.digest)
+      expectClean(run)
+    }
+  )
 
   it('publishes to a registry written in capitals, leaving no other tag', async () => {
     const repo = uniqueName('smokestack-itg/upper')

@@ -35590,8 +35590,34 @@ function source_fromOciIndex(dir) {
     if (!index || !doc.manifests)
         throw new Error('the saved image is not a multi-platform image (no image index)');
     const blobs = new Map();
-    const manifests = doc.manifests.map((d) => manifestFrom(dir, d, platformKey(d.platform), blobs));
+    const manifests = doc.manifests.map((d) => ({ ...manifestFrom(dir, d, platformKey(d.platform), blobs), ...(d.annotations ? { annotations: d.annotations } : {}) }));
     return { index, manifests, blobs };
+}
+const COMPRESSED_LAYER = /(\.tar\.gzip|\+gzip|\+zstd)$/;
+/**
+ * One platform's saved image as the engine keeps it, when its OCI layout holds compressed layers (the containerd
+ * store): its own manifest, and any attestation manifests with it, unchanged. Undefined when the layout keeps
+ * plain tars (the classic store), which {@link fromSavedImage} compresses.
+ */
+function source_fromOciLayout(dir, platform) {
+    if (!fs.existsSync(path.join(dir, 'index.json')))
+        return undefined;
+    let doc = readDoc(path.join(dir, 'index.json'));
+    let entries = doc.manifests ?? [];
+    for (let depth = 0; depth < 3 && entries.length === 1 && !entries[0].platform; depth++) {
+        const next = readDoc(path.join(dir, 'blobs', ...entries[0].digest.split(':')));
+        if (!next.manifests)
+            break;
+        doc = next;
+        entries = next.manifests;
+    }
+    const blobs = new Map();
+    const manifests = entries.map((d) => {
+        const m = manifestFrom(dir, d, d.platform ? platformKey(d.platform) : platform, blobs);
+        return d.annotations ? { ...m, annotations: d.annotations } : m;
+    });
+    const layers = manifests.filter((m) => m.platform !== 'unknown/unknown').flatMap((m) => (JSON.parse(m.bytes.toString('utf8')).layers ?? []).map((l) => l.mediaType ?? ''));
+    return layers.every((t) => COMPRESSED_LAYER.test(t)) ? { manifests, blobs } : undefined;
 }
 /** Gzip-compresses `file` into `dir`, hashing the output as it is written. */
 async function gzipInto(file, dir) {
@@ -35698,18 +35724,25 @@ function source_platformImages(source) {
             blobs.set(d, source.blobs.get(d));
     return { manifests, blobs };
 }
-/** A new manifest list joining images built one platform at a time. */
+/**
+ * A new list joining images built one platform at a time (their attestation manifests with them): a Docker
+ * manifest list when every manifest is a Docker one, else an OCI image index, the Docker ones named the OCI way.
+ */
 function source_joinPlatforms(parts) {
     const blobs = new Map();
     for (const p of parts)
         for (const [d, b] of p.blobs)
             blobs.set(d, b);
-    const entries = parts.map(({ manifest: m }) => {
+    const all = parts.flatMap((p) => p.manifests);
+    const docker = all.every((m) => m.mediaType === MEDIA.dockerManifest);
+    const manifests = docker ? all : all.map((m) => (m.mediaType === MEDIA.dockerManifest ? source_asOciManifest(m) : m));
+    const entries = manifests.map((m) => {
         const [os, architecture, variant] = m.platform.split('/');
-        return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: { architecture, os, ...(variant ? { variant } : {}) } };
+        return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: { architecture, os, ...(variant ? { variant } : {}) }, ...(m.annotations ? { annotations: m.annotations } : {}) };
     });
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerList, manifests: entries }));
-    return { index: { digest: sha256(bytes), mediaType: MEDIA.dockerList, bytes }, manifests: parts.map((p) => p.manifest), blobs };
+    const mediaType = docker ? MEDIA.dockerList : MEDIA.ociIndex;
+    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries }));
+    return { index: { digest: sha256(bytes), mediaType, bytes }, manifests, blobs };
 }
 
 ;// CONCATENATED MODULE: ./src/publish/index.ts
@@ -35739,7 +35772,7 @@ async function readTested(platforms, spoolDir) {
         for (const [i, o] of platforms.entries()) {
             const dir = path.join(spoolDir, String(i));
             await saveImage(o.build.ref, dir);
-            parts.push(await fromSavedImage(dir, o.platform));
+            parts.push(fromOciLayout(dir, o.platform) ?? (await fromSavedImage(dir, o.platform).then(({ manifest, blobs }) => ({ manifests: [manifest], blobs }))));
         }
         source = joinPlatforms(parts);
     }
@@ -35839,6 +35872,10 @@ function registryConfigOf(config) {
         .map(([k]) => k);
     return { insecureCidrs: config.InsecureRegistryCIDRs ?? DEFAULT_REGISTRY_CONFIG.insecureCidrs, insecureRegistries: names };
 }
+/** What the run needs from its machine is missing: no engine, no buildx, no builder (the command line exits 3). */
+class EnvironmentError extends Error {
+    name = 'EnvironmentError';
+}
 function describeEndpoint(env = process.env) {
     return env.DOCKER_HOST ? `DOCKER_HOST=${env.DOCKER_HOST}` : env.DOCKER_CONTEXT ? `context ${env.DOCKER_CONTEXT}` : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)';
 }
@@ -35853,7 +35890,7 @@ async function inspectEngine() {
     }
     if (result.exitCode !== 0 || !info.ServerVersion) {
         const why = (result.stderr.trim().split('\n').at(-1) ?? '').replace(/^ERROR:\s*/, '');
-        throw new Error(`the Docker engine is not reachable at ${describeEndpoint()}${why ? `: ${why}` : ''}. Start the engine (for example "sudo systemctl start docker") or point DOCKER_HOST at a running one`);
+        throw new EnvironmentError(`the Docker engine is not reachable at ${describeEndpoint()}${why ? `: ${why}` : ''}. Start the engine (for example "sudo systemctl start docker") or point DOCKER_HOST at a running one`);
     }
     const containerdStore = (info.DriverStatus ?? []).some(([k, v]) => /driver-type/i.test(k ?? '') && /snapshotter/i.test(v ?? ''));
     return {
@@ -36706,6 +36743,16 @@ function resolvePath(input, value, workspace, kind) {
     }
     if ((kind === 'directory' && !stat.isDirectory()) || (kind === 'file' && !stat.isFile()))
         values_fail(input, value, `${resolved} is not a ${kind}`);
+    // A relative path reached through a symbolic link must stay inside the workspace too: the build and the
+    // advice then read the same file, and a link in a pull request cannot point the run at the host's files.
+    const real = external_node_fs_namespaceObject.realpathSync(resolved);
+    if (!external_node_path_namespaceObject.isAbsolute(value)) {
+        const root = external_node_fs_namespaceObject.realpathSync(workspace);
+        const rel = external_node_path_namespaceObject.relative(root, real);
+        if (rel.startsWith('..') || external_node_path_namespaceObject.isAbsolute(rel)) {
+            values_fail(input, value, `${resolved} is a symbolic link to ${real}, outside the workspace ${workspace}; name a ${kind === 'path' ? 'file' : kind} inside the workspace, or write the absolute path to use one outside it`);
+        }
+    }
     return resolved;
 }
 /** Runs a parser from elsewhere, turning its error into an InputError for `input`. */

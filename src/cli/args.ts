@@ -61,7 +61,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'cache', kind: 'value', value: 'auto|true|false', help: 'Keep the build cache with the Actions cache (only inside Actions). Default: auto' },
   { input: 'cache-key', kind: 'value', value: 'TEXT', help: 'Extra part of the cache key' },
   { input: 'cache-timeout', kind: 'value', value: 'DURATION', help: 'Longest wait for the cache service. Default: 60s' },
-  { input: 'secrets', kind: 'lines', aliases: ['secret'], value: 'ID=VALUE', help: 'Build secret (repeatable; prefer --secret-file, argv is visible to other users)' },
+  { input: 'secrets', kind: 'lines', value: 'ID=VALUE', help: 'Build secret as the input takes it (repeatable; prefer --secret, argv is visible to other users)' },
   { input: 'secret-files', kind: 'lines', aliases: ['secret-file'], value: 'ID=PATH', help: 'Build secret file (repeatable)' },
   { input: 'secret-envs', kind: 'list', aliases: ['secret-env'], value: 'ID=VARIABLE', help: 'Build secret read from an environment variable (repeatable)' },
   { input: 'cache-from', kind: 'lines', value: 'CACHE', help: 'External cache source, e.g. type=registry,ref=user/app:cache (repeatable)' },
@@ -89,6 +89,8 @@ export const FLAGS: readonly FlagSpec[] = [
 
 /** Flags of the command itself, not inputs. */
 const OWN_FLAGS = {
+  secret: { type: 'string', value: 'id=ID,src=PATH|env=VAR', help: "Build secret in buildx's syntax: from a file (src) or an environment variable (env, default the id); repeatable" },
+  report: { type: 'string', value: 'junit=FILE', help: 'Also write the results as a JUnit XML report, one test case per platform' },
   json: { type: 'boolean', help: 'Print the results as JSON on stdout (progress stays on stderr)' },
   verbose: { type: 'boolean', short: 'v', help: 'Show the full log of every step on stderr' },
   help: { type: 'boolean', short: 'h', help: 'Show this help' },
@@ -106,6 +108,8 @@ export class UsageError extends Error {
 export interface CommandLine {
   /** Raw input texts by action.yml name, as the runner would pass them. Unset inputs are absent. */
   inputs: Record<string, string>
+  /** `--report junit=FILE`: where to write the JUnit report. */
+  junit?: string
   json: boolean
   verbose: boolean
   help: boolean
@@ -125,6 +129,40 @@ function optionTable(): Record<string, OptionConfig> {
   options[PUSH_BY_DIGEST] = { type: 'boolean' }
   for (const [name, own] of Object.entries(OWN_FLAGS)) options[name] = { type: own.type, ...('short' in own ? { short: own.short } : {}) }
   return options
+}
+
+/**
+ * `--secret` in buildx's syntax: `id=ID,src=PATH` (or `source=`) is a secret file, `id=ID,env=VAR` a secret
+ * read from the environment, `id=ID` alone the environment variable named like it. Returns the input and its line.
+ */
+export function buildxSecret(value: string): { input: 'secret-files' | 'secret-envs'; line: string } {
+  const fields = new Map<string, string>()
+  for (const part of value.split(',')) {
+    const eq = part.indexOf('=')
+    if (eq <= 0) throw new UsageError(`--secret ${JSON.stringify(value)}: use id=ID,src=PATH or id=ID,env=VARIABLE (buildx's syntax)`)
+    fields.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim())
+  }
+  const unknown = [...fields.keys()].filter((k) => !['id', 'src', 'source', 'env', 'type'].includes(k))
+  if (unknown.length) throw new UsageError(`--secret ${JSON.stringify(value)}: unknown field ${unknown[0]}; use id=ID,src=PATH or id=ID,env=VARIABLE`)
+  const id = fields.get('id')
+  if (!id) throw new UsageError(`--secret ${JSON.stringify(value)}: no id; use id=ID,src=PATH or id=ID,env=VARIABLE`)
+  const type = fields.get('type')
+  if (type !== undefined && type !== 'file' && type !== 'env') throw new UsageError(`--secret ${JSON.stringify(value)}: type is file or env`)
+  const src = fields.get('src') ?? fields.get('source')
+  const env = fields.get('env')
+  if (src !== undefined && env !== undefined) throw new UsageError(`--secret ${JSON.stringify(value)}: give src or env, not both`)
+  if (src !== undefined || type === 'file') {
+    if (!src) throw new UsageError(`--secret ${JSON.stringify(value)}: type=file needs src=PATH`)
+    return { input: 'secret-files', line: `${id}=${src}` }
+  }
+  return { input: 'secret-envs', line: `${id}=${env ?? id}` }
+}
+
+/** `--report junit=FILE`. */
+function reportFile(value: string): string {
+  const m = /^junit=(.+)$/.exec(value.trim())
+  if (!m) throw new UsageError(`--report ${JSON.stringify(value)}: use junit=FILE`)
+  return m[1]
 }
 
 const FLAG_BY_NAME = new Map<string, FlagSpec>(FLAGS.flatMap((f) => [f.input, ...(f.aliases ?? [])].map((name) => [name, f] as const)))
@@ -154,6 +192,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   }
   const collected = new Map<string, string[]>()
   const own: Record<string, boolean> = {}
+  let junit: string | undefined
   const positionals: string[] = []
   for (const token of tokens) {
     if (token.kind === 'positional') {
@@ -161,6 +200,15 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       continue
     }
     if (token.kind !== 'option') continue
+    if (token.name === 'secret') {
+      const { input, line } = buildxSecret(token.value ?? '')
+      collected.set(input, [...(collected.get(input) ?? []), line])
+      continue
+    }
+    if (token.name === 'report') {
+      junit = reportFile(token.value ?? '')
+      continue
+    }
     if (token.name in OWN_FLAGS) {
       own[token.name] = true
       continue
@@ -190,7 +238,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     const values = collected.get(flag.input)
     if (values) inputs[flag.input] = values.join(flag.kind === 'lines' ? '\n' : ',')
   }
-  return { inputs, json: !!own.json, verbose: !!own.verbose, help: !!own.help, version: !!own.version }
+  return { inputs, junit, json: !!own.json, verbose: !!own.verbose, help: !!own.help, version: !!own.version }
 }
 
 /** The `get(name)` that `parseInputs` reads: the flag's text, or '' when not given (the input's default). */
@@ -207,7 +255,7 @@ export function usage(version: string): string {
     if (flag.input === 'smoke') rows.push(['--no-smoke', 'Build, look inside and size, without starting the images'])
     if (flag.input === 'push') rows.push(['--push by-digest', 'Push each tested platform by digest (no tag) and write its record for smokestack merge'])
   }
-  for (const [name, own] of Object.entries(OWN_FLAGS)) rows.push([`${'short' in own ? `-${own.short}, ` : ''}--${name}`, own.help])
+  for (const [name, own] of Object.entries(OWN_FLAGS)) rows.push([`${'short' in own ? `-${own.short}, ` : ''}--${name}${'value' in own ? ` ${own.value}` : ''}`, own.help])
   const width = Math.max(...rows.map(([names]) => names.length))
   return [
     `smokestack ${version}`,
@@ -220,7 +268,7 @@ export function usage(version: string): string {
     'Options (each one sets the action input of the same name):',
     ...rows.map(([names, help]) => `  ${names.padEnd(width)}  ${help}`),
     '',
-    'Exit status: 0 when every platform passed, 1 when one failed, 2 on a bad option or value.',
+    'Exit status: 0 when every platform passed, 1 when one failed, 2 on a bad option or value, 3 when the environment is missing (no engine, no buildx).',
     'Example: smokestack examples/cross-compile --platform linux/amd64,linux/arm64 --max-size 20MB',
     ''
   ].join('\n')

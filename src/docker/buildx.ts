@@ -1,5 +1,6 @@
 /** Finding buildx, checking its version, bootstrapping the builder and reading what it can build. */
 import { docker } from './exec.js'
+import { EnvironmentError } from './engine.js'
 
 export const MIN_BUILDX_VERSION = '0.10.0'
 
@@ -84,14 +85,14 @@ export async function dockerContext(name?: string): Promise<DockerContext> {
 export async function checkBuildx(): Promise<string> {
   const result = await docker(['buildx', 'version'], { allowFailure: true })
   if (result.exitCode !== 0) {
-    throw new Error(
+    throw new EnvironmentError(
       `docker buildx is not available (${result.stderr.trim().split('\n').at(-1) ?? 'no output'}); install the buildx plugin (docker/setup-buildx-action, or the docker-buildx package) so that "docker buildx version" works`
     )
   }
   const version = parseBuildxVersion(result.stdout)
-  if (!version) throw new Error(`could not read the buildx version from: ${result.stdout.trim()}`)
+  if (!version) throw new EnvironmentError(`could not read the buildx version from: ${result.stdout.trim()}`)
   if (compareVersions(version, MIN_BUILDX_VERSION) < 0) {
-    throw new Error(`buildx ${version} is too old: smokestack needs buildx ${MIN_BUILDX_VERSION} or newer; update it (docker/setup-buildx-action installs the latest)`)
+    throw new EnvironmentError(`buildx ${version} is too old: smokestack needs buildx ${MIN_BUILDX_VERSION} or newer; update it (docker/setup-buildx-action installs the latest)`)
   }
   return version
 }
@@ -102,7 +103,7 @@ export async function inspectBuilder(name?: string): Promise<BuilderInfo> {
   const result = await docker(args, { allowFailure: true })
   if (result.exitCode !== 0) {
     const why = result.stderr.trim().split('\n').at(-1) ?? ''
-    throw new Error(`builder ${name ? `"${name}"` : '(current)'} could not be started: ${why}${name ? '; check the "builder" input (docker buildx ls lists the builders)' : ''}`)
+    throw new EnvironmentError(`builder ${name ? `"${name}"` : '(current)'} could not be started: ${why}${name ? '; check the "builder" input (docker buildx ls lists the builders)' : ''}`)
   }
   return parseBuilderInspect(result.stdout)
 }

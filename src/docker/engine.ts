@@ -27,6 +27,11 @@ export function registryConfigOf(config: RegistryConfig | undefined): EngineRegi
   return { insecureCidrs: config.InsecureRegistryCIDRs ?? DEFAULT_REGISTRY_CONFIG.insecureCidrs, insecureRegistries: names }
 }
 
+/** What the run needs from its machine is missing: no engine, no buildx, no builder (the command line exits 3). */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError'
+}
+
 export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_HOST ? `DOCKER_HOST=${env.DOCKER_HOST}` : env.DOCKER_CONTEXT ? `context ${env.DOCKER_CONTEXT}` : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)'
 }
@@ -41,7 +46,7 @@ export async function inspectEngine(): Promise<EngineInfo> {
   }
   if (result.exitCode !== 0 || !info.ServerVersion) {
     const why = (result.stderr.trim().split('\n').at(-1) ?? '').replace(/^ERROR:\s*/, '')
-    throw new Error(
+    throw new EnvironmentError(
       `the Docker engine is not reachable at ${describeEndpoint()}${why ? `: ${why}` : ''}. Start the engine (for example "sudo systemctl start docker") or point DOCKER_HOST at a running one`
     )
   }

@@ -182,6 +182,16 @@ export function resolvePath(input: string, value: string, workspace: string, kin
     return fail(input, value, `no ${what} at ${resolved}; give the path of an existing ${what}`)
   }
   if ((kind === 'directory' && !stat.isDirectory()) || (kind === 'file' && !stat.isFile())) fail(input, value, `${resolved} is not a ${kind}`)
+  // A relative path reached through a symbolic link must stay inside the workspace too: the build and the
+  // advice then read the same file, and a link in a pull request cannot point the run at the host's files.
+  const real = fs.realpathSync(resolved)
+  if (!path.isAbsolute(value)) {
+    const root = fs.realpathSync(workspace)
+    const rel = path.relative(root, real)
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      fail(input, value, `${resolved} is a symbolic link to ${real}, outside the workspace ${workspace}; name a ${kind === 'path' ? 'file' : kind} inside the workspace, or write the absolute path to use one outside it`)
+    }
+  }
   return resolved
 }
 

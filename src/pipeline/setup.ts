@@ -49,6 +49,13 @@ export async function setUp(inputs: Inputs, env: RunEnv, reporter: Reporter): Pr
     return { engine, builder }
   })
   const platforms = inputs.platforms.length ? inputs.platforms : [engine.platform]
+  const attesting = inputs.build.attests.filter((a) => !/(^|,)disabled=true(,|$)/.test(a))
+  // The image is tested from the engine's copy; the classic store keeps no attestation with an image it loads.
+  if (attesting.length > 0 && !engine.containerdStore) {
+    throw new Error(
+      `attestations (${attesting.join('; ')}) cannot be kept with the tested image on the classic image store, which loads images without them, so it would be published without them; enable the containerd image store (dockerd "features": {"containerd-snapshotter": true}), or set provenance: false and sbom: false`
+    )
+  }
   if (builder.driver !== 'docker') {
     const unlisted = unlistedPlatforms(builder, platforms)
     if (unlisted.length) reporter.info(`No node of builder "${builder.name}" lists ${unlisted.join(', ')}; BuildKit builds them under emulation where a node has QEMU handlers, or the build fails.`)

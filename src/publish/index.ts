@@ -12,7 +12,7 @@ import type { Reporter } from '../pipeline/reporter.js'
 import { parseImageRef, repositoryName } from '../docker/reference.js'
 import { checkDestinations } from './preflight.js'
 import { clientPool, pushToTags, uploadImages, type ClientFor } from './push.js'
-import { asOciManifest, fromOciIndex, fromSavedImage, joinPlatforms, platformImages, saveImage, type PushSource, type SourceManifest } from './source.js'
+import { asOciManifest, fromOciIndex, fromOciLayout, fromSavedImage, joinPlatforms, platformImages, saveImage, type PushSource, type SourceManifest } from './source.js'
 
 export interface PublishOptions {
   /** A directory of the run's own for the saved images. */
@@ -34,7 +34,7 @@ async function readTested(platforms: readonly PlatformOutcome[], spoolDir: strin
     for (const [i, o] of platforms.entries()) {
       const dir = path.join(spoolDir, String(i))
       await saveImage(o.build.ref, dir)
-      parts.push(await fromSavedImage(dir, o.platform))
+      parts.push(fromOciLayout(dir, o.platform) ?? (await fromSavedImage(dir, o.platform).then(({ manifest, blobs }) => ({ manifests: [manifest], blobs }))))
     }
     source = joinPlatforms(parts)
   }

@@ -34,6 +34,8 @@ export interface BlobFile {
 }
 
 export interface SourceManifest {
+  /** The annotations its index gave it (an attestation manifest names its image there). */
+  annotations?: Record<string, string>
   digest: string
   mediaType: string
   bytes: Buffer
@@ -149,8 +151,34 @@ export function fromOciIndex(dir: string): PushSource {
   }
   if (!index || !doc.manifests) throw new Error('the saved image is not a multi-platform image (no image index)')
   const blobs = new Map<string, BlobFile>()
-  const manifests = doc.manifests.map((d) => manifestFrom(dir, d, platformKey(d.platform), blobs))
+  const manifests = doc.manifests.map((d) => ({ ...manifestFrom(dir, d, platformKey(d.platform), blobs), ...(d.annotations ? { annotations: d.annotations } : {}) }))
   return { index, manifests, blobs }
+}
+
+const COMPRESSED_LAYER = /(\.tar\.gzip|\+gzip|\+zstd)$/
+
+/**
+ * One platform's saved image as the engine keeps it, when its OCI layout holds compressed layers (the containerd
+ * store): its own manifest, and any attestation manifests with it, unchanged. Undefined when the layout keeps
+ * plain tars (the classic store), which {@link fromSavedImage} compresses.
+ */
+export function fromOciLayout(dir: string, platform: string): { manifests: SourceManifest[]; blobs: Map<string, BlobFile> } | undefined {
+  if (!fs.existsSync(path.join(dir, 'index.json'))) return undefined
+  let doc = readDoc(path.join(dir, 'index.json'))
+  let entries: Descriptor[] = doc.manifests ?? []
+  for (let depth = 0; depth < 3 && entries.length === 1 && !entries[0].platform; depth++) {
+    const next = readDoc(path.join(dir, 'blobs', ...entries[0].digest.split(':')))
+    if (!next.manifests) break
+    doc = next
+    entries = next.manifests
+  }
+  const blobs = new Map<string, BlobFile>()
+  const manifests = entries.map((d) => {
+    const m = manifestFrom(dir, d, d.platform ? platformKey(d.platform) : platform, blobs)
+    return d.annotations ? { ...m, annotations: d.annotations } : m
+  })
+  const layers = manifests.filter((m) => m.platform !== 'unknown/unknown').flatMap((m) => ((JSON.parse(m.bytes.toString('utf8')) as Doc).layers ?? []).map((l) => l.mediaType ?? ''))
+  return layers.every((t) => COMPRESSED_LAYER.test(t)) ? { manifests, blobs } : undefined
 }
 
 /** Gzip-compresses `file` into `dir`, hashing the output as it is written. */
@@ -258,14 +286,21 @@ export function platformImages(source: PushSource): { manifests: SourceManifest[
   return { manifests, blobs }
 }
 
-/** A new manifest list joining images built one platform at a time. */
-export function joinPlatforms(parts: { manifest: SourceManifest; blobs: Map<string, BlobFile> }[]): PushSource {
+/**
+ * A new list joining images built one platform at a time (their attestation manifests with them): a Docker
+ * manifest list when every manifest is a Docker one, else an OCI image index, the Docker ones named the OCI way.
+ */
+export function joinPlatforms(parts: { manifests: SourceManifest[]; blobs: Map<string, BlobFile> }[]): PushSource {
   const blobs = new Map<string, BlobFile>()
   for (const p of parts) for (const [d, b] of p.blobs) blobs.set(d, b)
-  const entries = parts.map(({ manifest: m }) => {
+  const all = parts.flatMap((p) => p.manifests)
+  const docker = all.every((m) => m.mediaType === MEDIA.dockerManifest)
+  const manifests = docker ? all : all.map((m) => (m.mediaType === MEDIA.dockerManifest ? asOciManifest(m) : m))
+  const entries = manifests.map((m) => {
     const [os, architecture, variant] = m.platform.split('/')
-    return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: { architecture, os, ...(variant ? { variant } : {}) } }
+    return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: { architecture, os, ...(variant ? { variant } : {}) }, ...(m.annotations ? { annotations: m.annotations } : {}) }
   })
-  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerList, manifests: entries }))
-  return { index: { digest: sha256(bytes), mediaType: MEDIA.dockerList, bytes }, manifests: parts.map((p) => p.manifest), blobs }
+  const mediaType = docker ? MEDIA.dockerList : MEDIA.ociIndex
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries }))
+  return { index: { digest: sha256(bytes), mediaType, bytes }, manifests, blobs }
 }

@@ -177,3 +177,26 @@ describe('flags through parseInputs', () => {
     }
   })
 })
+
+describe("flags in buildx's own syntax, and the command's own", () => {
+  it('reads --secret as buildx does: a file (src), an environment variable (env), or the variable named like the id', () => {
+    const cl = parseCommandLine(['--secret', 'id=npmrc,src=/home/me/.npmrc', '--secret', 'id=tok,env=GH_TOKEN', '--secret', 'id=AWS_KEY', '--secret', 'type=file,id=k,source=key.pem'])
+    expect(cl.inputs['secret-files']).toBe('npmrc=/home/me/.npmrc\nk=key.pem')
+    expect(cl.inputs['secret-envs']).toBe('tok=GH_TOKEN,AWS_KEY=AWS_KEY')
+    expect(cl.inputs.secrets).toBeUndefined()
+  })
+  it.each([
+    ['npmrc', /use id=ID,src=PATH or id=ID,env=VARIABLE/],
+    ['src=/x', /no id/],
+    ['id=a,src=/x,env=B', /src or env, not both/],
+    ['id=a,mode=0400', /unknown field mode/],
+    ['type=ssh,id=a', /type is file or env/],
+    ['type=file,id=a', /type=file needs src=PATH/]
+  ])('refuses --secret %j', (value, message) => {
+    expect(() => parseCommandLine(['--secret', value])).toThrow(message)
+  })
+  it('takes --report junit=FILE, and refuses another kind', () => {
+    expect(parseCommandLine(['--report', 'junit=out/results.xml']).junit).toBe('out/results.xml')
+    expect(() => parseCommandLine(['--report', 'html=x'])).toThrow(/use junit=FILE/)
+  })
+})

@@ -184,3 +184,27 @@ describe('value parsers', () => {
     for (const no of ['', 'Alpine', 'a:', ':tag', 'a//b', 'a:b:c', '-a']) expect(isImageReference(no)).toBe(false)
   })
 })
+
+describe('paths reached through symbolic links', () => {
+  it('refuses a relative path whose link leads out of the workspace, and takes one that stays inside', () => {
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'links-'))
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'outside-'))
+    try {
+      fs.writeFileSync(path.join(outside, 'Dockerfile'), 'FROM scratch\n')
+      fs.mkdirSync(path.join(ws, 'app'))
+      fs.writeFileSync(path.join(ws, 'app', 'Dockerfile.real'), 'FROM scratch\n')
+      fs.symlinkSync(path.join(outside, 'Dockerfile'), path.join(ws, 'app', 'Dockerfile'))
+      fs.symlinkSync('Dockerfile.real', path.join(ws, 'app', 'Dockerfile.inside'))
+      fs.symlinkSync(outside, path.join(ws, 'elsewhere'))
+      const get = (values: Record<string, string>) => (name: string) => values[name] ?? ''
+      expect(() => parseInputs(get({ context: 'app' }), ws)).toThrow(/Input "file": .* is a symbolic link to .*outside-.*\/Dockerfile, outside the workspace/)
+      expect(() => parseInputs(get({ context: 'elsewhere' }), ws)).toThrow(/Input "context": .* is a symbolic link to .*outside-[^,]*, outside the workspace/)
+      expect(parseInputs(get({ context: 'app', file: 'app/Dockerfile.inside' }), ws).file).toBe(path.join(ws, 'app', 'Dockerfile.inside'))
+      // An absolute path is the explicit choice of a file outside.
+      expect(parseInputs(get({ context: 'app', file: path.join(ws, 'app', 'Dockerfile') }), ws).file).toBe(path.join(ws, 'app', 'Dockerfile'))
+    } finally {
+      fs.rmSync(ws, { recursive: true, force: true })
+      fs.rmSync(outside, { recursive: true, force: true })
+    }
+  })
+})
