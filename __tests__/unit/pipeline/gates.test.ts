@@ -153,7 +153,7 @@ describe('pipeline() and the growth gate', () => {
 })
 
 describe('pipeline() and build secrets', () => {
-  it('masks secret values before the build, passes secrets as files only the user reads, and removes them after', async () => {
+  it('masks secret values before any command, passes secrets as files only the user reads, and removes them after', async () => {
     let seen: { args: readonly string[]; file: string; mode: number } | undefined
     engine.holdCommands((c) => {
       if (!isBuild(c)) return
@@ -164,8 +164,8 @@ describe('pipeline() and build secrets', () => {
     const reporter = new RecordingReporter()
     await runPipeline({ platforms: 'linux/amd64', 'build-args': 'API_TOKEN=tok-1234', secrets: 'npmrc=//registry/:_authToken=abcd' }, reporter)
     expect(reporter.texts('secret')).toEqual(['tok-1234', '//registry/:_authToken=abcd'])
-    const build = engine.calls.find(isBuild)!
-    for (const i of [0, 1]) expect(reporter.secret.mock.invocationCallOrder[i]).toBeLessThan(build.order)
+    // Before the first command (its line reaches the debug log), not only before the build.
+    for (const i of [0, 1]) expect(reporter.secret.mock.invocationCallOrder[i]).toBeLessThan(engine.calls[0].order)
     expect(seen).toMatchObject({ file: '//registry/:_authToken=abcd', mode: 0o600 })
     expect(seen!.args.join(' ')).not.toContain('abcd')
     expect(reporter.texts('warning')).toContainEqual(expect.stringMatching(/^build-arg API_TOKEN looks like a credential/))
