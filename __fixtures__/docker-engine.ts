@@ -93,6 +93,8 @@ export function flag(args: readonly string[], name: string): string | undefined 
 
 export class DockerEngine {
   readonly images = new Map<string, Image>()
+  /** Every image ever loaded, removed ones included. */
+  private readonly loaded = new Map<string, Image>()
   readonly containers = new Map<string, Container>()
   private serial = 0
 
@@ -133,9 +135,9 @@ export class DockerEngine {
     return this.script.store === 'classic' ? classicSave(ref, image.built[0]) : ociSave(ref, image.built)
   }
 
-  /** The built image of a platform under `ref` (what the pipeline should have measured). */
+  /** The image of a platform built under `ref` (what the pipeline should have measured), even once removed. */
   built(ref: string, platform: string): BuiltImage {
-    const found = this.images.get(ref)?.built.find((i) => i.platform === platform)
+    const found = this.loaded.get(ref)?.built.find((i) => i.platform === platform)
     if (!found) throw new Error(`fake engine: no image ${ref} for ${platform}`)
     return found
   }
@@ -177,6 +179,7 @@ export class DockerEngine {
     const built = await Promise.all(platforms.map((p) => buildImage({ platform: p, ...this.platformScript(p).image })))
     const id = platforms.length > 1 ? imageIndex(built).digest : this.script.store === 'classic' ? built[0].configDigest : built[0].manifestDigest
     this.images.set(ref, { built, id })
+    this.loaded.set(ref, { built, id })
     const digest = platforms.length > 1 ? id : built[0].manifestDigest
     const meta: Record<string, unknown> = { 'containerimage.digest': digest, 'image.name': ref }
     if (platforms.length === 1) meta['containerimage.config.digest'] = built[0].configDigest
