@@ -66,6 +66,17 @@ describe('pipeline() cancelled', () => {
     expect(reporter.stepStarted).not.toHaveBeenCalled()
   })
 
+  it('does not build each platform again when a cancel stopped the shared solve', async () => {
+    engine.holdCommands(async (c) => {
+      if (isBuild(c)) await cancelCommands()
+    })
+    const reporter = new RecordingReporter()
+    await expect(runPipeline({}, reporter)).rejects.toThrow(STOPPED)
+    expect(engine.calls.filter(isBuild).map((c) => [c.args[c.args.indexOf('--platform') + 1], c.exitCode])).toEqual([['linux/amd64,linux/arm64', 143]])
+    expect(engine.refused).toEqual([])
+    expect(reporter.texts('info').filter((t) => t.includes('building each platform on its own'))).toEqual([])
+  })
+
   it('stops after the builds: no image is examined, started or measured, no command even tried', async () => {
     const reporter = cancellingReporter((kind, detail) => kind === 'built' && detail === 'linux/arm64')
     await expect(runPipeline({}, reporter)).rejects.toThrow(STOPPED)
