@@ -6,7 +6,6 @@
  * is refused with CancelledError, and commands in flight end as killed.
  */
 import { jest } from '@jest/globals'
-import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
 import type * as exec from '../src/docker/exec.js'
 import { CancelledError, CommandError } from '../src/docker/exec.js'
@@ -151,9 +150,15 @@ class FakeExec {
         resolve(killed)
       }
     })
+    const answer = async (): Promise<T> => {
+      await this.hold?.(call)
+      // Answered on a later turn, as a process's output comes: commands running at once interleave.
+      await new Promise((resolve) => setImmediate(resolve))
+      return work(signal)
+    }
     this.kills.set(call, kill)
     try {
-      return await Promise.race([stopped, (async () => (await this.hold?.(call), await new Promise((r) => setImmediate(r)), work(signal)))()])
+      return await Promise.race([stopped, answer()])
     } finally {
       this.kills.delete(call)
     }
@@ -193,13 +198,21 @@ export const run = jest.fn<typeof exec.run>(async (command, args, options = {}) 
 
 export const docker = jest.fn<typeof exec.docker>((args, options) => run('docker', args, options))
 
+/** Resolves when `stream` emits `event`, closes or fails (its reader gave up): never rejects. */
+function when(stream: PassThrough, event: string): Promise<void> {
+  return new Promise((resolve) => {
+    for (const e of [event, 'close', 'error']) stream.once(e, () => resolve())
+  })
+}
+
 /** Bytes written to a stream's reader at a time. */
 const STREAM_CHUNK = 16 * 1024
 
 export const runStreaming = jest.fn<typeof exec.runStreaming>((command, args) => {
   const call = engine.begin(command, args, orderOf(runStreaming), {}, true)
   const stdout = new PassThrough()
-  let signal = 143
+  // A cancellation stops it with SIGTERM (143), its reader's kill() with SIGKILL (137).
+  let exitOnKill = 143
   const finished = engine
     .held(call, undefined, async (killed) => {
       const save = command === 'docker' && (args[0] === 'save' || (args[0] === 'image' && args[1] === 'save'))
@@ -207,18 +220,18 @@ export const runStreaming = jest.fn<typeof exec.runStreaming>((command, args) =>
       const archive = await engine.docker.save(args.at(-1)!)
       if (!archive) return { exitCode: 1, stderr: `Error response from daemon: No such image: ${args.at(-1)}\n` }
       // Like a process writing to a pipe: as fast as its reader takes it; it has exited once the reader has it all.
-      const drained = once(stdout, 'end')
-      for (let at = 0; at < archive.length && !killed.killed; at += STREAM_CHUNK) {
-        if (!stdout.write(archive.subarray(at, at + STREAM_CHUNK))) await Promise.race([once(stdout, 'drain'), once(stdout, 'close')])
+      const drained = when(stdout, 'end')
+      for (let at = 0; at < archive.length && !killed.killed && !stdout.destroyed; at += STREAM_CHUNK) {
+        if (!stdout.write(archive.subarray(at, at + STREAM_CHUNK))) await when(stdout, 'drain')
       }
       if (killed.killed) return undefined
       stdout.end()
-      await Promise.race([drained, once(stdout, 'close')])
+      await drained
       return { exitCode: 0, stderr: '' }
     })
     .then((r) => {
       // Killed: the reader gets what was written, then the end of the stream, as from a process that died.
-      const result = r ?? { exitCode: signal, stderr: '' }
+      const result = r ?? { exitCode: exitOnKill, stderr: '' }
       if (result.exitCode === 125) engine.unscripted.push(call)
       if (!stdout.writableEnded) stdout.end()
       engine.finish(call, result.exitCode)
@@ -228,7 +241,7 @@ export const runStreaming = jest.fn<typeof exec.runStreaming>((command, args) =>
     stdout,
     finished,
     kill: () => {
-      signal = 137
+      exitOnKill = 137
       engine.kill(call)
     }
   }

@@ -4,7 +4,7 @@
  * setFailed, bad input named before any command, log groups in platform order, secrets masked first, the post
  * step's state saved before each resource exists.
  */
-import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as core from '../../../__fixtures__/core.js'
 import * as cache from '../../../__fixtures__/cache.js'
 import * as fakeExec from '../../../__fixtures__/engine.js'
@@ -41,6 +41,10 @@ beforeEach(() => {
   core.reset()
   cache.reset()
   engine.reset({ store: 'containerd' })
+})
+afterEach(() => {
+  expect(engine.unscripted.map((c) => c.args.join(' '))).toEqual([])
+  expect([...engine.docker.containers.keys()]).toEqual([])
 })
 
 describe('run() when every platform passes', () => {
