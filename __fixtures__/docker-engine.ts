@@ -112,6 +112,8 @@ export class DockerEngine {
   async answer(args: readonly string[], timeoutMs?: number): Promise<Answer | undefined> {
     const [a, b] = args
     if (a === 'info') return ok(JSON.stringify(this.info()))
+    if (a === 'context' && b === 'show') return ok('default\n')
+    if (a === 'context' && b === 'inspect') return args[2] === 'default' ? ok('unix:///var/run/docker.sock\n') : fail(`context "${args[2]}" does not exist`)
     if (a === 'buildx' && b === 'version') return { ...this.script.buildx }
     if (a === 'buildx' && b === 'inspect') return this.inspectBuilder(args.slice(2))
     if (a === 'buildx' && b === 'build') return this.build(args)
