@@ -15,9 +15,12 @@
 #   - QEMU binfmt handlers (F flag) for arm64 and arm
 #   - a registry on 127.0.0.1:5000, which is also the daemon's registry mirror, holding
 #     fixture images under Docker Hub names (library/alpine:3.12.2, library/golang:1.15, ...)
+#   - a registry that needs a login over TLS, registry.smokestack.test:5443 on 127.0.0.1
+#     (provision/registry-tls.sh)
 #   - Node 24 in /opt/smokestack/node24
-#   - /var/lib/smokestack/env with SMOKESTACK_NODE24, SMOKESTACK_REGISTRY, SMOKESTACK_STORE
-# Logs: /var/log/smokestack/{containerd,dockerd,registry,fixtures}.log
+#   - /var/lib/smokestack/env with SMOKESTACK_NODE24, SMOKESTACK_REGISTRY, SMOKESTACK_STORE and
+#     SMOKESTACK_TLS_REGISTRY{,_USER,_PASSWORD,_CA,_CA_BUNDLE}
+# Logs: /var/log/smokestack/{containerd,dockerd,registry,registry-tls,fixtures}.log
 # The fixture images are made by scripts/provision/fixtures.sh from fixtures/images/*/.
 # Environment: SMOKESTACK_GOLANG_ARCHES (default "amd64"), SMOKESTACK_DEBIAN_ARCHES
 # (default "amd64 arm64"): Debian architectures of the golang and debian fixtures.
@@ -60,12 +63,15 @@ BUILDX_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-buildx
 # Packages from bookworm (the system's own release).
 #   runc: trixie's runc needs glibc 2.38 (bookworm has 2.36), so runc comes from bookworm.
 #   musl-tools, golang-go and the cross compilers let unit tests produce real ELF fixtures.
+#   openssl and apache2-utils (htpasswd) make the TLS registry's certificates and login;
+#   openssh-client gives tests an ssh agent (the build's `ssh` input).
 HOST_PACKAGES=(
 	qemu-user-static binfmt-support docker-registry debootstrap runc iptables
 	musl-tools golang-go gcc libc6-dev
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	file curl ca-certificates xz-utils zstd tar util-linux
+	openssl apache2-utils openssh-client
 )
 # Packages from trixie, downloaded and unpacked only. tini provides docker-init.
 TRIXIE_PACKAGES=(docker.io docker-cli containerd docker-buildx tini)
@@ -553,6 +559,7 @@ write_env_file() {
 SMOKESTACK_NODE24=$NODE24_BIN
 SMOKESTACK_REGISTRY=$REGISTRY
 SMOKESTACK_STORE=$STORE
+$(tls_registry_env)
 EOF
 	mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
@@ -561,6 +568,8 @@ EOF
 
 # shellcheck source=scripts/provision/fixtures.sh
 source "$SCRIPT_DIR/provision/fixtures.sh"
+# shellcheck source=scripts/provision/registry-tls.sh
+source "$SCRIPT_DIR/provision/registry-tls.sh"
 
 main() {
 	parse_args "$@"
@@ -580,6 +589,7 @@ main() {
 	ensure_buildx
 	ensure_qemu_binfmt
 	ensure_registry
+	ensure_tls_registry
 	ensure_containerd
 	ensure_dockerd "$STORE"
 	report_docker
@@ -588,7 +598,7 @@ main() {
 	write_env_file
 
 	log "up: dockerd $(docker info --format '{{.ServerVersion}}') ($STORE store) on unix://$DOCKER_SOCK," \
-		"buildx $(docker buildx version | awk '{print $2}'), registry mirror $REGISTRY," \
+		"buildx $(docker buildx version | awk '{print $2}'), registry mirror $REGISTRY, TLS registry $TLS_REGISTRY," \
 		"qemu arm64+arm, node $NODE24_VERSION; env in $ENV_FILE"
 	echo "provision: done in ${SECONDS}s (store: $STORE)"
 }

@@ -1,5 +1,6 @@
 /**
- * The README's input and output reference, generated from action.yml.
+ * The README's input and output reference, generated from action.yml and merge/action.yml (the Type column
+ * from the input types of src/inputs/types.ts).
  *
  *   npx tsx scripts/readme.ts --write    regenerate the tables between the markers
  *   npx tsx scripts/readme.ts --check    exit 1 when README.md is out of date
@@ -10,6 +11,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { INPUT_TYPES, MERGE_INPUT_TYPES } from '../src/inputs/types.js'
 
 export type YamlValue = string | YamlMap
 export interface YamlMap {
@@ -153,9 +155,15 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
-export function inputsTable(inputs: ActionInput[]): string {
-  const rows = inputs.map((i) => `| \`${i.name}\` | ${i.required ? 'yes' : 'no'} | ${i.default !== undefined && i.default !== '' ? `\`${cell(i.default)}\`` : ''} | ${cell(i.description)} |`)
-  return ['| Input | Required | Default | Description |', '|---|---|---|---|', ...rows].join('\n')
+/** The table of inputs; `types` gives each input's type (every input must have one). */
+export function inputsTable(inputs: ActionInput[], types: Readonly<Record<string, string>> = INPUT_TYPES): string {
+  const rows = inputs.map((i) => {
+    const type = types[i.name]
+    if (!type) throw new Error(`action.yml input "${i.name}" has no type in src/inputs/types.ts`)
+    const value = i.default !== undefined && i.default !== '' ? `\`${cell(i.default)}\`` : ''
+    return `| \`${i.name}\` | ${type} | ${i.required ? 'yes' : 'no'} | ${value} | ${cell(i.description)} |`
+  })
+  return ['| Input | Type | Required | Default | Description |', '|---|---|---|---|---|', ...rows].join('\n')
 }
 
 export function outputsTable(outputs: ActionOutput[]): string {
@@ -172,10 +180,15 @@ export function replaceBetween(document: string, name: string, content: string):
   return `${document.slice(0, from + start.length)}\n${content}\n${document.slice(to)}`
 }
 
-/** The README with its reference tables regenerated from action.yml. */
-export function updateReadme(readme: string, actionYml: string): string {
+/** The README with its reference tables regenerated from action.yml (and merge/action.yml, when given). */
+export function updateReadme(readme: string, actionYml: string, mergeYml?: string): string {
   const action = readActionMetadata(actionYml)
-  return replaceBetween(replaceBetween(readme, 'inputs', inputsTable(action.inputs)), 'outputs', outputsTable(action.outputs))
+  let out = replaceBetween(replaceBetween(readme, 'inputs', inputsTable(action.inputs)), 'outputs', outputsTable(action.outputs))
+  if (mergeYml !== undefined) {
+    const merge = readActionMetadata(mergeYml)
+    out = replaceBetween(replaceBetween(out, 'merge-inputs', inputsTable(merge.inputs, MERGE_INPUT_TYPES)), 'merge-outputs', outputsTable(merge.outputs))
+  }
+  return out
 }
 
 function cli(argv: string[]): number {
@@ -187,17 +200,17 @@ function cli(argv: string[]): number {
     return 2
   }
   const readme = fs.readFileSync(readmePath, 'utf8')
-  const updated = updateReadme(readme, fs.readFileSync(path.join(root, 'action.yml'), 'utf8'))
+  const updated = updateReadme(readme, fs.readFileSync(path.join(root, 'action.yml'), 'utf8'), fs.readFileSync(path.join(root, 'merge', 'action.yml'), 'utf8'))
   if (mode === '--write') {
     if (updated !== readme) fs.writeFileSync(readmePath, updated)
-    process.stdout.write(updated === readme ? 'README.md is up to date.\n' : 'README.md updated from action.yml.\n')
+    process.stdout.write(updated === readme ? 'README.md is up to date.\n' : 'README.md updated from action.yml and merge/action.yml.\n')
     return 0
   }
   if (updated !== readme) {
-    process.stderr.write('README.md is out of date with action.yml: run `npx tsx scripts/readme.ts --write` and commit README.md.\n')
+    process.stderr.write('README.md is out of date with action.yml or merge/action.yml: run `npx tsx scripts/readme.ts --write` and commit README.md.\n')
     return 1
   }
-  process.stdout.write('README.md matches action.yml.\n')
+  process.stdout.write('README.md matches action.yml and merge/action.yml.\n')
   return 0
 }
 

@@ -1,4 +1,4 @@
-/** The one record that flows through the pipeline, and the shapes it is made of. */
+/** Shapes shared by the stages: findings and how the start check ended. */
 import type { FindingCode } from './findings.js'
 
 export type Severity = 'error' | 'warning' | 'notice'
@@ -23,6 +23,9 @@ export interface Finding {
 }
 
 /** How the start check ended. */
+/** Every way a start check can end, as the results and platform records name them. */
+export const SMOKE_OUTCOMES = ['exited', 'running', 'crashed', 'start-failed', 'skipped', 'not-started', 'healthy', 'unhealthy', 'probe-ok', 'probe-failed'] as const
+
 export type SmokeOutcome =
   | 'exited' // ran to completion with an accepted exit code
   | 'running' // still running at the timeout: it started (a server); stopped and removed
@@ -77,29 +80,4 @@ export interface ProbeOutcome {
   durationMs?: number
   /** How it reached the container: `nsenter` (inside its network namespace) or `container` (a joined probe container). */
   via: 'nsenter' | 'container'
-}
-
-export type PlatformStatus = 'passed' | 'failed'
-
-export interface PlatformResult {
-  platform: string
-  /** Unique per-run local reference the platform's image was loaded under. */
-  localRef: string
-  imageId?: string
-  /** Digest of the image's config: the same in the engine and in the registry once pushed. */
-  configDigest?: string
-  /** Bytes on disk, uncompressed. */
-  size?: number
-  compressedSize?: number
-  layers?: number
-  buildMs?: number
-  checkMs?: number
-  sizeMs?: number
-  findings: Finding[]
-  smoke?: SmokeResult
-  status: PlatformStatus
-  /** Why it failed, in one line, when it failed outside the start check (build error, budget). */
-  error?: string
-  /** Digest of the platform's manifest in the registry, once pushed. */
-  digest?: string
 }

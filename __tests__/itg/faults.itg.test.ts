@@ -8,25 +8,13 @@ import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { runAction, type ActionRun } from '../support/action.js'
-import { leftovers, registryStatus, uniqueName } from '../support/docker.js'
+import { errorsOf, runAction } from '../support/action.js'
+import { leftoverCheck, registryStatus, uniqueName } from '../support/docker.js'
 
-let before: { containers: string[]; images: string[] }
-beforeAll(() => {
-  before = leftovers()
-})
 
-function expectClean(run: ActionRun): void {
-  expect(leftovers()).toEqual(before)
-  expect(run.leftoverFiles).toEqual([])
-}
+const expectClean = leftoverCheck()
 
-function failure(run: ActionRun): string {
-  return run.annotations
-    .filter((a) => a.level === 'error')
-    .map((a) => a.message)
-    .join('\n')
-}
+const failure = errorsOf
 
 describe('faults', () => {
   it('names the endpoint when the engine is not reachable', async () => {
@@ -84,7 +72,7 @@ describe('faults', () => {
     const tag = '127.0.0.1:5999/nowhere/app:1.0.0'
     const run = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: tag } })
     expect(run.exitCode).toBe(1)
-    expect(failure(run)).toMatch(/nothing was published, because not every destination can be pushed to: 127\.0\.0\.1:5999\/nowhere\/app: 127\.0\.0\.1:5999 is not reachable \(http:\/\/127\.0\.0\.1:5999\): connection refused/)
+    expect(failure(run)).toMatch(/Nothing was pushed: its destination cannot be pushed to\.\n- 127\.0\.0\.1:5999\/nowhere\/app: 127\.0\.0\.1:5999 is unreachable: connect ECONNREFUSED 127\.0\.0\.1:5999/)
     expectClean(run)
   })
 

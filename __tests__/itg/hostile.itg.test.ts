@@ -2,19 +2,12 @@
  * Hostile and careless input, driven through the bundled action on the real engine: each case asserts the
  * verdict, the message, and that nothing is left behind.
  */
-import { describe, it, expect, beforeAll } from '@jest/globals'
+import { describe, it, expect } from '@jest/globals'
 import { runAction, type ActionRun } from '../support/action.js'
-import { leftovers, REGISTRY, uniqueName } from '../support/docker.js'
+import { leftoverCheck, REGISTRY, uniqueName } from '../support/docker.js'
 
-let before: ReturnType<typeof leftovers>
-beforeAll(() => {
-  before = leftovers()
-})
 
-function expectClean(run: ActionRun): void {
-  expect(leftovers()).toEqual(before)
-  expect(run.leftoverFiles).toEqual([])
-}
+const expectClean = leftoverCheck()
 
 /** The log the runner shows: everything main wrote, workflow commands included. */
 function log(run: ActionRun): string {

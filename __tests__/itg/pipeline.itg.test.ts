@@ -2,27 +2,19 @@
  * The action end to end, bundled, on the real engine (whichever image store is running), real
  * buildx, real QEMU and the local registry.
  */
-import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import { describe, it, expect, afterAll } from '@jest/globals'
 import * as fs from 'node:fs'
 import { runAction, type ActionRun } from '../support/action.js'
-import { dockerOut, imageStore, leftovers, localConfigDigest, registryJson, registryStatus, REGISTRY, uniqueName } from '../support/docker.js'
+import { dockerOut, imageStore, leftoverCheck, localConfigDigest, registryJson, registryStatus, REGISTRY, uniqueName } from '../support/docker.js'
 
 const store = imageStore()
-let before: { containers: string[]; images: string[] }
 
 function results(run: ActionRun): Record<string, { status: string; imageId: string; size: number; smoke: { outcome: string; exitCode: number | null; durationMs: number; message: string }; findings: { code: string }[]; digest?: string; configDigest: string; localRef: string; compressedSize: number }> {
   return JSON.parse(run.outputs.results)
 }
 
-function expectClean(run: ActionRun): void {
-  expect(run.post?.exitCode).toBe(0)
-  expect(leftovers()).toEqual(before)
-  expect(run.leftoverFiles).toEqual([])
-}
+const expectClean = leftoverCheck()
 
-beforeAll(() => {
-  before = leftovers()
-})
 
 describe(`pipeline on the ${store} image store`, () => {
   it('builds, starts and sizes the tutorial image with CGO_ENABLED=0', async () => {

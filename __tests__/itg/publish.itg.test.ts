@@ -4,26 +4,14 @@
  * registry refuses one tag): the tags that already moved are put back, and the outcome says what stays.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
-import * as http from 'node:http'
-import { runAction, type ActionRun } from '../support/action.js'
-import { catalogHas, dockerOut, leftovers, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
+import { errorsOf, runAction } from '../support/action.js'
+import { registryProxy, type RegistryProxy } from '../support/registry-proxy.js'
+import { catalogHas, dockerOut, leftoverCheck, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
 
-let before: ReturnType<typeof leftovers>
-beforeAll(() => {
-  before = leftovers()
-})
 
-function expectClean(run: ActionRun): void {
-  expect(leftovers()).toEqual(before)
-  expect(run.leftoverFiles).toEqual([])
-}
+const expectClean = leftoverCheck()
 
-function errors(run: ActionRun): string {
-  return run.annotations
-    .filter((a) => a.level === 'error')
-    .map((a) => a.message)
-    .join('\n')
-}
+const errors = errorsOf
 
 function tagsOf(repo: string): string[] {
   return (registryJson<{ tags: string[] | null }>(`/v2/${repo}/tags/list`).tags ?? []).sort()
@@ -31,28 +19,6 @@ function tagsOf(repo: string): string[] {
 
 function digestOf(ref: string): string {
   return (JSON.parse(dockerOut(['buildx', 'imagetools', 'inspect', ref, '--format', '{{json .Manifest}}'])) as { digest: string }).digest
-}
-
-/** Forwards to the real registry; refuses the PUT of the manifest whose reference matches `refuse`. */
-async function refusingProxy(refuse: RegExp): Promise<{ port: number; close: () => Promise<void>; refused: () => number }> {
-  let refused = 0
-  const server = http.createServer((req, res) => {
-    if (req.method === 'PUT' && refuse.test(req.url ?? '')) {
-      refused++
-      req.resume()
-      res.writeHead(500, { 'Content-Type': 'application/json' })
-      res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'storage backend failed' }] }))
-      return
-    }
-    const upstream = http.request({ host: '127.0.0.1', port: 5000, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers)
-      up.pipe(res)
-    })
-    upstream.on('error', () => res.destroy())
-    req.pipe(upstream)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { port: (server.address() as { port: number }).port, close: () => new Promise((resolve) => server.close(() => resolve())), refused: () => refused }
 }
 
 describe('publishing', () => {
@@ -74,7 +40,7 @@ describe('publishing', () => {
     const repo = uniqueName('smokestack-itg/two-registries')
     const run = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: `${REGISTRY}/${repo}:1.0.0,127.0.0.1:5999/${repo}:1.0.0` } })
     expect(run.exitCode).toBe(1)
-    expect(errors(run)).toMatch(/Publishing failed: nothing was published, because not every destination can be pushed to: 127\.0\.0\.1:5999\/smokestack-itg\/two-registries-[\w-]+: 127\.0\.0\.1:5999 is not reachable/)
+    expect(errors(run)).toMatch(/Publishing failed: Nothing was pushed: 1 of 2 destinations cannot be pushed to\.\n- 127\.0\.0\.1:5999\/smokestack-itg\/two-registries-[\w-]+: 127\.0\.0\.1:5999 is unreachable: connect ECONNREFUSED/)
     expect(registryStatus(`/v2/${repo}/tags/list`)).toBe(404)
     expect(catalogHas(repo)).toBe(false)
     // Every platform passed and is still reported, with its sizes.
@@ -89,9 +55,9 @@ describe('publishing', () => {
   })
 
   describe('a registry that fails while the tags move', () => {
-    let proxy: Awaited<ReturnType<typeof refusingProxy>>
+    let proxy: RegistryProxy
     beforeAll(async () => {
-      proxy = await refusingProxy(/\/manifests\/2\.0\.0$/)
+      proxy = await registryProxy({ refuse: /\/manifests\/2\.0\.0$/ })
     })
     afterAll(() => proxy.close())
 

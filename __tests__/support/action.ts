@@ -113,7 +113,12 @@ export interface RunActionOptions {
   beforePost?: (run: ActionRun) => void
 }
 
-export async function runAction(options: RunActionOptions): Promise<ActionRun> {
+/** Runs the bundled merge action (dist/merge/index.js) the way the runner runs it; it has no post step. */
+export async function runMergeAction(options: Pick<RunActionOptions, 'inputs' | 'env' | 'workspace' | 'cancelAfterMs'>): Promise<ActionRun> {
+  return runAction({ ...options, noPost: true, script: 'dist/merge/index.js' })
+}
+
+export async function runAction(options: RunActionOptions & { script?: string }): Promise<ActionRun> {
   let dir: string
   if (options.runnerTemp) {
     fs.rmSync(options.runnerTemp, { recursive: true, force: true })
@@ -138,7 +143,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   }
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
   const started = Date.now()
-  const main = await spawnNode(path.join(ROOT, 'dist/index.js'), env, env.GITHUB_WORKSPACE as string, options.cancelAfterMs, options.wrap)
+  const main = await spawnNode(path.join(ROOT, options.script ?? 'dist/index.js'), env, env.GITHUB_WORKSPACE as string, options.cancelAfterMs, options.wrap)
   const durationMs = Date.now() - started
   const state = parseCommandFile(fs.readFileSync(env.GITHUB_STATE as string, 'utf8'))
   const result: ActionRun = {
@@ -160,4 +165,12 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
   result.leftoverFiles = fs.readdirSync(dir).filter((f) => !Object.values(files).includes(f))
   fs.rmSync(dir, { recursive: true, force: true })
   return result
+}
+
+/** The error annotations of a run, one message a line. */
+export function errorsOf(run: ActionRun): string {
+  return run.annotations
+    .filter((a) => a.level === 'error')
+    .map((a) => a.message)
+    .join('\n')
 }

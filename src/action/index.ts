@@ -18,6 +18,8 @@ import { buildReport } from '../report/model.js'
 import { computeOutputs } from '../report/outputs.js'
 import { renderSummary } from '../report/summary.js'
 import { exitWhenFlushed } from '../exit.js'
+import { emitRecords } from '../record/record.js'
+import { version } from '../version.js'
 import { actionsCacheStore } from './cache-store.js'
 import { ActionsReporter } from './reporter.js'
 
@@ -54,8 +56,15 @@ export async function run(options: RunOptions = {}): Promise<void> {
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
   observeCommands((line) => reporter.debug(line))
+  let inputs: Inputs | undefined
+  const records = (outcome: Parameters<typeof emitRecords>[1]): void => {
+    const emitted = inputs ? emitRecords(inputs, outcome, { version: version(), vars }) : undefined
+    if (!emitted) return
+    core.setOutput('record', JSON.stringify(emitted.records))
+    if (emitted.files.length) core.info(`Records written: ${emitted.files.join(', ')}`)
+  }
   try {
-    const inputs = parseInputs(options.input ?? ((name) => core.getInput(name)), workspace)
+    inputs = parseInputs(options.input ?? ((name) => core.getInput(name)), workspace)
     const tempRoot = vars.RUNNER_TEMP || os.tmpdir()
     // The cache library's own temporary files go here, and are removed with it.
     const scratch = fs.mkdtempSync(path.join(tempRoot, 'smokestack-scratch-'))
@@ -73,6 +82,7 @@ export async function run(options: RunOptions = {}): Promise<void> {
     reporter.flush(true)
     const report = buildReport(result, { sizeGated: sizeGated(inputs) })
     for (const [name, value] of Object.entries(computeOutputs(report))) core.setOutput(name, value)
+    records({ report })
     for (const a of annotationsOf({ ...report, advice: [] }, workspace)) {
       if (a.level === 'error') core.error(a.message, a.props)
       else if (a.level === 'warning') core.warning(a.message, a.props)
@@ -84,6 +94,11 @@ export async function run(options: RunOptions = {}): Promise<void> {
     else if (report.publish && !report.publish.ok) core.setFailed(`Publishing failed: ${report.publish.error}`)
   } catch (e) {
     reporter.flush(true)
+    try {
+      records({ error: errorText(e) })
+    } catch (recordError) {
+      core.warning(`The failed run's records could not be written: ${errorText(recordError)}`)
+    }
     // Bad input and an unusable Dockerfile carry messages written for the user, as does every other failure here.
     core.setFailed(errorText(e))
   } finally {

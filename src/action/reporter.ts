@@ -4,18 +4,12 @@
  */
 import * as core from '@actions/core'
 import type { Finding } from '../types.js'
-import { STEP_TITLES, type Reporter, type Step } from '../pipeline/reporter.js'
+import { STEP_ORDER, STEP_TITLES, type Reporter, type Step } from '../pipeline/reporter.js'
 import type { PlatformOutcome } from '../pipeline/outcomes.js'
 import { annotationFor } from '../report/annotations.js'
 import { printable } from '../report/quote.js'
+import { maskLines } from '../inputs/secrets.js'
 
-/** Masks a secret line by line (a multi-line value is masked per line, as the runner matches lines). */
-export function maskLines(value: string): string[] {
-  return value
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0)
-}
 
 export function annotate(f: Finding, workspace: string): void {
   const { message, props } = annotationFor(f, workspace)
@@ -23,8 +17,6 @@ export function annotate(f: Finding, workspace: string): void {
   else if (f.severity === 'warning') core.warning(message, props)
   else core.notice(message, props)
 }
-
-const STEP_ORDER: readonly Step[] = ['build', 'check', 'size']
 
 interface Pending {
   groups: { step: Step; lines: readonly string[] }[]

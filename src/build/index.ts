@@ -1,6 +1,6 @@
 /**
  * Builds every platform's image and loads it into the engine. Where the engine can hold a multi-platform
- * image (containerd image store, docker driver), all platforms are built in one BuildKit solve under one
+ * image (containerd image store; see drivers.ts for each buildx driver), all platforms are built in one BuildKit solve under one
  * reference; otherwise, or when that solve fails, each platform is built on its own, all at once, so that
  * one platform's failure never stops the others.
  */
@@ -29,10 +29,7 @@ export interface BuildAllOptions {
   say: (line: string) => void
 }
 
-/** Whether one solve can build every platform into one image the engine keeps. Pure. */
-export function sharedSolve(platforms: readonly string[], containerdStore: boolean, driver: string): boolean {
-  return platforms.length > 1 && containerdStore && driver === 'docker'
-}
+export { sharedSolve } from './drivers.js'
 
 const LOG_TAIL_LINES = 40
 /** Longest build log line kept in the tail: a step can print megabytes on one line. */
@@ -70,9 +67,20 @@ async function buildOnce(spec: BuildSpec, platforms: readonly string[], ref: str
       .join('\n')
     return { ok: false, ref, durationMs: result.durationMs, error: buildFailureSummary(log), logTail: tail }
   }
-  const meta = fs.existsSync(metadataFile) ? parseBuildMetadata(fs.readFileSync(metadataFile, 'utf8')) : {}
+  const text = fs.existsSync(metadataFile) ? fs.readFileSync(metadataFile, 'utf8') : '{}'
+  const meta = parseBuildMetadata(text)
   const inspect = await docker(['image', 'inspect', '--format', '{{.Id}}', ref])
-  return { ok: true, ref, durationMs: result.durationMs, configDigest: platforms.length === 1 ? meta.configDigest : undefined, imageId: inspect.stdout.trim() }
+  return { ok: true, ref, durationMs: result.durationMs, configDigest: platforms.length === 1 ? meta.configDigest : undefined, imageId: inspect.stdout.trim(), metadata: metadataObject(text) }
+}
+
+/** The metadata file as an object; nothing when it is not one. */
+function metadataObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Builds each platform on its own, all at once. */

@@ -12,6 +12,8 @@ export interface CachePlanInput {
   mode: CacheMode
   /** The `cache-key` input: an extra key part, may be empty. */
   extraKey: string
+  /** The user gives `cache-from`/`cache-to` entries of their own: then `auto` leaves the built-in cache off. */
+  userCache?: boolean
   /** Running inside GitHub Actions (`GITHUB_ACTIONS=true`). */
   inActions: boolean
   /** The Actions cache service is configured (see {@link cacheServiceAvailable}). */
@@ -69,6 +71,9 @@ export function planCache(input: CachePlanInput): CachePlan {
     return off('Build cache is off: the "cache" input is false; set it to auto or true to keep BuildKit\'s cache between runs.', false)
   }
   const explicit = input.mode === 'true'
+  if (input.mode === 'auto' && input.userCache) {
+    return off('Build cache is off: cache-from/cache-to are given, and they replace the built-in cache; set "cache: true" to keep both.', false)
+  }
   if (input.mode === 'auto' && !input.inActions) {
     return off('Build cache is off: not running in GitHub Actions; set "cache: true" inside a workflow to keep BuildKit\'s cache between runs.', false)
   }

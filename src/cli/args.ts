@@ -37,7 +37,8 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'build-args', kind: 'lines', aliases: ['build-arg'], value: 'KEY=VALUE', help: 'Build argument (repeatable)' },
   { input: 'labels', kind: 'lines', aliases: ['label'], value: 'KEY=VALUE', help: 'Image label (repeatable)' },
   { input: 'tags', kind: 'list', aliases: ['tag'], short: 't', value: 'REF', help: 'Image reference to publish to (repeatable)' },
-  { input: 'push', kind: 'switch', help: 'Publish under every tag if every platform passed' },
+  { input: 'push', kind: 'switch', help: 'Publish under every tag if every platform passed; --push by-digest pushes each tested platform by digest and writes its record' },
+  { input: 'record-dir', kind: 'value', value: 'DIR', help: 'With --push by-digest: the directory the platform records are written to' },
   { input: 'builder', kind: 'value', value: 'NAME', help: 'Buildx builder. Default: the current one' },
   { input: 'no-cache', kind: 'switch', help: 'Build without cache' },
   { input: 'setup-qemu', kind: 'value', value: 'auto|true|false', help: 'Install QEMU handlers. Default: auto' },
@@ -61,7 +62,29 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'cache-key', kind: 'value', value: 'TEXT', help: 'Extra part of the cache key' },
   { input: 'cache-timeout', kind: 'value', value: 'DURATION', help: 'Longest wait for the cache service. Default: 60s' },
   { input: 'secrets', kind: 'lines', aliases: ['secret'], value: 'ID=VALUE', help: 'Build secret (repeatable; prefer --secret-file, argv is visible to other users)' },
-  { input: 'secret-files', kind: 'lines', aliases: ['secret-file'], value: 'ID=PATH', help: 'Build secret file (repeatable)' }
+  { input: 'secret-files', kind: 'lines', aliases: ['secret-file'], value: 'ID=PATH', help: 'Build secret file (repeatable)' },
+  { input: 'secret-envs', kind: 'list', aliases: ['secret-env'], value: 'ID=VARIABLE', help: 'Build secret read from an environment variable (repeatable)' },
+  { input: 'cache-from', kind: 'lines', value: 'CACHE', help: 'External cache source, e.g. type=registry,ref=user/app:cache (repeatable)' },
+  { input: 'cache-to', kind: 'lines', value: 'CACHE', help: 'Cache export destination, e.g. type=local,dest=DIR (repeatable)' },
+  { input: 'provenance', kind: 'value', value: 'true|false|ATTRS', help: 'Provenance attestation, e.g. mode=max' },
+  { input: 'sbom', kind: 'value', value: 'true|false|ATTRS', help: 'SBOM attestation' },
+  { input: 'attests', kind: 'lines', aliases: ['attest'], value: 'ATTEST', help: 'Attestation, e.g. type=sbom,generator=IMAGE (repeatable)' },
+  { input: 'annotations', kind: 'lines', aliases: ['annotation'], value: 'KEY=VALUE', help: 'Manifest annotation (repeatable)' },
+  { input: 'ssh', kind: 'list', value: 'default|ID=PATH', help: 'SSH agent socket or key for RUN --mount=type=ssh (repeatable)' },
+  { input: 'build-contexts', kind: 'lines', aliases: ['build-context'], value: 'NAME=VALUE', help: 'Named build context (repeatable)' },
+  { input: 'pull', kind: 'switch', help: 'Always pull the images the Dockerfile names' },
+  { input: 'network', kind: 'value', value: 'default|none|host', help: 'Network of RUN instructions' },
+  { input: 'add-hosts', kind: 'list', aliases: ['add-host'], value: 'HOST:IP', help: 'Host-to-IP mapping for RUN instructions (repeatable)' },
+  { input: 'allow', kind: 'list', value: 'ENTITLEMENT', help: 'Extra privileged entitlement, e.g. network.host (repeatable)' },
+  { input: 'shm-size', kind: 'value', value: 'SIZE', help: 'Size of /dev/shm for RUN instructions, e.g. 128m' },
+  { input: 'ulimit', kind: 'lines', value: 'NAME=SOFT:HARD', help: 'Ulimit for RUN instructions, e.g. nofile=1024:2048 (repeatable)' },
+  { input: 'no-cache-filters', kind: 'list', aliases: ['no-cache-filter'], value: 'STAGE', help: 'Build stage not to take from the cache (repeatable)' },
+  { input: 'cgroup-parent', kind: 'value', value: 'CGROUP', help: 'Parent cgroup of RUN instructions' },
+  { input: 'github-token', kind: 'value', value: 'TOKEN', help: 'Token for a Git context of the workflow\'s own repository' },
+  { input: 'load', kind: 'switch', help: 'Leave the tested image in the engine under its tags (the engine\'s own platform)' },
+  { input: 'test-command', kind: 'value', value: 'COMMAND', help: 'Shell command run per passed platform with IMAGE and PLATFORM set; a non-zero exit fails it' },
+  { input: 'outputs', kind: 'lines', aliases: ['output'], value: 'OUTPUT', help: 'Not supported: smokestack loads and publishes the images itself' },
+  { input: 'call', kind: 'value', value: 'METHOD', help: 'Not supported: a build method such as check makes no image to test' }
 ]
 
 /** Flags of the command itself, not inputs. */
@@ -99,17 +122,33 @@ function optionTable(): Record<string, OptionConfig> {
     for (const alias of flag.aliases ?? []) options[alias] = { type }
   }
   options['no-smoke'] = { type: 'boolean' }
+  options[PUSH_BY_DIGEST] = { type: 'boolean' }
   for (const [name, own] of Object.entries(OWN_FLAGS)) options[name] = { type: own.type, ...('short' in own ? { short: own.short } : {}) }
   return options
 }
 
 const FLAG_BY_NAME = new Map<string, FlagSpec>(FLAGS.flatMap((f) => [f.input, ...(f.aliases ?? [])].map((name) => [name, f] as const)))
 
+/** `--push by-digest` and `--push=by-digest`, read as this one switch (`--push` alone takes no value). */
+const PUSH_BY_DIGEST = 'push-by-digest'
+
+function pushByDigest(argv: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--') return [...out, ...argv.slice(i)]
+    if (argv[i] === '--push' && argv[i + 1] === 'by-digest') {
+      out.push(`--${PUSH_BY_DIGEST}`)
+      i++
+    } else out.push(argv[i] === '--push=by-digest' ? `--${PUSH_BY_DIGEST}` : argv[i])
+  }
+  return out
+}
+
 /** Reads the arguments after `smokestack`. Throws a UsageError for unknown flags or misplaced values. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   let tokens
   try {
-    ;({ tokens } = parseArgs({ args: [...argv], options: optionTable(), allowPositionals: true, strict: true, tokens: true }))
+    ;({ tokens } = parseArgs({ args: pushByDigest(argv), options: optionTable(), allowPositionals: true, strict: true, tokens: true }))
   } catch (e) {
     throw new UsageError((e as Error).message)
   }
@@ -128,6 +167,10 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     }
     if (token.name === 'no-smoke') {
       collected.set('smoke', ['false'])
+      continue
+    }
+    if (token.name === PUSH_BY_DIGEST) {
+      collected.set('push', ['by-digest'])
       continue
     }
     const flag = FLAG_BY_NAME.get(token.name) as FlagSpec
@@ -162,6 +205,7 @@ export function usage(version: string): string {
     const names = [flag.short ? `-${flag.short}, ` : '', `--${flag.input}`, ...(flag.aliases ?? []).map((a) => `, --${a}`)].join('')
     rows.push([`${names}${flag.value ? ` ${flag.value}` : ''}`, flag.help])
     if (flag.input === 'smoke') rows.push(['--no-smoke', 'Build, look inside and size, without starting the images'])
+    if (flag.input === 'push') rows.push(['--push by-digest', 'Push each tested platform by digest (no tag) and write its record for smokestack merge'])
   }
   for (const [name, own] of Object.entries(OWN_FLAGS)) rows.push([`${'short' in own ? `-${own.short}, ` : ''}--${name}`, own.help])
   const width = Math.max(...rows.map(([names]) => names.length))
@@ -171,6 +215,7 @@ export function usage(version: string): string {
     '',
     'Usage: smokestack [context] [options]',
     '       smokestack lint [Dockerfile…] [options]   (the Dockerfile advice alone; smokestack lint --help)',
+    '       smokestack merge <records-dir> [options]  (join per-platform records into one list; smokestack merge --help)',
     '',
     'Options (each one sets the action input of the same name):',
     ...rows.map(([names, help]) => `  ${names.padEnd(width)}  ${help}`),

@@ -7,7 +7,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { parseArgs } from 'node:util'
-import { InputError, normalizePlatform, parseAdviceCodes, parseKeyValues, splitList } from '../context.js'
+import { InputError, normalizePlatform, parseAdviceCodes, parseKeyValues, readList } from '../context.js'
 import { hostPlatform, nativePlatforms } from '../docker/platform.js'
 import { FAIL_LEVELS, failsAt, lintFiles, LintInputError, type FailLevel, type LintFile } from '../lint/lint.js'
 import { printable, renderJson, renderText } from '../lint/render.js'
@@ -98,7 +98,7 @@ export async function lintMain(argv: string[], io: LintIo): Promise<number> {
       }
     }
     const host = hostPlatform('linux', os.machine())
-    const platformList = splitList([...(values.platform ?? []), ...(values.platforms ?? [])].join(','))
+    const platformList = readList('platform', [...(values.platform ?? []), ...(values.platforms ?? [])].join(','))
     const platforms = [...new Set(asFlag('platform', () => platformList.map((p) => normalizePlatform('platform', p))))]
     const buildPlatform = values['build-platform'] !== undefined ? asFlag('build-platform', () => normalizePlatform('build-platform', values['build-platform']!)) : host
     const target = values.target?.trim() || undefined
@@ -109,7 +109,7 @@ export async function lintMain(argv: string[], io: LintIo): Promise<number> {
       platforms: platforms.length > 0 ? platforms : [buildPlatform],
       nativePlatforms: nativePlatforms(buildPlatform),
       ...(target !== undefined && { target }),
-      buildArgs: asFlag('build-arg', () => parseKeyValues('build-arg', (values['build-arg'] ?? []).join('\n'))),
+      buildArgs: asFlag('build-arg', () => parseKeyValues('build-arg', values['build-arg'] ?? [])),
       ignore: asFlag('ignore', () => parseAdviceCodes('ignore', (values.ignore ?? []).join(',')))
     }
     format = oneOf('format', values.format ?? 'text', FORMATS)

@@ -4,41 +4,26 @@
  * writes only through `io`, so it runs the same in the process (src/cli.ts) and in a test.
  */
 import { randomBytes } from 'node:crypto'
-import * as fs from 'node:fs'
 import * as os from 'node:os'
-import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { InputError, parseInputs, type Inputs } from '../context.js'
 import { Tracker, removeLeftovers } from '../cleanup.js'
 import { cancelCommands, observeCommands } from '../docker/exec.js'
 import { DockerfileError } from '../dockerfile/index.js'
 import { exitWhenFlushed } from '../exit.js'
+import { version } from '../version.js'
+import { emitRecords } from '../record/record.js'
 import { pipeline, type PipelineResult, type RunEnv } from '../pipeline/index.js'
 import { buildReport } from '../report/model.js'
 import { runDocument } from '../report/outputs.js'
 import { inputSource, parseCommandLine, usage, UsageError, type CommandLine } from './args.js'
 import { lintMain, type LintIo } from './lint.js'
+import { mergeMain } from './merge.js'
 import { Progress } from './progress.js'
 import { CliReporter } from './reporter.js'
 import { painter, renderReport, useColor } from './render.js'
 
 /** Log lines shown after a failure (without --verbose). */
 const TAIL_LINES = 30
-
-/** The package's version, from the nearest package.json above this file (source or bundle). */
-function version(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    const file = path.join(dir, 'package.json')
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string }
-      if (pkg.name === 'smokestack' && pkg.version) return pkg.version
-    }
-    const parent = path.dirname(dir)
-    if (parent === dir) return 'unknown'
-    dir = parent
-  }
-}
 
 /** Where the command reads and writes: the process's own streams, directory and environment, or a test's. */
 export interface CliIo extends LintIo {
@@ -51,6 +36,7 @@ export interface CliIo extends LintIo {
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const say = (text: string): void => void io.stderr.write(`${text}\n`)
   if (argv[0] === 'lint') return lintMain(argv.slice(1), io)
+  if (argv[0] === 'merge') return mergeMain(argv.slice(1), io)
   let commandLine: CommandLine
   let inputs: Inputs
   try {
@@ -135,12 +121,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const message = reporter.redact(failure instanceof Error ? failure.message : String(failure))
     if (failure instanceof DockerfileError) say(`smokestack: ${failure.file}${failure.line ? `:${failure.line}` : ''}: ${message}`)
     else say(`smokestack: ${message}`)
+    const emitted = emitRecords(inputs, { error: message }, { version: version(), vars: io.env })
+    if (emitted?.files.length) say(`smokestack: records written: ${emitted.files.join(', ')}`)
     if (json) io.stdout.write(`${JSON.stringify({ passed: false, error: message }, null, 2)}\n`)
     return failure instanceof InputError ? 2 : 1
   }
 
   const report = buildReport(result, { sizeGated })
   if (!report.passed) showTail()
+  const emitted = emitRecords(inputs, { report }, { version: version(), vars: io.env })
+  if (emitted?.files.length) say(`smokestack: records written: ${emitted.files.join(', ')}`)
   if (json) io.stdout.write(`${reporter.redact(JSON.stringify(runDocument(report), null, 2))}\n`)
   else io.stdout.write(reporter.redact(renderReport(report, painter(useColor(io.stdout.isTTY, io.env)))))
   return report.passed ? 0 : 1

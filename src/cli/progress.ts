@@ -1,18 +1,19 @@
 /** Live progress per platform on stderr while the pipeline works. */
 import type { PlatformOutcome } from '../pipeline/outcomes.js'
-import type { Step } from '../pipeline/reporter.js'
+import { STEP_ORDER, type Step } from '../pipeline/reporter.js'
 import { platformVerdict } from '../pipeline/status.js'
 import { seconds, type Paint } from './render.js'
 
 const STEP_TEXT: Record<Step, string> = {
   build: 'building',
   check: 'looking inside and starting',
+  test: 'testing',
   size: 'measuring'
 }
 
 /** What a platform is doing now, e.g. `linux/arm64 looking inside and starting`. Pure. */
 export function stepText(platform: string, steps: ReadonlySet<Step>, paint: Paint): string {
-  const doing = (['build', 'check', 'size'] as const).filter((s) => steps.has(s)).map((s) => STEP_TEXT[s])
+  const doing = STEP_ORDER.filter((s) => steps.has(s)).map((s) => STEP_TEXT[s])
   return `${paint('bold', platform)}  ${doing.join(', ')}…`
 }
 

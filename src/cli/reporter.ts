@@ -6,6 +6,7 @@ import type { Finding } from '../types.js'
 import type { PlatformOutcome } from '../pipeline/outcomes.js'
 import { STEP_TITLES, type Reporter, type Step } from '../pipeline/reporter.js'
 import { printable } from '../report/quote.js'
+import { maskLines } from '../inputs/secrets.js'
 import type { Progress } from './progress.js'
 import type { Paint } from './render.js'
 
@@ -54,7 +55,7 @@ export class CliReporter implements Reporter {
     this.log(message, this.options.verbose)
   }
   secret(value: string): void {
-    for (const line of value.split(/\r?\n/)) if (line.trim().length > 0) this.secrets.push(line.trim())
+    this.secrets.push(...maskLines(value))
     this.secrets.sort((a, b) => b.length - a.length)
   }
   advice(_findings: readonly Finding[]): void {

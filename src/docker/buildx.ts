@@ -3,11 +3,23 @@ import { docker } from './exec.js'
 
 export const MIN_BUILDX_VERSION = '0.10.0'
 
+/** One node of a builder: where its BuildKit runs. */
+export interface BuilderNode {
+  name: string
+  /** A docker context (docker driver), a docker endpoint (docker-container), `tcp://…`, `kubernetes:///…`. */
+  endpoint?: string
+  status?: string
+  /** Why the node cannot be used, as buildx says it. */
+  error?: string
+  platforms: string[]
+}
+
 export interface BuilderInfo {
   name: string
   driver: string
-  /** Platforms the builder reports, normalized, in its order. */
+  /** Platforms the builder's nodes report, normalized, without repeats, in their order. */
   platforms: string[]
+  nodes?: BuilderNode[]
 }
 
 /** `github.com/docker/buildx 0.13.1 ...` or `github.com/docker/buildx v0.17.1 abc` → `0.13.1`. */
@@ -25,14 +37,47 @@ export function compareVersions(a: string, b: string): number {
   return 0
 }
 
-/** Reads `docker buildx inspect` output: name, driver and platforms of the first node. */
-export function parseBuilderInspect(output: string): BuilderInfo {
-  const field = (name: string): string | undefined => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(output)?.[1]?.trim()
-  const platforms = (field('Platforms') ?? '')
+function platformList(text: string | undefined): string[] {
+  return (text ?? '')
     .split(',')
     .map((p) => p.trim().replace(/\*$/, ''))
     .filter((p) => /^[a-z0-9]+\/[a-z0-9]+(\/[a-z0-9]+)?$/.test(p))
-  return { name: field('Name') ?? 'default', driver: field('Driver') ?? 'unknown', platforms }
+}
+
+/** Reads `docker buildx inspect` output: the builder's name and driver, then each node after `Nodes:`. */
+export function parseBuilderInspect(output: string): BuilderInfo {
+  const [head, body = ''] = output.split(/^Nodes:\s*$/m)
+  const field = (text: string, name: string): string | undefined => new RegExp(`^${name}:[ \\t]*(.*)$`, 'm').exec(text)?.[1]?.trim()
+  // A node starts at its `Name:` line; indented lines (labels, GC policy) belong to it.
+  const nodes: BuilderNode[] = body
+    .split(/^(?=Name:)/m)
+    .filter((chunk) => /^Name:/.test(chunk))
+    .map((chunk) => ({
+      name: field(chunk, 'Name') ?? '',
+      endpoint: field(chunk, 'Endpoint'),
+      status: field(chunk, 'Status'),
+      error: field(chunk, 'Error'),
+      platforms: platformList(field(chunk, 'Platforms'))
+    }))
+  const platforms = [...new Set(nodes.length ? nodes.flatMap((n) => n.platforms) : platformList(field(head, 'Platforms')))]
+  return { name: field(head, 'Name') ?? 'default', driver: field(head, 'Driver') ?? 'unknown', platforms, nodes }
+}
+
+/** A docker context: its name and the engine it talks to, when docker can say. */
+export interface DockerContext {
+  name: string
+  host?: string
+}
+
+/** The docker context named `name`, or the one the client talks to (`docker context show`). */
+export async function dockerContext(name?: string): Promise<DockerContext> {
+  let context = name
+  if (context === undefined) {
+    const shown = await docker(['context', 'show'], { allowFailure: true, timeoutMs: 30_000 })
+    context = (shown.exitCode === 0 && shown.stdout.trim()) || 'default'
+  }
+  const inspected = await docker(['context', 'inspect', context, '--format', '{{.Endpoints.docker.Host}}'], { allowFailure: true, timeoutMs: 30_000 })
+  return { name: context, host: (inspected.exitCode === 0 && inspected.stdout.trim()) || undefined }
 }
 
 /** Finds buildx and checks that it is recent enough. */

@@ -1,7 +1,8 @@
 /**
- * The Docker client's credentials for a registry, read the way `docker login` stores them: the config file
- * (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), its `auths` entries, and the credential helpers
- * it names (`credHelpers` per registry, `credsStore` for all), asked through `docker-credential-<name> get`.
+ * The Docker client's credentials for a registry, read as `docker push` would find them: the
+ * client's config.json ($DOCKER_CONFIG or ~/.docker) — `credHelpers` for the host, else
+ * `credsStore`, else `auths` — with helpers asked through `docker-credential-<name> get` on the
+ * exec layer. What `docker login` and docker/login-action write is what is read.
  */
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -11,8 +12,10 @@ import { run } from './exec.js'
 export interface Credentials {
   username?: string
   password?: string
-  /** An OAuth refresh token (`docker login` with an identity token), exchanged at the token endpoint. */
+  /** An OAuth refresh token (`docker login` against a registry that issues one). */
   identityToken?: string
+  /** Where they came from, for messages: `config.json`, `docker-credential-pass`. */
+  source: string
 }
 
 interface ConfigFile {
@@ -21,60 +24,63 @@ interface ConfigFile {
   credHelpers?: Record<string, string>
 }
 
-/** The host a credential is stored under: Docker Hub's is the old index URL. */
-export function credentialKey(host: string): string {
-  return host === 'docker.io' || host === 'registry-1.docker.io' || host === 'index.docker.io' ? 'https://index.docker.io/v1/' : host
+export function dockerConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CONFIG || path.join(os.homedir(), '.docker')
 }
 
-export function configPath(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  return path.join(env.DOCKER_CONFIG || path.join(os.homedir(), '.docker'), 'config.json')
+/** The key the client stores a registry's login under: Docker Hub has its historical URL. */
+export function credentialKey(domain: string): string {
+  return domain === 'docker.io' ? 'https://index.docker.io/v1/' : domain
 }
 
-function readConfig(file: string): ConfigFile {
+function readConfig(dir: string): ConfigFile {
+  const file = path.join(dir, 'config.json')
+  if (!fs.existsSync(file)) return {}
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as ConfigFile
-  } catch {
-    return {}
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}); run docker login again`)
   }
 }
 
-/** The `auths` entry for a host, matched with or without a scheme and a trailing path, as the client does. */
-function authsEntry(config: ConfigFile, key: string): Credentials | undefined {
-  const bare = (s: string): string => s.replace(/^https?:\/\//, '').replace(/\/.*$/, '')
-  const entry = Object.entries(config.auths ?? {}).find(([k]) => k === key || bare(k) === bare(key))?.[1]
-  if (!entry) return undefined
-  if (entry.identitytoken) return { identityToken: entry.identitytoken }
-  if (entry.auth) {
-    const decoded = Buffer.from(entry.auth, 'base64').toString('utf8')
+/** The `auths` entry for a registry, whichever of the forms the client accepts it was written in. */
+function authsEntry(config: ConfigFile, domain: string): Credentials | undefined {
+  const key = credentialKey(domain)
+  const candidates = [key, domain, `https://${domain}`, `http://${domain}`, `https://${domain}/v1/`, `https://${domain}/v2/`]
+  const found = candidates.map((k) => config.auths?.[k]).find((e) => e !== undefined)
+  if (!found) return undefined
+  if (found.identitytoken) return { identityToken: found.identitytoken, username: found.username, source: 'config.json' }
+  if (found.auth) {
+    const decoded = Buffer.from(found.auth, 'base64').toString('utf8')
     const colon = decoded.indexOf(':')
-    if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) }
+    if (colon > 0) return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1), source: 'config.json' }
   }
-  if (entry.username && entry.password) return { username: entry.username, password: entry.password }
+  if (found.username && found.password) return { username: found.username, password: found.password, source: 'config.json' }
   return undefined
 }
 
-/** Asks a credential helper; undefined when it has nothing for the host. */
-async function fromHelper(helper: string, key: string): Promise<Credentials | undefined> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return undefined
-  const result = await run(`docker-credential-${helper}`, ['get'], { input: key, allowFailure: true, timeoutMs: 30_000 }).catch(() => undefined)
-  if (!result || result.exitCode !== 0) return undefined
+async function fromHelper(helper: string, domain: string): Promise<Credentials | undefined> {
+  const program = `docker-credential-${helper}`
+  const got = await run(program, ['get'], { input: credentialKey(domain), allowFailure: true, timeoutMs: 30_000 })
+  if (got.exitCode !== 0) {
+    if (/credentials not found|no credentials/i.test(got.stdout + got.stderr)) return undefined
+    throw new Error(`${program} get failed for ${domain}: ${(got.stderr || got.stdout).trim().split('\n').at(-1) ?? `exit ${got.exitCode}`}`)
+  }
+  let answer: { Username?: string; Secret?: string }
   try {
-    const { Username, Secret } = JSON.parse(result.stdout) as { Username?: string; Secret?: string }
-    if (!Secret) return undefined
-    return Username === '<token>' ? { identityToken: Secret } : { username: Username, password: Secret }
+    answer = JSON.parse(got.stdout) as { Username?: string; Secret?: string }
   } catch {
-    return undefined
+    throw new Error(`${program} get answered something that is not JSON for ${domain}`)
   }
+  if (!answer.Secret) return undefined
+  if (answer.Username === '<token>') return { identityToken: answer.Secret, source: program }
+  return { username: answer.Username, password: answer.Secret, source: program }
 }
 
-/** The credentials for `host`, or undefined for anonymous access. */
-export async function credentialsFor(host: string, env: Readonly<Record<string, string | undefined>> = process.env): Promise<Credentials | undefined> {
-  const key = credentialKey(host)
-  const config = readConfig(configPath(env))
-  const helper = config.credHelpers?.[key] ?? config.credHelpers?.[host]
-  if (helper) return fromHelper(helper, key)
-  const stored = authsEntry(config, key)
-  if (stored) return stored
-  if (config.credsStore) return fromHelper(config.credsStore, key)
-  return undefined
+/** The login the client would use for `domain`, or undefined when it has none. */
+export async function registryCredentials(domain: string, configDir = dockerConfigDir()): Promise<Credentials | undefined> {
+  const config = readConfig(configDir)
+  const helper = config.credHelpers?.[credentialKey(domain)] ?? config.credHelpers?.[domain] ?? config.credsStore
+  // (as the client does, what the helper lacks is taken from auths)
+  return (helper ? await fromHelper(helper, domain) : undefined) ?? authsEntry(config, domain)
 }

@@ -1,6 +1,7 @@
 /** Facts about the engine: reachable at all, its architecture, its image store. */
 import { docker } from './exec.js'
 import { hostPlatform } from './platform.js'
+import { DEFAULT_REGISTRY_CONFIG, type EngineRegistryConfig } from './registry-http.js'
 
 export interface EngineInfo {
   /** The engine's own platform, e.g. linux/amd64. */
@@ -8,8 +9,8 @@ export interface EngineInfo {
   /** True when images live in containerd's store (multi-platform images, cache export with the docker driver). */
   containerdStore: boolean
   serverVersion: string
-  /** Registries the engine reaches over plain HTTP (its insecure-registries: names and CIDRs). */
-  insecureRegistries: string[]
+  /** The registries it treats as insecure (names and address ranges). */
+  registryConfig: EngineRegistryConfig
 }
 
 interface RegistryConfig {
@@ -18,11 +19,12 @@ interface RegistryConfig {
 }
 
 /** The engine's insecure registries from `docker info`. Pure. */
-export function insecureRegistriesOf(config: RegistryConfig | undefined): string[] {
-  const names = Object.entries(config?.IndexConfigs ?? {})
+export function registryConfigOf(config: RegistryConfig | undefined): EngineRegistryConfig {
+  if (!config) return DEFAULT_REGISTRY_CONFIG
+  const names = Object.entries(config.IndexConfigs ?? {})
     .filter(([, v]) => v.Secure === false)
     .map(([k]) => k)
-  return [...(config?.InsecureRegistryCIDRs ?? []), ...names]
+  return { insecureCidrs: config.InsecureRegistryCIDRs ?? DEFAULT_REGISTRY_CONFIG.insecureCidrs, insecureRegistries: names }
 }
 
 export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): string {
@@ -48,6 +50,6 @@ export async function inspectEngine(): Promise<EngineInfo> {
     platform: hostPlatform(info.OSType ?? 'linux', info.Architecture ?? 'x86_64'),
     containerdStore,
     serverVersion: info.ServerVersion,
-    insecureRegistries: insecureRegistriesOf(info.RegistryConfig)
+    registryConfig: registryConfigOf(info.RegistryConfig)
   }
 }

@@ -4,6 +4,7 @@
  * credentials and registry settings of the Docker client.
  */
 import { docker } from './exec.js'
+import { parseImageRef, tagOf } from './reference.js'
 
 /** A blob a manifest points to. */
 export interface BlobDescriptor {
@@ -85,12 +86,11 @@ export function isIndex(manifest: RawManifest): boolean {
   return (manifest.mediaType !== undefined && INDEX_TYPES.has(manifest.mediaType)) || (manifest.manifests !== undefined && manifest.config === undefined)
 }
 
-/** Splits `host:5000/a/b:tag@sha256:…` into repository and tag (default `latest`). */
+/** Splits `host:5000/a/b:tag@sha256:…` into repository (as written) and tag (default `latest`). */
 export function splitReference(ref: string): { repository: string; tag: string } {
-  const withoutDigest = ref.split('@')[0]
-  const slash = withoutDigest.lastIndexOf('/')
-  const colon = withoutDigest.lastIndexOf(':')
-  return colon > slash ? { repository: withoutDigest.slice(0, colon), tag: withoutDigest.slice(colon + 1) } : { repository: withoutDigest, tag: 'latest' }
+  const parsed = parseImageRef(ref)
+  if (!parsed) throw new Error(`${ref} is not an image reference`)
+  return { repository: parsed.name, tag: tagOf(parsed) }
 }
 
 /** The repository part of a reference: `127.0.0.1:5000/app:v1@sha256:…` → `127.0.0.1:5000/app`. */
@@ -126,3 +126,4 @@ async function platformOfConfig(ref: string): Promise<string> {
   const config = JSON.parse(out.stdout) as { os: string; architecture: string; variant?: string }
   return platformKey(config)
 }
+

@@ -1,17 +1,8 @@
 /** What an image reference says about the image: its repository name and C library. */
+import { looseImageParts } from '../docker/reference.js'
 
 /** `reg:5000/library/golang:1.21-alpine@sha256:…` → `{ path: 'library/golang', name: 'golang', tag: '1.21-alpine' }`. */
-export function parseImageReference(reference: string): { path: string; name: string; tag?: string } {
-  const withoutDigest = reference.split('@')[0].toLowerCase()
-  const slash = withoutDigest.lastIndexOf('/')
-  const colon = withoutDigest.lastIndexOf(':')
-  const tag = colon > slash ? withoutDigest.slice(colon + 1) : undefined
-  let path = colon > slash ? withoutDigest.slice(0, colon) : withoutDigest
-  const segments = path.split('/')
-  if (segments.length > 1 && /[.:]|^localhost$/.test(segments[0])) path = segments.slice(1).join('/')
-  const name = path.slice(path.lastIndexOf('/') + 1)
-  return { path, name, ...(tag !== undefined && { tag }) }
-}
+export const parseImageReference = looseImageParts
 
 /**
  * The C library an image provides to dynamically linked programs:

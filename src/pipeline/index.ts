@@ -4,22 +4,23 @@
  * comes in as a RunEnv, and everything it has to say goes to a Reporter. Platforms are built, checked and
  * measured at once; one platform's failure never stops the others.
  */
+import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Inputs } from '../context.js'
 import { buildAll, sharedSolve } from '../build/index.js'
 import { cacheArgsAfterRestore, cacheServiceAvailable, hashBuildInputs, planCache, restoreBuildCache, saveBuildCache, type CacheHit, type CachePlan } from '../cache/index.js'
-import { CancelledError, isCancelled } from '../docker/exec.js'
+import { CancelledError, docker, isCancelled, lastErrorLine } from '../docker/exec.js'
 import { platformSlug } from '../docker/platform.js'
 import { checkGrowth, compareToBaseline } from '../size/index.js'
-import { publishVerified } from '../publish/index.js'
+import { publishByDigest, publishVerified } from '../publish/index.js'
 import { mapLimit } from './concurrency.js'
 import type { BaselineOutcome, BuildOutcome, PipelineResult, PlatformOutcome, PublishOutcome } from './outcomes.js'
 import type { Reporter, RunEnv } from './reporter.js'
 import { setUp } from './setup.js'
 import { platformVerdict } from './status.js'
-import { checkPlatform, sizePlatforms } from './steps.js'
+import { checkPlatform, sizePlatforms, testPlatform } from './steps.js'
 
 export type { PipelineResult } from './outcomes.js'
 export type { Reporter, RunEnv, Step } from './reporter.js'
@@ -36,9 +37,10 @@ function buildLog(b: BuildOutcome): string[] {
 
 /** The pipeline. Returns what happened; throws only on what stops everything (no engine, bad Dockerfile, cancel). */
 export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter): Promise<PipelineResult> {
-  // Masked first: a value must not reach any log line, the commands' included, before it is masked.
-  maskSecrets(inputs, reporter)
   const notes: string[] = []
+  // Every line of every secret, and build arguments that look like credentials, before anything could print one.
+  for (const mask of inputs.masks) reporter.secret(mask)
+  maskCredentialArgs(inputs, reporter)
   const tempDir = fs.mkdtempSync(path.join(env.tempRoot, 'smokestack-'))
   env.resources.add('dirs', tempDir)
 
@@ -49,6 +51,7 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
   const cachePlan = planCache({
     mode: inputs.cache,
     extraKey: inputs.cacheKey,
+    userCache: inputs.build.cacheFrom.length + inputs.build.cacheTo.length > 0,
     inActions: env.inActions,
     serviceAvailable: env.cacheStore !== undefined && cacheServiceAvailable(env.vars),
     driver: builder.driver,
@@ -56,7 +59,7 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
     os: process.platform,
     platforms,
     target: inputs.target,
-    ...(await hashBuildInputs(inputs.file, inputs.context)),
+    ...(inputs.remoteContext ? remoteHashes(inputs) : await hashBuildInputs(inputs.file, inputs.context)),
     // The cache service matches entries by path: the runner's temporary directory keeps its path between jobs.
     tempDir: env.tempRoot
   })
@@ -77,7 +80,8 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
         buildArgs: inputs.buildArgs,
         labels: inputs.labels,
         noCache: inputs.noCache,
-        secrets: secretSpecs
+        secrets: secretSpecs,
+        options: inputs.build
       },
       platforms,
       {
@@ -102,7 +106,7 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
   }
   stopIfCancelled()
 
-  // Look inside, start and measure every built platform at once; a platform is done when both are.
+  // Look inside, start and measure every built platform at once; a platform is done when all its steps are.
   const built = platforms.filter((p) => builds.get(p)!.ok)
   const pending = new Map(built.map((p) => [p, 2]))
   const finish = (p: string): void => {
@@ -110,12 +114,23 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
     pending.set(p, left)
     if (left === 0) reporter.platformDone(outcomes.get(p)!)
   }
+  // The user's tests run one at a time (they may share ports or files), each once its platform passed its checks.
+  let tests = Promise.resolve()
+  const test = (p: string): Promise<void> =>
+    (tests = tests.then(async () => {
+      if (isCancelled()) return
+      reporter.stepStarted(p, 'test')
+      const { outcome, log } = await testPlatform(p, builds.get(p)!, inputs.testCommand!, env)
+      outcomes.set(p, { ...outcomes.get(p)!, test: outcome })
+      reporter.stepFinished(p, 'test', log, outcomes.get(p)!)
+    }))
   await Promise.all([
     mapLimit(built, Math.max(2, os.availableParallelism()), async (p) => {
       reporter.stepStarted(p, 'check')
       const { outcome, log } = await checkPlatform(p, builds.get(p)!, inputs, env)
       outcomes.set(p, { ...outcomes.get(p)!, check: outcome })
       reporter.stepFinished(p, 'check', log, outcomes.get(p)!)
+      if (inputs.testCommand !== undefined && platformVerdict(outcomes.get(p)!, { sizeGated: false }).status === 'passed') await test(p)
       finish(p)
     }),
     (async () => {
@@ -139,22 +154,49 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
   }
 
   const ordered = platforms.map((p) => outcomes.get(p)!)
+  const sizeGated = inputs.maxSize !== undefined || inputs.maxGrowth !== undefined
+  const loaded = inputs.load ? await load(inputs, ordered, engine.platform, sizeGated, notes, reporter) : undefined
   let publish: PublishOutcome | undefined
   let publishSkipped: string | undefined
   if (inputs.push) {
-    const sizeGated = inputs.maxSize !== undefined || inputs.maxGrowth !== undefined
     const failed = ordered.filter((o) => platformVerdict(o, { sizeGated }).status === 'failed')
     if (failed.length === 0) {
       stopIfCancelled()
-      publish = await reporter.phase('Publish', () =>
-        publishVerified(ordered, inputs.tags, reporter, { spoolDir: path.join(tempDir, 'publish'), insecureRegistries: engine.insecureRegistries })
-      )
+      const options = { spoolDir: path.join(tempDir, 'publish'), registryConfig: engine.registryConfig }
+      publish = await (inputs.push === 'by-digest'
+        ? reporter.phase('Push by digest', () => publishByDigest(ordered, inputs.tags, reporter, options))
+        : reporter.phase('Publish', () => publishVerified(ordered, inputs.tags, reporter, options)))
     } else {
       publishSkipped = `Nothing was pushed: publishing needs every platform to pass (${failed.map((o) => o.platform).join(', ')} did not).`
       notes.push(publishSkipped)
     }
   }
-  return { platforms: ordered, advice, baseline, cacheHit, publish, publishSkipped, notes }
+  return { platforms: ordered, advice, baseline, cacheHit, publish, publishSkipped, notes, loaded }
+}
+
+/**
+ * `load`: the tested image left in the engine under the user's tags for later steps, once it passed: the
+ * engine's own platform (all of them, when they are one image on the containerd store), else the first.
+ */
+async function load(inputs: Inputs, platforms: readonly PlatformOutcome[], host: string, sizeGated: boolean, notes: string[], reporter: Reporter): Promise<string[]> {
+  if (inputs.tags.length === 0) {
+    notes.push('load is true, but no tags are given: nothing was left in the engine under a name of yours.')
+    return []
+  }
+  const chosen = platforms.find((o) => o.platform === host) ?? platforms[0]
+  if (platformVerdict(chosen, { sizeGated }).status !== 'passed') {
+    notes.push(`load: ${chosen.platform} did not pass, so its image was not left under ${inputs.tags.join(', ')}.`)
+    return []
+  }
+  const loaded: string[] = []
+  for (const tag of inputs.tags) {
+    const r = await docker(['tag', chosen.build.ref, tag], { allowFailure: true })
+    if (r.exitCode === 0) loaded.push(tag)
+    else reporter.warning(`load: could not tag the tested image as ${tag}: ${lastErrorLine(r.stderr, r.stdout)}`)
+  }
+  const which = chosen.build.shared ? platforms.map((o) => o.platform).join(', ') : chosen.platform
+  reporter.info(`Loaded the tested image (${which}) as ${loaded.join(', ')}`)
+  return loaded
 }
 
 async function restoreCache(plan: CachePlan, inputs: Inputs, env: RunEnv, reporter: Reporter): Promise<CacheHit | undefined> {
@@ -192,13 +234,19 @@ async function compare(inputs: Inputs, platforms: string[], outcomes: Map<string
   return { ref, available: true, deltas: result.deltas, growthGateSkipped: false }
 }
 
+/** A Git context's cache key parts: the URL and the Dockerfile path stand for the files, which are not here. */
+function remoteHashes(inputs: Inputs): { dockerfileHash: string; lockfilesHash: string } {
+  const hash = createHash('sha256').update(`${inputs.context}\n${inputs.file}`).digest('hex')
+  return { dockerfileHash: hash, lockfilesHash: hash }
+}
+
 /** A build argument whose name says it holds a credential. */
 export function looksSecret(name: string): boolean {
   return /(TOKEN|SECRET|PASSW(OR)?D|PASS$|API_?KEY|PRIVATE|CREDENTIAL|AUTH)/i.test(name)
 }
 
-/** Masks every secret value (and build arguments that look like credentials, with a warning), before anything runs. */
-function maskSecrets(inputs: Inputs, reporter: Reporter): void {
+/** Masks build arguments that look like credentials, with a warning that they stay in the image's history. */
+function maskCredentialArgs(inputs: Inputs, reporter: Reporter): void {
   for (const [name, value] of Object.entries(inputs.buildArgs)) {
     if (!looksSecret(name) || value.trim().length < 4) continue
     reporter.secret(value)
@@ -206,7 +254,6 @@ function maskSecrets(inputs: Inputs, reporter: Reporter): void {
       `build-arg ${name} looks like a credential: build arguments are kept in the image's history for anyone who pulls it (its value is masked in this log). Pass it with "secrets" (RUN --mount=type=secret) instead.`
     )
   }
-  for (const s of inputs.secrets) reporter.secret(s.value)
 }
 
 /** Writes build secrets to files only the runner user can read, in the run's temporary directory. */

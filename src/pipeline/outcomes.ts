@@ -22,6 +22,17 @@ export interface BuildOutcome {
   readonly logTail?: string
   /** Built in one solve together with the other platforms. */
   readonly shared: boolean
+  /** The build's metadata as buildx writes it (`--metadata-file`). */
+  readonly metadata?: Readonly<Record<string, unknown>>
+}
+
+/** The user's own test (`test-command`) of one platform's image. */
+export interface TestOutcome {
+  readonly exitCode: number
+  readonly durationMs: number
+  readonly timedOut: boolean
+  /** Last lines of what it printed. */
+  readonly outputTail?: string
 }
 
 export interface CheckOutcome {
@@ -54,6 +65,8 @@ export interface PlatformOutcome {
   readonly build: BuildOutcome
   readonly check?: CheckOutcome
   readonly size?: SizeOutcome
+  /** The test command, when given and the platform had passed its checks. */
+  readonly test?: TestOutcome
   /** Growth over `max-growth` against the baseline (`size-growth`). */
   readonly growth?: Finding
 }
@@ -80,6 +93,8 @@ export interface PublishOutcome {
   readonly published: readonly string[]
   /** Tags put back as they were after a failure. */
   readonly restored: readonly string[]
+  /** Pushed by digest alone to this repository (`push: by-digest`): no list, no tag. */
+  readonly byDigest?: string
   /** Why publishing failed. */
   readonly error?: string
 }
@@ -97,4 +112,6 @@ export interface PipelineResult {
   readonly publishSkipped?: string
   /** Lines for the summary's foot (what was not done, and why). */
   readonly notes: readonly string[]
+  /** With `load`: the tags the tested image was left under in the engine. */
+  readonly loaded?: readonly string[]
 }

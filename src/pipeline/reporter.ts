@@ -8,13 +8,17 @@ import type { BuildCacheStore } from '../cache/index.js'
 import type { PlatformOutcome } from './outcomes.js'
 
 /** The per-platform steps, in the order they run. */
-export type Step = 'build' | 'check' | 'size'
+export type Step = 'build' | 'check' | 'test' | 'size'
 
 export const STEP_TITLES: Readonly<Record<Step, string>> = {
   build: 'build',
   check: 'look inside and start',
+  test: 'test command',
   size: 'size'
 }
+
+/** The steps in the order a platform's log shows them. */
+export const STEP_ORDER: readonly Step[] = ['build', 'check', 'test', 'size']
 
 export interface Reporter {
   /** A phase that concerns the whole run (engine, Dockerfile, QEMU, build, publish): its messages belong to it. */

@@ -7,7 +7,8 @@ import * as path from 'node:path'
 import type { Inputs } from '../context.js'
 import { analyzeDockerfile } from '../dockerfile/index.js'
 import { inspectEngine, type EngineInfo } from '../docker/engine.js'
-import { checkBuildx, inspectBuilder, type BuilderInfo } from '../docker/buildx.js'
+import { planLoad, unlistedPlatforms } from '../build/drivers.js'
+import { checkBuildx, dockerContext, inspectBuilder, type BuilderInfo, type DockerContext } from '../docker/buildx.js'
 import { installQemu, planQemu, readHandlers } from '../docker/qemu.js'
 import { nativePlatforms } from '../docker/platform.js'
 import type { Finding } from '../types.js'
@@ -29,18 +30,35 @@ async function allInOrder<T extends readonly unknown[]>(promises: { readonly [K 
   return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value) as unknown as T
 }
 
+/** The context a docker-driver builder's node names, when it is not the client's own. */
+async function builderContext(builder: BuilderInfo, current: DockerContext): Promise<DockerContext | undefined> {
+  const endpoint = builder.nodes?.[0]?.endpoint
+  return builder.driver === 'docker' && endpoint !== undefined && endpoint !== current.name ? dockerContext(endpoint) : undefined
+}
+
 export async function setUp(inputs: Inputs, env: RunEnv, reporter: Reporter): Promise<Setup> {
   const { engine, builder } = await reporter.phase('Engine and builder', async () => {
     // Asked at once; a failure is reported in this order: engine, buildx, builder.
-    const [engine, buildx, builder] = await allInOrder([inspectEngine(), checkBuildx(), inspectBuilder(inputs.builder)] as const)
+    const [engine, buildx, builder, current] = await allInOrder([inspectEngine(), checkBuildx(), inspectBuilder(inputs.builder), dockerContext()] as const)
     reporter.info(
       `Engine ${engine.serverVersion} on ${engine.platform} (${engine.containerdStore ? 'containerd' : 'classic'} image store); buildx ${buildx}; builder "${builder.name}" (${builder.driver})`
     )
+    // Before anything is built: the images must land on the engine the checks use.
+    const load = planLoad(builder, current, await builderContext(builder, current))
+    for (const note of load.notes) reporter.info(note)
     return { engine, builder }
   })
   const platforms = inputs.platforms.length ? inputs.platforms : [engine.platform]
+  if (builder.driver !== 'docker') {
+    const unlisted = unlistedPlatforms(builder, platforms)
+    if (unlisted.length) reporter.info(`No node of builder "${builder.name}" lists ${unlisted.join(', ')}; BuildKit builds them under emulation where a node has QEMU handlers, or the build fails.`)
+  }
 
   const advice = await reporter.phase('Dockerfile', async () => {
+    if (inputs.remoteContext) {
+      reporter.info(`The build context is the Git repository ${inputs.context}: BuildKit fetches it, so its Dockerfile is not read here and the Dockerfile advice is skipped.`)
+      return []
+    }
     const analysis = analyzeDockerfile({
       path: inputs.file,
       content: fs.readFileSync(inputs.file, 'utf8'),

@@ -15,12 +15,16 @@ export type FailureReason =
   | { kind: 'crashed'; message: string; outputTail?: string }
   /** The image doctor found an error (the start alone would not have shown it, e.g. under emulation). */
   | { kind: 'finding'; finding: Finding }
+  /** The user's test command failed. */
+  | { kind: 'test'; message: string; outputTail?: string }
   /** The image could not be examined or started: the engine failed, not the image. */
   | { kind: 'check-error'; message: string }
   /** The image could not be measured while a size gate needed the figure. */
   | { kind: 'unmeasured'; message: string }
   /** Over `max-size`, or grown more than `max-growth`. */
   | { kind: 'budget'; finding: Finding }
+  /** The merge: the platform's own job failed, or its record cannot be used (missing, duplicated, not in the registry). */
+  | { kind: 'record'; message: string }
 
 export interface Verdict {
   status: 'passed' | 'failed'
@@ -51,6 +55,10 @@ export function platformVerdict(o: PlatformOutcome, options: VerdictOptions): Ve
   if (start && !start.passed) return failed(startReason(start, doctor))
   const error = doctor.find((f) => f.severity === 'error')
   if (error) return failed({ kind: 'finding', finding: error })
+  if (o.test && o.test.exitCode !== 0) {
+    const how = o.test.timedOut ? 'timed out' : `exited with code ${o.test.exitCode}`
+    return failed({ kind: 'test', message: `the test command ${how}`, outputTail: o.test.outputTail })
+  }
   if (gates[0]) return failed({ kind: 'budget', finding: gates[0] })
   if (options.sizeGated && (o.size === undefined || o.size.error !== undefined)) {
     return failed({ kind: 'unmeasured', message: `the size gate could not be applied: ${o.size?.error ?? 'the image was not measured'}` })
@@ -70,8 +78,10 @@ export function reasonLine(reason: FailureReason): string {
     case 'finding':
     case 'budget':
       return reason.finding.message
+    case 'test':
     case 'check-error':
     case 'unmeasured':
+    case 'record':
       return reason.message
   }
 }

@@ -7,7 +7,9 @@ import { platformSlug } from '../docker/platform.js'
 import { checkBudget, measureImage, measurePlatforms, type ImageSize } from '../size/index.js'
 import { examineImage } from '../verify/index.js'
 import { runSmoke, smokeContainerNames } from '../verify/smoke.js'
-import type { BuildOutcome, CheckOutcome, SizeOutcome } from './outcomes.js'
+import { run } from '../docker/exec.js'
+import { tail } from '../verify/output.js'
+import type { BuildOutcome, CheckOutcome, SizeOutcome, TestOutcome } from './outcomes.js'
 import type { RunEnv } from './reporter.js'
 
 export interface StepResult<T> {
@@ -72,6 +74,28 @@ export async function checkPlatform(platform: string, build: BuildOutcome, input
   } finally {
     for (const name of containers) env.resources.forget('containers', name)
   }
+}
+
+/** Longest a test command may run. */
+const TEST_TIMEOUT_MS = 60 * 60_000
+
+/**
+ * The user's own test of a platform's image: `command` through the shell, in the workspace, with IMAGE (the
+ * image's local reference) and PLATFORM set. It is the user's shell command by definition; it runs on the
+ * runner, not in the sandbox.
+ */
+export async function testPlatform(platform: string, build: BuildOutcome, command: string, env: RunEnv): Promise<StepResult<TestOutcome>> {
+  const result = await run('sh', ['-c', command], {
+    cwd: env.workspace,
+    env: { ...process.env, IMAGE: build.ref, PLATFORM: platform },
+    allowFailure: true,
+    timeoutMs: TEST_TIMEOUT_MS,
+    maxOutputBytes: 256 * 1024
+  })
+  const outputTail = tail(`${result.stdout}\n${result.stderr}`)
+  const log = [`Test command ${result.exitCode === 0 ? 'passed' : result.timedOut ? 'timed out' : `exited with code ${result.exitCode}`} in ${(result.durationMs / 1000).toFixed(1)} s`]
+  if (outputTail) log.push('Last lines of its output:', ...outputTail.split('\n').map((l) => `  ${l}`))
+  return { outcome: { exitCode: result.exitCode, durationMs: result.durationMs, timedOut: result.timedOut, outputTail }, log }
 }
 
 function sizeOutcome(platform: string, size: ImageSize, durationMs: number, inputs: Inputs): SizeOutcome {

@@ -6,17 +6,19 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { RegistryClient } from '../docker/registry-http.js'
+import type { EngineRegistryConfig } from '../docker/registry-http.js'
 import type { PlatformOutcome, PublishOutcome } from '../pipeline/outcomes.js'
 import type { Reporter } from '../pipeline/reporter.js'
-import { checkDestinations, pushToTags, type ClientFor } from './push.js'
-import { fromOciIndex, fromSavedImage, joinPlatforms, saveImage, type PushSource } from './source.js'
+import { parseImageRef, repositoryName } from '../docker/reference.js'
+import { checkDestinations } from './preflight.js'
+import { clientPool, pushToTags, uploadImages, type ClientFor } from './push.js'
+import { asOciManifest, fromOciIndex, fromSavedImage, joinPlatforms, platformImages, saveImage, type PushSource, type SourceManifest } from './source.js'
 
 export interface PublishOptions {
   /** A directory of the run's own for the saved images. */
   spoolDir: string
   /** Registries the engine allows over plain HTTP. */
-  insecureRegistries: readonly string[]
+  registryConfig: EngineRegistryConfig
 }
 
 /** The saved images of the tested platforms, checked against what was tested. */
@@ -50,34 +52,71 @@ async function readTested(platforms: readonly PlatformOutcome[], spoolDir: strin
   return source
 }
 
-export async function publishVerified(platforms: readonly PlatformOutcome[], tags: readonly string[], reporter: Reporter, options: PublishOptions): Promise<PublishOutcome> {
-  const clients = new Map<string, RegistryClient>()
-  const clientFor: ClientFor = (registry) => {
-    let client = clients.get(registry)
-    if (!client) clients.set(registry, (client = new RegistryClient(registry, { insecureRegistries: options.insecureRegistries })))
-    return client
-  }
-  const failed = (error: string, published: string[] = [], restored: string[] = []): PublishOutcome => ({ ok: false, platformDigests: {}, compressedSizes: {}, published, restored, error })
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+/** A publish that stopped: nothing pushed but what `published` names. */
+export function failed(error: string, published: string[] = [], restored: string[] = []): PublishOutcome {
+  return { ok: false, platformDigests: {}, compressedSizes: {}, published, restored, error }
+}
+
+/** Runs `work` with a registry client per registry host, closed afterwards, and the spool directory removed. */
+async function withClients<T>(options: PublishOptions, work: (clientFor: ClientFor) => Promise<T>): Promise<T> {
+  const pool = clientPool(options.registryConfig)
   try {
-    await checkDestinations(tags, clientFor)
-    const source = await readTested(platforms, options.spoolDir)
-    const pushed = await pushToTags(source, tags, clientFor, (line) => reporter.info(line))
-    if (pushed.error) {
-      const stays = pushed.left.length ? `; still published: ${pushed.left.join(', ')}` : '; nothing stays published'
-      reporter.warning(`Publishing stopped: ${pushed.error}${pushed.restored.length ? `; put back: ${pushed.restored.join(', ')}` : ''}${stays}`)
-      return failed(pushed.error, pushed.left, pushed.restored)
-    }
-    const images = source.manifests.filter((m) => m.platform !== 'unknown/unknown')
-    const platformDigests = Object.fromEntries(images.map((m) => [m.platform, m.digest]))
-    const compressedSizes = Object.fromEntries(images.map((m) => [m.platform, m.compressedSize]))
-    reporter.info(`Published ${tags.join(', ')} (${source.index.digest}): ${images.map((m) => `${m.platform}=${m.digest}`).join(', ')}`)
-    return { ok: true, digest: source.index.digest, platformDigests, compressedSizes, published: [...tags], restored: [] }
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    reporter.warning(`Publishing stopped: ${message}; nothing was published`)
-    return failed(message)
+    return await work(pool.clientFor)
   } finally {
-    for (const c of clients.values()) c.close()
+    pool.close()
     fs.rmSync(options.spoolDir, { recursive: true, force: true })
   }
+}
+
+function digestsOf(manifests: readonly SourceManifest[]): Pick<PublishOutcome, 'platformDigests' | 'compressedSizes'> {
+  const images = manifests.filter((m) => m.platform !== 'unknown/unknown')
+  return { platformDigests: Object.fromEntries(images.map((m) => [m.platform, m.digest])), compressedSizes: Object.fromEntries(images.map((m) => [m.platform, m.compressedSize])) }
+}
+
+export async function publishVerified(platforms: readonly PlatformOutcome[], tags: readonly string[], reporter: Reporter, options: PublishOptions): Promise<PublishOutcome> {
+  return withClients(options, async (clientFor) => {
+    try {
+      await checkDestinations(tags, clientFor)
+      const source = await readTested(platforms, options.spoolDir)
+      const pushed = await pushToTags(source, tags, clientFor, (line) => reporter.info(line))
+      if (pushed.error) {
+        const stays = pushed.left.length ? `; still published: ${pushed.left.join(', ')}` : '; nothing stays published'
+        reporter.warning(`Publishing stopped: ${pushed.error}${pushed.restored.length ? `; put back: ${pushed.restored.join(', ')}` : ''}${stays}`)
+        return failed(pushed.error, pushed.left, pushed.restored)
+      }
+      const digests = digestsOf(source.manifests)
+      reporter.info(`Published ${tags.join(', ')} (${source.index.digest}): ${Object.entries(digests.platformDigests).map(([p, d]) => `${p}=${d}`).join(', ')}`)
+      return { ok: true, digest: source.index.digest, ...digests, published: [...tags], restored: [] }
+    } catch (error) {
+      reporter.warning(`Publishing stopped: ${messageOf(error)}; nothing was published`)
+      return failed(messageOf(error))
+    }
+  })
+}
+
+/**
+ * `push: by-digest`: each tested platform's manifest and its blobs, by digest alone, to the one repository
+ * `tags` names; no tag, no list (the merge makes the list). Every manifest is an OCI image manifest of the tested
+ * config and layers, however the engine keeps it, so that the merge joins manifests of one kind.
+ */
+export async function publishByDigest(platforms: readonly PlatformOutcome[], tags: readonly string[], reporter: Reporter, options: PublishOptions): Promise<PublishOutcome> {
+  return withClients(options, async (clientFor) => {
+    try {
+      await checkDestinations(tags, clientFor)
+      const repository = parseImageRef(tags[0])!
+      const tested = platformImages(await readTested(platforms, options.spoolDir))
+      const images = { ...tested, manifests: tested.manifests.map(asOciManifest) }
+      await uploadImages(images, [repository], clientFor, (line) => reporter.info(line))
+      const digests = digestsOf(images.manifests)
+      reporter.info(`Pushed by digest to ${repositoryName(repository)}: ${Object.entries(digests.platformDigests).map(([p, d]) => `${p}=${d}`).join(', ')}`)
+      return { ok: true, ...digests, published: [], restored: [], byDigest: repositoryName(repository) }
+    } catch (error) {
+      reporter.warning(`Pushing by digest stopped: ${messageOf(error)}`)
+      return failed(messageOf(error))
+    }
+  })
 }

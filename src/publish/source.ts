@@ -22,6 +22,8 @@ export const MEDIA = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
   dockerConfig: 'application/vnd.docker.container.image.v1+json',
   dockerLayerGzip: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+  ociConfig: 'application/vnd.oci.image.config.v1+json',
+  ociLayerGzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
   ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd'
 } as const
 
@@ -225,6 +227,35 @@ export async function fromSavedImage(dir: string, platform: string): Promise<{ m
     compressedSize: config.size + layers.reduce((sum, l) => sum + l.size, 0)
   }
   return { manifest, blobs }
+}
+
+/** Docker media types and their OCI equivalents: the same bytes, named by the OCI image spec. */
+const OCI_TYPE: Readonly<Record<string, string>> = {
+  [MEDIA.dockerConfig]: MEDIA.ociConfig,
+  [MEDIA.dockerLayerGzip]: MEDIA.ociLayerGzip,
+  'application/vnd.docker.image.rootfs.diff.tar': 'application/vnd.oci.image.layer.v1.tar',
+  'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip': 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip'
+}
+
+/**
+ * The same image as an OCI image manifest: config and layers untouched (so the config digest stays the tested
+ * one), only the media types named the OCI way. An OCI manifest is returned as it is.
+ */
+export function asOciManifest(m: SourceManifest): SourceManifest {
+  if (m.mediaType === MEDIA.ociManifest) return m
+  if (m.mediaType !== MEDIA.dockerManifest) throw new Error(`the ${m.platform} manifest ${m.digest} is ${m.mediaType}, not an image manifest`)
+  const doc = JSON.parse(m.bytes.toString('utf8')) as { config: Descriptor; layers: Descriptor[] }
+  const oci = (d: Descriptor): Descriptor => ({ ...d, mediaType: OCI_TYPE[d.mediaType ?? ''] ?? d.mediaType })
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: oci(doc.config), layers: doc.layers.map(oci) }))
+  return { ...m, digest: sha256(bytes), mediaType: MEDIA.ociManifest, bytes }
+}
+
+/** The platforms' manifests of `source` and only their blobs: no index, no attestation. */
+export function platformImages(source: PushSource): { manifests: SourceManifest[]; blobs: Map<string, BlobFile> } {
+  const manifests = source.manifests.filter((m) => m.platform !== 'unknown/unknown')
+  const blobs = new Map<string, BlobFile>()
+  for (const m of manifests) for (const d of m.blobs) blobs.set(d, source.blobs.get(d)!)
+  return { manifests, blobs }
 }
 
 /** A new manifest list joining images built one platform at a time. */

@@ -7,7 +7,7 @@ import type { Finding, SmokeResult } from '../types.js'
 import type { CacheHit } from '../cache/index.js'
 import type { LayerOrigin } from '../size/measure.js'
 import type { PlatformDelta } from '../size/baseline.js'
-import type { PipelineResult, PublishOutcome } from '../pipeline/outcomes.js'
+import type { PipelineResult, PublishOutcome, TestOutcome } from '../pipeline/outcomes.js'
 import { platformVerdict, reasonLine, type FailureReason } from '../pipeline/status.js'
 
 export interface PlatformReport {
@@ -18,6 +18,10 @@ export interface PlatformReport {
   headline?: string
   findings: readonly Finding[]
   start?: SmokeResult
+  /** The test command's outcome. */
+  test?: TestOutcome
+  /** buildx's metadata of the build. */
+  metadata?: Readonly<Record<string, unknown>>
   /** Reference the image was loaded under locally (with `--platform` for a multi-platform one). */
   localRef: string
   imageId?: string
@@ -46,6 +50,8 @@ export interface RunReport {
   publish?: PublishOutcome
   cacheHit?: CacheHit
   notes: readonly string[]
+  /** With `load`: the tags the tested image is under in the engine. */
+  loaded?: readonly string[]
 }
 
 export interface ReportOptions {
@@ -64,6 +70,8 @@ export function buildReport(result: PipelineResult, options: ReportOptions): Run
       headline: verdict.reason ? reasonLine(verdict.reason) : undefined,
       findings: verdict.findings,
       start: o.check?.start,
+      test: o.test,
+      metadata: o.build.metadata,
       localRef: o.build.ref,
       imageId: o.build.imageId,
       configDigest: o.size?.configDigest ?? o.build.configDigest,
@@ -79,7 +87,7 @@ export function buildReport(result: PipelineResult, options: ReportOptions): Run
     }
   })
   const passed = platforms.every((p) => p.status === 'passed') && (result.publish === undefined || result.publish.ok)
-  return { platforms, passed, advice: result.advice, deltas, baselineRef: result.baseline?.ref, publish: result.publish, cacheHit: result.cacheHit, notes: result.notes }
+  return { platforms, passed, advice: result.advice, deltas, baselineRef: result.baseline?.ref, publish: result.publish, cacheHit: result.cacheHit, notes: result.notes, loaded: result.loaded }
 }
 
 const START_TEXT: Record<string, string> = {
@@ -115,11 +123,12 @@ export function verdictLine(report: RunReport): string {
   const plural = total === 1 ? '' : 's'
   if (failed.length) return `${failed.length} of ${total} platform${plural} failed: ${failed.map((p) => p.platform).join(', ')}`
   if (report.publish && !report.publish.ok) return `${total}/${total} platform${plural} passed, but publishing failed: ${report.publish.error}`
-  return `${total}/${total} platform${plural} passed${report.publish?.digest ? ` · published ${report.publish.digest}` : ''}`
+  const pushed = report.publish?.byDigest ? ` · pushed by digest to ${report.publish.byDigest}` : ''
+  return `${total}/${total} platform${plural} passed${report.publish?.digest ? ` · published ${report.publish.digest}` : pushed}`
 }
 
 /** The output tail of a failed start, unless it only repeats the runtime's message. */
 export function failureOutput(p: PlatformReport): string | undefined {
-  const tail = p.reason && (p.reason.kind === 'start-failed' || p.reason.kind === 'crashed') ? p.reason.outputTail : undefined
+  const tail = p.reason && (p.reason.kind === 'start-failed' || p.reason.kind === 'crashed' || p.reason.kind === 'test') ? p.reason.outputTail : undefined
   return tail && tail.trim() && tail.trim() !== p.start?.message.trim() ? tail : undefined
 }

@@ -1,10 +1,31 @@
 /** The step's outputs and the `--json` document: renderings of the report model. Pure. */
+import type { HealthOutcome, ProbeOutcome, SmokeOutcome } from '../types.js'
 import type { RunReport } from './model.js'
 
+/** One platform's entry of the `results` output (and of a platform record). */
+export interface ResultsEntry {
+  status: 'passed' | 'failed'
+  error?: string
+  imageId?: string
+  configDigest?: string
+  size?: number
+  compressedSize?: number
+  layers?: number
+  buildMs?: number
+  checkMs?: number
+  sizeMs?: number
+  smoke?: { outcome: SmokeOutcome; exitCode: number | null; durationMs: number; message: string; health?: HealthOutcome; probes?: ProbeOutcome[] }
+  test?: { exitCode: number; durationMs: number; timedOut: boolean }
+  /** `code` as text: a record may come from another version of smokestack. */
+  findings: { severity: 'error' | 'warning' | 'notice'; code: string; message: string; file?: string; line?: number; fix?: string }[]
+  digest?: string
+  localRef?: string
+}
+
 /** Per platform: its verdict, figures, start, findings and digests (the `results` output). */
-export function resultsDocument(report: RunReport): Record<string, unknown> {
+export function resultsDocument(report: RunReport): Record<string, ResultsEntry> {
   return Object.fromEntries(
-    report.platforms.map((p) => [
+    report.platforms.map((p): [string, ResultsEntry] => [
       p.platform,
       {
         status: p.status,
@@ -18,6 +39,7 @@ export function resultsDocument(report: RunReport): Record<string, unknown> {
         checkMs: p.checkMs,
         sizeMs: p.sizeMs,
         smoke: p.start ? { outcome: p.start.outcome, exitCode: p.start.exitCode, durationMs: p.start.durationMs, message: p.start.message, health: p.start.health, probes: p.start.probes } : undefined,
+        test: p.test ? { exitCode: p.test.exitCode, durationMs: p.test.durationMs, timedOut: p.test.timedOut } : undefined,
         findings: p.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, file: f.file, line: f.line, fix: f.fix })),
         digest: p.digest,
         localRef: p.localRef
@@ -56,6 +78,8 @@ export function computeOutputs(report: RunReport): Record<string, string> {
     digest: report.publish?.ok ? (report.publish.digest ?? '') : '',
     published: report.publish ? report.publish.published.join(',') : '',
     imageid: report.platforms.length === 1 ? (report.platforms[0].imageId ?? '') : '',
+    metadata: JSON.stringify(Object.fromEntries(report.platforms.filter((p) => p.metadata).map((p) => [p.platform, p.metadata]))),
+    loaded: (report.loaded ?? []).join(','),
     'cache-hit': report.cacheHit ?? ''
   }
 }

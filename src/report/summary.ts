@@ -34,8 +34,11 @@ function headline(p: PlatformReport): string[] {
       return [`- ❌ Runtime: ${inlineMarkdown(`\`${r.message}\``)}`]
     case 'build':
       return [`- ❌ ${inlineMarkdown(`build failed: ${r.message}`)}`]
+    case 'test':
+      return [`- ❌ ${inlineMarkdown(r.message)}`]
     case 'check-error':
     case 'unmeasured':
+    case 'record':
       return [`- ❌ ${inlineMarkdown(r.message)}`]
     case 'finding':
     case 'budget':
@@ -85,6 +88,10 @@ export function renderSummary(report: RunReport, title = 'smokestack'): string {
 
 function publishLines(report: RunReport): string[] {
   const p = report.publish!
+  if (p.ok && p.byDigest) {
+    const each = Object.entries(p.platformDigests).map(([platform, digest]) => `<code>${escapeHtml(platform)}</code> <code>${escapeHtml(digest)}</code>`)
+    return [`Pushed by digest to <code>${escapeHtml(p.byDigest)}</code>, no tag: ${each.join(', ')}.`]
+  }
   if (p.ok) return [`Published ${p.published.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')} as <code>${escapeHtml(p.digest ?? '')}</code>.`]
   const lines = [`**❌ Publishing failed:** ${inlineMarkdown(p.error ?? 'unknown error')}`]
   lines.push(p.published.length ? `Published before it stopped: ${p.published.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')}.` : 'Nothing was published.')

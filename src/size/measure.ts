@@ -24,6 +24,7 @@ import { inspectEngine } from '../docker/engine.js'
 import { docker, runStreaming } from '../docker/exec.js'
 import { getPlatformManifests } from '../docker/registry.js'
 import { canonicalPlatform } from '../docker/platform.js'
+import { sameTag } from '../docker/reference.js'
 
 export interface LayerOrigin {
   /** Uncompressed bytes of the layer. */
@@ -326,15 +327,6 @@ function resolveLink(links: Map<string, string>, path: string): string {
   return path
 }
 
-/** Whether a tag from `docker save` names `ref` (`app:v1` and `docker.io/library/app:v1` are the same). */
-function sameTag(tag: string, ref: string): boolean {
-  const normalize = (r: string): string => {
-    let s = r.replace(/^docker\.io\//, '').replace(/^library\//, '')
-    if (!/:[^/]+$/.test(s) && !s.includes('@')) s += ':latest'
-    return s
-  }
-  return normalize(tag) === normalize(ref)
-}
 
 /**
  * The layers with the instruction that made each, oldest first: the config's history entries that made a layer

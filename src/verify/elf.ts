@@ -3,6 +3,7 @@
  * the interpreter string, the dynamic section and the strings it names), never throws on bad input,
  * and caps every count it takes from the file.
  */
+import { architectureOfElf } from '../docker/platform.js'
 
 /** Random access to the bytes of one file. */
 export interface ByteSource {
@@ -95,31 +96,12 @@ export function machineName(code: number, bits: 32 | 64): string {
   return name
 }
 
-/** The Docker platform an ELF file runs on natively. */
+/** The Docker platform an ELF file runs on natively (from the one table of architectures). */
 export function dockerPlatformOf(code: number, bits: 32 | 64, endian: 'little' | 'big', armFloat?: ArmFloatAbi): string | undefined {
-  const le = endian === 'little'
-  switch (code) {
-    case 62:
-      return bits === 64 ? 'linux/amd64' : undefined
-    case 3:
-      return 'linux/386'
-    case 183:
-      return bits === 64 ? 'linux/arm64' : undefined
-    case 40:
-      return armFloat === 'hard' ? 'linux/arm/v7' : armFloat === 'soft' ? 'linux/arm/v6' : 'linux/arm'
-    case 21:
-      return le ? 'linux/ppc64le' : 'linux/ppc64'
-    case 22:
-      return bits === 64 ? 'linux/s390x' : undefined
-    case 243:
-      return bits === 64 ? 'linux/riscv64' : undefined
-    case 8:
-      return bits === 64 ? (le ? 'linux/mips64le' : 'linux/mips64') : le ? 'linux/mipsle' : 'linux/mips'
-    case 258:
-      return bits === 64 ? 'linux/loong64' : undefined
-    default:
-      return undefined
-  }
+  const a = architectureOfElf(code, bits, endian)
+  if (!a) return undefined
+  if (a.arch === 'arm') return armFloat === 'hard' ? 'linux/arm/v7' : armFloat === 'soft' ? 'linux/arm/v6' : 'linux/arm'
+  return `linux/${a.arch}`
 }
 
 /** A ByteSource over a Buffer. */

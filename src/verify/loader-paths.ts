@@ -3,37 +3,23 @@
  * size of each platform, glibc and musl loader names, the multiarch directories, /etc/ld.so.conf
  * and musl's path file, and how $ORIGIN expands. Pure: it only reads through the {@link ImageFs}.
  */
+import { architecture, architectureOfElf, ARCHITECTURES } from '../docker/platform.js'
 import type { ElfInfo } from './elf.js'
 import { normalizeImagePath, type ImageFs } from './rootfs.js'
 
-/** What the machine and word size of a Docker platform's binaries are. */
+/** What the machine and word size of a Docker platform's binaries are (from the one table of architectures). */
 interface PlatformAbi {
   machineCode: number
   bits: 32 | 64
-  endian?: 'little' | 'big'
+  endian: 'little' | 'big'
   arch: string
   variant?: string
 }
 
 export function platformAbi(platform: string): PlatformAbi | undefined {
-  const [, arch = '', variant] = platform.split('/')
-  const table: Record<string, Omit<PlatformAbi, 'arch' | 'variant'>> = {
-    amd64: { machineCode: 62, bits: 64 },
-    '386': { machineCode: 3, bits: 32 },
-    arm64: { machineCode: 183, bits: 64 },
-    arm: { machineCode: 40, bits: 32 },
-    ppc64le: { machineCode: 21, bits: 64, endian: 'little' },
-    ppc64: { machineCode: 21, bits: 64, endian: 'big' },
-    s390x: { machineCode: 22, bits: 64 },
-    riscv64: { machineCode: 243, bits: 64 },
-    mips64le: { machineCode: 8, bits: 64, endian: 'little' },
-    mips64: { machineCode: 8, bits: 64, endian: 'big' },
-    mipsle: { machineCode: 8, bits: 32, endian: 'little' },
-    mips: { machineCode: 8, bits: 32, endian: 'big' },
-    loong64: { machineCode: 258, bits: 64 }
-  }
-  const abi = table[arch]
-  return abi ? { ...abi, arch, variant } : undefined
+  const [, name = '', variant] = platform.split('/')
+  const a = architecture(name)
+  return a ? { machineCode: a.elf.machine, bits: a.elf.bits, endian: a.elf.endian, arch: a.arch, variant } : undefined
 }
 
 /** Why an ELF file cannot run natively on `platform`, or undefined when it can. */
@@ -43,7 +29,7 @@ export function architectureMismatch(elf: ElfInfo, platform: string): string | u
   const built = elf.platform ?? elf.machine
   if (elf.machineCode !== want.machineCode) return `it is built for ${elf.machine} (${built}), but the image is ${platform}`
   if (elf.bits !== want.bits) return `it is a ${elf.bits}-bit ${elf.machine} binary, but ${platform} runs ${want.bits}-bit binaries`
-  if (want.endian && elf.endian !== want.endian) return `it is ${elf.endian}-endian, but ${platform} is ${want.endian}-endian`
+  if (elf.endian !== want.endian) return `it is ${elf.endian}-endian, but ${platform} is ${want.endian}-endian`
   if (want.arch === 'arm' && elf.armFloat && elf.linkage === 'dynamic') {
     const expected = want.variant === 'v5' ? 'soft' : 'hard'
     if (elf.armFloat !== expected) return `it uses the ${elf.armFloat}-float ABI, but ${platform} libraries use the ${expected}-float ABI`
@@ -61,26 +47,9 @@ export function loaderFlavor(loader: string): 'glibc' | 'musl' | 'unknown' {
 
 /** The Debian multiarch directory name for an ELF machine. */
 export function multiarchTriplet(elf: ElfInfo): string | undefined {
-  switch (elf.machineCode) {
-    case 62:
-      return 'x86_64-linux-gnu'
-    case 3:
-      return 'i386-linux-gnu'
-    case 183:
-      return 'aarch64-linux-gnu'
-    case 40:
-      return elf.armFloat === 'soft' ? 'arm-linux-gnueabi' : 'arm-linux-gnueabihf'
-    case 21:
-      return elf.endian === 'little' ? 'powerpc64le-linux-gnu' : 'powerpc64-linux-gnu'
-    case 22:
-      return 's390x-linux-gnu'
-    case 243:
-      return 'riscv64-linux-gnu'
-    case 8:
-      return elf.bits === 64 ? 'mips64el-linux-gnuabi64' : 'mipsel-linux-gnu'
-    default:
-      return undefined
-  }
+  const a = architectureOfElf(elf.machineCode, elf.bits, elf.endian)
+  if (a?.arch === 'arm' && elf.armFloat === 'soft') return 'arm-linux-gnueabi'
+  return a?.multiarch
 }
 
 export type Distro = 'alpine' | 'debian' | 'other'
@@ -101,7 +70,8 @@ export const KNOWN_LOADER_NAMES: readonly string[] = [
   'ld64.so.2',
   'ld64.so.1',
   'ld-linux-riscv64-lp64d.so.1',
-  ...['x86_64', 'aarch64', 'armhf', 'arm', 'i386', 'ppc64le', 's390x', 'riscv64'].map((arch) => `ld-musl-${arch}.so.1`)
+  'ld-musl-arm.so.1', // soft-float arm
+  ...ARCHITECTURES.flatMap((a) => (a.musl ? [`ld-musl-${a.musl}.so.1`] : []))
 ]
 
 /** Dynamic loaders present in the image's library directories (looked up by name: no directory is listed). */

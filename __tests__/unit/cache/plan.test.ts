@@ -79,6 +79,16 @@ describe('planCache', () => {
     }
   })
 
+  it('leaves the built-in cache to cache-from/cache-to of the user in auto mode, and keeps both with cache: true', () => {
+    expect(planCache({ ...base, userCache: true })).toEqual({
+      enabled: false,
+      warn: false,
+      reason: 'Build cache is off: cache-from/cache-to are given, and they replace the built-in cache; set "cache: true" to keep both.'
+    })
+    expect(planCache({ ...base, userCache: true, mode: 'true' }).enabled).toBe(true)
+    expect(planCache({ ...base, userCache: false }).enabled).toBe(true)
+  })
+
   it('does not trust an unknown driver to export cache', () => {
     const plan = planCache({ ...base, driver: 'cloud' })
     expect(plan.enabled).toBe(false)

@@ -75,6 +75,9 @@ describe('parseCommandLine', () => {
 
   it('turns switches into true, --no-smoke into smoke=false, and lets the last of --smoke/--no-smoke win', () => {
     expect(parseCommandLine(['--push', '--no-cache', '--fail-on-advice']).inputs).toEqual({ push: 'true', 'no-cache': 'true', 'fail-on-advice': 'true' })
+    expect(parseCommandLine(['app', '--push', 'by-digest', '--record-dir', 'd']).inputs).toEqual({ context: 'app', push: 'by-digest', 'record-dir': 'd' })
+    expect(parseCommandLine(['--push', 'app']).inputs).toEqual({ context: 'app', push: 'true' })
+    expect(parseCommandLine(['--', '--push']).inputs).toEqual({ context: '--push' })
     expect(parseCommandLine(['--no-smoke']).inputs.smoke).toBe('false')
     expect(parseCommandLine(['--no-smoke', '--smoke']).inputs.smoke).toBe('true')
     expect(parseCommandLine(['--smoke', '--no-smoke']).inputs.smoke).toBe('false')
@@ -138,7 +141,7 @@ describe('flags through parseInputs', () => {
       smokeArgs: ['serve', '--port', '8080'],
       smokeTimeoutMs: 90_000,
       smokeExitCodes: [3, 4],
-      smokeRunArgs: ['--env=A=B', '--user', '1000'],
+      smokeRunArgs: ['--env=A=B', '--user=1000'],
       smoke: false,
       setupQemu: 'false',
       builder: 'ci'

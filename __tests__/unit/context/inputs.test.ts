@@ -36,7 +36,7 @@ describe('parseInputs accepts good input', () => {
   it('reads lists, key-values and typed values', () => {
     const i = parse({
       platforms: 'linux/amd64,\nlinux/arm64/v8\nlinux/arm',
-      tags: 'ghcr.io/o/app:1.0\nregistry:5000/a/b@sha256:' + 'a'.repeat(64),
+      tags: 'ghcr.io/o/app:1.0\nregistry:5000/a/b:2',
       'build-args': 'A=1\nB=x=y',
       labels: 'org.opencontainers.image.title=app',
       push: 'true',
@@ -54,7 +54,7 @@ describe('parseInputs accepts good input', () => {
     expect(i.smokeArgs).toEqual(['--flag', 'two words', 'x y'])
     expect(i.smokeTimeoutMs).toBe(90_000)
     expect(i.smokeExitCodes).toEqual([2, 3])
-    expect(i.smokeRunArgs).toEqual(['--env=A=1', '--user', '1000'])
+    expect(i.smokeRunArgs).toEqual(['--env=A=1', '--user=1000'])
     expect(i.maxSize).toBe(20_000_000)
     expect(i.maxGrowth).toEqual({ percent: 5 })
   })
@@ -77,11 +77,19 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ['tags', { tags: 'UPPER/case:1' }, /image reference/],
   ['tags', { tags: 'app:bad tag' }, /image reference/],
   ['tags', { tags: 'app:' }, /image reference/],
+  ['tags', { tags: 'ghcr.io/o/app@sha256:' + 'a'.repeat(64) }, /cannot hold a digest/],
+  ['tags', { tags: 'ghcr.io/o/app:1,ghcr.io/o/app:2@sha256:' + 'b'.repeat(64) }, /cannot hold a digest/],
   ['tags', { push: 'true' }, /give at least one image reference/],
   ['build-args', { 'build-args': 'NOVALUE' }, /KEY=VALUE/],
   ['build-args', { 'build-args': '=x' }, /KEY=VALUE/],
   ['labels', { labels: 'bad key=1' }, /KEY=VALUE/],
-  ['push', { push: 'maybe' }, /true or false/],
+  ['push', { push: 'maybe' }, /true, false or by-digest/],
+  ['tags', { push: 'by-digest', tags: 'r.io/a/app:1,r.io/b/app:1' }, /one repository.*r\.io\/a\/app, r\.io\/b\/app/],
+  ['tags', { push: 'by-digest', tags: 'r.io/a/app@sha256:' + 'a'.repeat(64) }, /cannot hold a digest/],
+  ['tags', { push: 'by-digest' }, /push is by-digest/],
+  ['record-dir', { 'record-dir': 'records' }, /push: by-digest/],
+  ['record-dir', { push: 'by-digest', tags: 'r.io/a/app', 'record-dir': '../outside' }, /stay inside the workspace/],
+  ['record-dir', { push: 'by-digest', tags: 'r.io/a/app', 'record-dir': 'secret.txt' }, /not a directory/],
   ['no-cache', { 'no-cache': 'yess' }, /true or false/],
   ['smoke', { smoke: '2' }, /true or false/],
   ['setup-qemu', { 'setup-qemu': 'always' }, /auto, true, false/],
@@ -95,9 +103,10 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ['smoke-exit-codes', { 'smoke-exit-codes': 'one' }, /0 to 255/],
   ['smoke-network', { 'smoke-network': 'container:other' }, /none, bridge, host/],
   ['smoke-network', { 'smoke-network': 'a b' }, /none, bridge, host/],
-  ['smoke-run-args', { 'smoke-run-args': '--privileged' }, /not allowed/],
-  ['smoke-run-args', { 'smoke-run-args': '-v /:/host' }, /not allowed/],
-  ['smoke-run-args', { 'smoke-run-args': '--cap-add=SYS_ADMIN' }, /not allowed/],
+  ['smoke-run-args', { 'smoke-run-args': '--privileged' }, /--privileged is not an option the start check accepts/],
+  ['smoke-run-args', { 'smoke-run-args': '-v /:/host' }, /-v is not an option/],
+  ['smoke-run-args', { 'smoke-run-args': '-tv /:/host' }, /-v \(in -tv\) is not an option/],
+  ['smoke-run-args', { 'smoke-run-args': '--cap-add=SYS_ADMIN' }, /--cap-add is not an option/],
   ['smoke-run-args', { 'smoke-run-args': 'rm -rf /' }, /docker run options/],
   ['max-size', { 'max-size': '20XB' }, /size/],
   ['max-size', { 'max-size': 'big' }, /size/],
@@ -130,12 +139,26 @@ describe('parseInputs refuses bad input before anything runs', () => {
   it('has at least 30 cases', () => expect(bad.length).toBeGreaterThanOrEqual(30))
 
   it('never echoes a secret value', () => {
-    expect(() => parse({ secrets: 'bad id with spaces=hunter2' })).toThrow(/value is not shown/)
+    expect(() => parse({ secrets: 'bad id with spaces=hunter2' })).toThrow(/entry is not shown/)
     try {
       parse({ secrets: 'bad id with spaces=hunter2' })
     } catch (e) {
       expect((e as Error).message).not.toContain('hunter2')
     }
+  })
+})
+
+describe('push: by-digest', () => {
+  it('takes one repository (tags of it alike) and a record directory inside the workspace, not yet there', () => {
+    const i = parse({ push: 'By-Digest', tags: 'r.io/a/app:ignored\nR.IO/a/app', 'record-dir': 'out/records' })
+    expect(i.push).toBe('by-digest')
+    expect(i.recordDir).toBe(path.join(workspace, 'out', 'records'))
+    expect(fs.existsSync(i.recordDir!)).toBe(false)
+  })
+  it('keeps true and false as booleans', () => {
+    expect(parse({ push: 'yes', tags: 'a:1' }).push).toBe(true)
+    expect(parse({ push: 'off' }).push).toBe(false)
+    expect(parse({ push: 'true', tags: 'a:1,b:2' }).recordDir).toBeUndefined()
   })
 })
 
@@ -154,7 +177,7 @@ describe('value parsers', () => {
   })
   it('splits arguments without a shell', () => {
     expect(splitArgs('a', `serve --port 80 "" '$HOME'`)).toEqual(['serve', '--port', '80', '', '$HOME'])
-    expect(parseRunArgs('r', '--tmpfs /tmp')).toEqual(['--tmpfs', '/tmp'])
+    expect(parseRunArgs('r', '--tmpfs /tmp')).toEqual(['--tmpfs=/tmp'])
   })
   it('knows image references', () => {
     for (const ok of ['alpine', 'alpine:3.12.2', 'localhost:5000/a/b:c', 'ghcr.io/o/r', '[::1]:5000/x:y']) expect(isImageReference(ok)).toBe(true)

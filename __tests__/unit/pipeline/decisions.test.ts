@@ -72,7 +72,7 @@ Status:    running
 BuildKit:  v0.12.5
 Platforms: linux/amd64, linux/amd64/v2, linux/386, linux/arm64*, linux/arm/v7
 `)
-    expect(info).toEqual({ name: 'default', driver: 'docker', platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/386', 'linux/arm64', 'linux/arm/v7'] })
+    expect(info).toMatchObject({ name: 'default', driver: 'docker', platforms: ['linux/amd64', 'linux/amd64/v2', 'linux/386', 'linux/arm64', 'linux/arm/v7'] })
   })
 })
 
@@ -171,7 +171,7 @@ describe('registry manifests', () => {
   it('splits references', () => {
     expect(splitReference('127.0.0.1:5000/a/b:1.0')).toEqual({ repository: '127.0.0.1:5000/a/b', tag: '1.0' })
     expect(splitReference('127.0.0.1:5000/a/b')).toEqual({ repository: '127.0.0.1:5000/a/b', tag: 'latest' })
-    expect(splitReference('ghcr.io/o/a:v1@sha256:abc')).toEqual({ repository: 'ghcr.io/o/a', tag: 'v1' })
+    expect(splitReference('ghcr.io/o/a:v1@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toEqual({ repository: 'ghcr.io/o/a', tag: 'v1' })
   })
   it('reads an index, skipping attestations', () => {
     const raw = JSON.stringify({

@@ -50,8 +50,8 @@ describe('registry manifests', () => {
   })
   it('finds the repository of a reference', () => {
     expect(repositoryOf('127.0.0.1:5000/app:v1')).toBe('127.0.0.1:5000/app')
-    expect(repositoryOf('127.0.0.1:5000/app@sha256:abc')).toBe('127.0.0.1:5000/app')
-    expect(repositoryOf('127.0.0.1:5000/team/app:v1@sha256:abc')).toBe('127.0.0.1:5000/team/app')
+    expect(repositoryOf('127.0.0.1:5000/app@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe('127.0.0.1:5000/app')
+    expect(repositoryOf('127.0.0.1:5000/team/app:v1@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toBe('127.0.0.1:5000/team/app')
     expect(repositoryOf('127.0.0.1:5000/app')).toBe('127.0.0.1:5000/app')
     expect(repositoryOf('alpine')).toBe('alpine')
     expect(platformKey({ os: 'linux', architecture: 'arm64', variant: 'v8' })).toBe('linux/arm64/v8')

@@ -1,0 +1,6 @@
+/** The merge action's entry (dist/merge/index.js). */
+import { runMerge } from './action/merge.js'
+import { exitWhenFlushed } from './exit.js'
+
+await runMerge()
+await exitWhenFlushed()
