@@ -36668,8 +36668,11 @@ function parseKeyValues(input, items) {
             continue;
         const eq = line.indexOf('=');
         const key = eq > 0 ? line.slice(0, eq).trim() : '';
-        if (!/^[A-Za-z_][A-Za-z0-9_.\-/]*$/.test(key))
-            values_fail(input, line, 'use KEY=VALUE, one per line (KEY of letters, digits, "_", ".", "-" or "/")');
+        if (!/^[A-Za-z_][A-Za-z0-9_.\-/]*$/.test(key)) {
+            // A value may be a credential: only the part before "=" is quoted back.
+            const shown = eq >= 0 ? `${line.slice(0, eq)}=…` : '(a line without "=")';
+            values_fail(input, shown, 'use KEY=VALUE, one per line (KEY of letters, digits, "_", ".", "-" or "/"); the value is not shown');
+        }
         out[key] = line.slice(eq + 1);
     }
     return out;

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { docker } from '../docker/exec.js'
+import { docker, isCancelled } from '../docker/exec.js'
 import { platformSlug } from '../docker/platform.js'
 import type { BuildOutcome } from '../pipeline/outcomes.js'
 import { buildArgs, buildFailureSummary, localReference, parseBuildMetadata, type BuildRequest } from './args.js'
@@ -96,7 +96,8 @@ export async function buildAll(spec: BuildSpec, platforms: readonly string[], op
   if (!options.shared) return buildEach(spec, platforms, options)
   options.say(`Building ${platforms.join(', ')} in one solve`)
   const together = await buildOnce(spec, platforms, localReference(options.runId), options)
-  if (together.ok) return new Map(platforms.map((p) => [p, { ...together, shared: true }]))
+  // Built, or stopped by a cancellation: either way nothing is built again.
+  if (together.ok || isCancelled()) return new Map(platforms.map((p) => [p, { ...together, shared: true }]))
   // One platform's failure fails the whole solve: build each on its own to let the others finish and to tell which failed.
   options.say(`The build of all platforms at once failed (${together.error}); building each platform on its own to see which fail`)
   return buildEach(spec, platforms, options)

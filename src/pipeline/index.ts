@@ -38,8 +38,9 @@ function buildLog(b: BuildOutcome): string[] {
 /** The pipeline. Returns what happened; throws only on what stops everything (no engine, bad Dockerfile, cancel). */
 export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter): Promise<PipelineResult> {
   const notes: string[] = []
-  // Every line of every secret, before anything could print one.
+  // Every line of every secret, and build arguments that look like credentials, before anything could print one.
   for (const mask of inputs.masks) reporter.secret(mask)
+  maskCredentialArgs(inputs, reporter)
   const tempDir = fs.mkdtempSync(path.join(env.tempRoot, 'smokestack-'))
   env.resources.add('dirs', tempDir)
 
@@ -65,7 +66,7 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
   const cacheHit = await restoreCache(cachePlan, inputs, env, reporter)
   stopIfCancelled()
 
-  const secretSpecs = writeSecrets(inputs, tempDir, reporter)
+  const secretSpecs = writeSecrets(inputs, tempDir)
   const outcomes = new Map<string, PlatformOutcome>()
   let builds: Map<string, BuildOutcome>
   try {
@@ -244,9 +245,8 @@ export function looksSecret(name: string): boolean {
   return /(TOKEN|SECRET|PASSW(OR)?D|PASS$|API_?KEY|PRIVATE|CREDENTIAL|AUTH)/i.test(name)
 }
 
-/** Writes build secrets to files only the runner user can read, in the run's temporary directory. */
-function writeSecrets(inputs: Inputs, tempDir: string, reporter: Reporter): string[] {
-  const specs: string[] = []
+/** Masks build arguments that look like credentials, with a warning that they stay in the image's history. */
+function maskCredentialArgs(inputs: Inputs, reporter: Reporter): void {
   for (const [name, value] of Object.entries(inputs.buildArgs)) {
     if (!looksSecret(name) || value.trim().length < 4) continue
     reporter.secret(value)
@@ -254,6 +254,11 @@ function writeSecrets(inputs: Inputs, tempDir: string, reporter: Reporter): stri
       `build-arg ${name} looks like a credential: build arguments are kept in the image's history for anyone who pulls it (its value is masked in this log). Pass it with "secrets" (RUN --mount=type=secret) instead.`
     )
   }
+}
+
+/** Writes build secrets to files only the runner user can read, in the run's temporary directory. */
+function writeSecrets(inputs: Inputs, tempDir: string): string[] {
+  const specs: string[] = []
   for (const s of inputs.secrets) {
     const file = path.join(tempDir, `secret-${s.id}`)
     fs.writeFileSync(file, s.value, { mode: 0o600 })

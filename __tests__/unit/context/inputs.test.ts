@@ -208,3 +208,20 @@ describe('paths reached through symbolic links', () => {
     }
   })
 })
+
+describe('a malformed build argument', () => {
+  it('is refused without quoting its value, which may be a credential', () => {
+    const get = (values: Record<string, string>) => (name: string) => values[name] ?? ''
+    const token = 'ghp_' + 'x'.repeat(36)
+    for (const line of [`MY TOKEN=${token}`, token, `=${token}`]) {
+      let message = ''
+      try {
+        parseInputs(get({ context: 'examples/hello-go', 'build-args': line }), path.resolve(import.meta.dirname, '../../..'))
+      } catch (e) {
+        message = (e as Error).message
+      }
+      expect(message).toMatch(/^Input "build-args": .* is not valid; use KEY=VALUE, one per line .*; the value is not shown$/)
+      expect(message).not.toContain(token)
+    }
+  })
+})

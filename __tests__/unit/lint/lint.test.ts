@@ -82,7 +82,7 @@ describe('smokestack lint', () => {
     [['--fail-level', 'fatal'], '--fail-level: "fatal" is not valid; use one of: error, warning, notice, none'],
     [['--platform', 'linux/sparc'], '--platform: "linux/sparc" is not valid'],
     [['--build-platform', 'windows'], '--build-platform: "windows" is not valid'],
-    [['--build-arg', '=x'], '--build-arg: "=x" is not valid'],
+    [['--build-arg', '=x'], '--build-arg: "=…" is not valid'],
     [['--ignore', 'apk-cahce'], '--ignore: "apk-cahce" is not valid; use codes of the Dockerfile advice: cgo-on-musl,'],
     [['--target', 'biuld'], '--target: no stage named "biuld" in Dockerfile (stages: build). Did you mean "build"?'],
     [['--target', '../x'], '--target: "../x" is not valid'],
