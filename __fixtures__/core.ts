@@ -114,7 +114,27 @@ export const summary = {
   })
 }
 
-const mocks = [getInput, getMultilineInput, getBooleanInput, setOutput, setFailed, isDebug, debug, info, warning, error, notice, startGroup, endGroup, group, setSecret, saveState, getState, exportVariable, ...Object.values(summary)]
+const mocks = [
+  getInput,
+  getMultilineInput,
+  getBooleanInput,
+  setOutput,
+  setFailed,
+  isDebug,
+  debug,
+  info,
+  warning,
+  error,
+  notice,
+  startGroup,
+  endGroup,
+  group,
+  setSecret,
+  saveState,
+  getState,
+  exportVariable,
+  ...Object.values(summary)
+]
 
 /** Forgets every call, the transcript, the state, the summary and the inputs (before each test). */
 export function reset(): void {
@@ -131,7 +151,9 @@ export function reset(): void {
 export function logCalls(): { order: number; text: string }[] {
   const writers = [info, debug, warning, error, notice, startGroup, setFailed] as jest.Mock<(message: string | Error) => void>[]
   return writers
-    .flatMap((m) => m.mock.calls.map(([message], i) => ({ order: m.mock.invocationCallOrder[i], text: message instanceof Error ? message.message : String(message) })))
+    .flatMap((m) =>
+      m.mock.calls.map(([message], i) => ({ order: m.mock.invocationCallOrder[i], text: message instanceof Error ? message.message : String(message) }))
+    )
     .sort((a, b) => a.order - b.order)
 }
 

@@ -160,14 +160,17 @@ export class DockerEngine {
     const name = rest.find((x) => !x.startsWith('-'))
     const { builder } = this.script
     if (name !== undefined && name !== builder.name) return fail(`ERROR: no builder "${name}" found`)
-    return ok(`Name:          ${builder.name}\nDriver:        ${builder.driver}\n\nNodes:\nName:      ${builder.name}\nStatus:    running\nPlatforms: ${builder.platforms.join(', ')}\n`)
+    return ok(
+      `Name:          ${builder.name}\nDriver:        ${builder.driver}\n\nNodes:\nName:      ${builder.name}\nStatus:    running\nPlatforms: ${builder.platforms.join(', ')}\n`
+    )
   }
 
   private async build(args: readonly string[]): Promise<Answer> {
     const platforms = (flag(args, '--platform') ?? '').split(',').filter(Boolean)
     const ref = flag(args, '--tag')
     const metadataFile = flag(args, '--metadata-file')
-    if (!ref || !metadataFile || !args.includes('--load') || platforms.length === 0) return fail('ERROR: fake engine: a build without --platform, --tag, --metadata-file or --load')
+    if (!ref || !metadataFile || !args.includes('--load') || platforms.length === 0)
+      return fail('ERROR: fake engine: a build without --platform, --tag, --metadata-file or --load')
     if (platforms.length > 1 && this.script.store === 'classic') {
       return fail('ERROR: docker exporter does not currently support exporting manifest lists')
     }
@@ -198,7 +201,15 @@ export class DockerEngine {
     const first = image.built[0]
     // On the containerd store .Size is the content (compressed) size; on the classic store, what the layers unpack to.
     const size = this.script.store === 'classic' ? first.uncompressedBytes : image.built.reduce((s, i) => s + i.compressedBytes, 0)
-    const doc = { Id: image.id, RepoTags: [ref], Architecture: first.platform.split('/')[1], Os: 'linux', Size: size, Config: first.runConfig, RootFS: { Type: 'layers', Layers: first.layerTars.map((_, i) => `sha256:${String(i).repeat(64)}`) } }
+    const doc = {
+      Id: image.id,
+      RepoTags: [ref],
+      Architecture: first.platform.split('/')[1],
+      Os: 'linux',
+      Size: size,
+      Config: first.runConfig,
+      RootFS: { Type: 'layers', Layers: first.layerTars.map((_, i) => `sha256:${String(i).repeat(64)}`) }
+    }
     if (format === '{{.Id}}') return ok(`${image.id}\n`)
     if (format === '{{json .}}') return ok(`${JSON.stringify(doc)}\n`)
     if (format === undefined) return ok(`${JSON.stringify([doc])}\n`)

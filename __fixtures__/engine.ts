@@ -191,7 +191,13 @@ export const run = jest.fn<typeof exec.run>(async (command, args, options = {}) 
   const known = answer ?? (engine.unscripted.push(call), { exitCode: 125, stdout: '', stderr: `fake engine: no answer for ${command} ${args.join(' ')}\n` })
   for (const chunk of known.chunks ?? []) options.onOutput?.(Buffer.from(chunk))
   engine.finish(call, known.exitCode)
-  const result = { exitCode: known.exitCode, stdout: known.stdout, stderr: known.stderr, timedOut: known.timedOut === true, durationMs: known.timedOut ? (options.timeoutMs ?? 0) : 1 }
+  const result = {
+    exitCode: known.exitCode,
+    stdout: known.stdout,
+    stderr: known.stderr,
+    timedOut: known.timedOut === true,
+    durationMs: known.timedOut ? (options.timeoutMs ?? 0) : 1
+  }
   if (result.exitCode !== 0 && !options.allowFailure) throw new CommandError(command, args, result)
   return result
 })

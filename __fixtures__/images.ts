@@ -161,7 +161,12 @@ export function imageIndex(images: readonly BuiltImage[]): { index: Buffer; dige
     JSON.stringify({
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: images.map((i) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: i.manifestDigest, size: i.manifest.length, platform: parts(i.platform) }))
+      manifests: images.map((i) => ({
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: i.manifestDigest,
+        size: i.manifest.length,
+        platform: parts(i.platform)
+      }))
     })
   )
   return { index, digest: `sha256:${sha(index)}` }
@@ -173,7 +178,10 @@ export function imageIndex(images: readonly BuiltImage[]): { index: Buffer; dige
  */
 export async function ociSave(ref: string, images: readonly BuiltImage[]): Promise<Buffer> {
   const blob = (b: Buffer): TarItem => ({ name: `blobs/sha256/${sha(b)}`, content: b })
-  const items: TarItem[] = [{ name: 'blobs/', type: 'directory' }, { name: 'blobs/sha256/', type: 'directory' }]
+  const items: TarItem[] = [
+    { name: 'blobs/', type: 'directory' },
+    { name: 'blobs/sha256/', type: 'directory' }
+  ]
   for (const i of images) items.push(...i.layerBlobs.map(blob), blob(i.config), blob(i.manifest))
   const annotations = { 'io.containerd.image.name': ref }
   let top
@@ -209,6 +217,9 @@ export function classicSave(ref: string, image: BuiltImage): Promise<Buffer> {
     return `${id}/layer.tar`
   })
   const configName = `${image.configDigest.slice(7)}.json`
-  items.push({ name: configName, content: image.config }, { name: 'manifest.json', content: JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: layerPaths }]) })
+  items.push(
+    { name: configName, content: image.config },
+    { name: 'manifest.json', content: JSON.stringify([{ Config: configName, RepoTags: [ref], Layers: layerPaths }]) }
+  )
   return packTar(items)
 }

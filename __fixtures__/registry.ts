@@ -28,7 +28,12 @@ export function manifestsOf(registry: Readonly<Record<string, Readonly<Record<st
   if (args[2] !== 'inspect' || !args.includes('--raw')) return { exitCode: 1, stdout: '', stderr: `ERROR: fake registry: only inspect --raw is served\n` }
   const index = registry[ref]
   if (index) {
-    const manifests = Object.keys(index).map((p) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digestOf(`${ref} ${p}`), size: 500, platform: platformFields(p) }))
+    const manifests = Object.keys(index).map((p) => ({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest: digestOf(`${ref} ${p}`),
+      size: 500,
+      platform: platformFields(p)
+    }))
     return { exitCode: 0, stdout: JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }), stderr: '' }
   }
   const [repository, digest] = ref.split('@')

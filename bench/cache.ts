@@ -80,9 +80,12 @@ async function run(context: string, runnerTemp: string, containerdStore: boolean
   const restoreMs = performance.now() - t
 
   t = performance.now()
-  await docker(['buildx', 'build', '--platform', PLATFORMS.join(','), '--output', `type=image,name=${IMAGE}`, ...cacheArgsAfterRestore(plan, restored.hit), context], {
-    timeoutMs: 30 * 60_000
-  })
+  await docker(
+    ['buildx', 'build', '--platform', PLATFORMS.join(','), '--output', `type=image,name=${IMAGE}`, ...cacheArgsAfterRestore(plan, restored.hit), context],
+    {
+      timeoutMs: 30 * 60_000
+    }
+  )
   const buildMs = performance.now() - t
 
   t = performance.now()
@@ -103,7 +106,8 @@ function line(name: string, r: RunTimes): string {
 
 async function main(): Promise<void> {
   const engine = await inspectEngine()
-  if (!engine.containerdStore) throw new Error('the docker driver exports cache only on the containerd image store: bash scripts/provision.sh --store containerd')
+  if (!engine.containerdStore)
+    throw new Error('the docker driver exports cache only on the containerd image store: bash scripts/provision.sh --store containerd')
   const server = await CacheServer.start()
   Object.assign(process.env, server.env('v2'))
   delete process.env.ACTIONS_CACHE_URL
@@ -125,7 +129,9 @@ async function main(): Promise<void> {
     console.log(line('restored, unchanged', unchanged))
     console.log(line('restored, main.go changed', changed))
     console.log(`speed-up, unchanged vs cold: ${(total(cold) / total(unchanged)).toFixed(1)}x (build alone ${(cold.buildMs / unchanged.buildMs).toFixed(1)}x)`)
-    console.log(`speed-up, changed main.go vs cold: ${(total(cold) / total(changed)).toFixed(1)}x (build alone ${(cold.buildMs / changed.buildMs).toFixed(1)}x)`)
+    console.log(
+      `speed-up, changed main.go vs cold: ${(total(cold) / total(changed)).toFixed(1)}x (build alone ${(cold.buildMs / changed.buildMs).toFixed(1)}x)`
+    )
   } finally {
     await docker(['image', 'rm', '-f', IMAGE], { allowFailure: true })
     await server.stop()

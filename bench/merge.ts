@@ -38,7 +38,10 @@ async function main(): Promise<void> {
     if (failed >= 0) throw new Error(`the ${PLATFORMS[failed]} job failed:\n${jobs[failed].stdout.slice(-2000)}`)
     const times: number[] = []
     for (let i = 0; i < runs + 1; i++) {
-      const run = await runMergeAction({ inputs: { records: root, tags: `${REPO}:r${i},${REPO}:latest`, platforms: PLATFORMS.join(',') }, env: { GITHUB_SHA: SHA } })
+      const run = await runMergeAction({
+        inputs: { records: root, tags: `${REPO}:r${i},${REPO}:latest`, platforms: PLATFORMS.join(',') },
+        env: { GITHUB_SHA: SHA }
+      })
       if (run.exitCode !== 0) throw new Error(`the merge failed:\n${run.stdout.slice(-2000)}`)
       if (i > 0) times.push(run.durationMs) // the first one warms the registry's caches
     }

@@ -30,7 +30,10 @@ interface ServerTimes {
 async function server(health: 'auto' | 'false'): Promise<Record<string, ServerTimes>> {
   const run = await runAction({ inputs: { context: SERVER, platforms: SERVER_PLATFORMS.join(','), 'smoke-health': health } })
   if (run.exitCode !== 0) throw new Error(`the action failed on ${SERVER} (exit ${run.exitCode}):\n${run.stdout.split('\n').slice(-30).join('\n')}`)
-  const results = JSON.parse(run.outputs.results) as Record<string, { checkMs: number; smoke: { durationMs: number; health?: { durationMs: number; seenAfterMs?: number } } }>
+  const results = JSON.parse(run.outputs.results) as Record<
+    string,
+    { checkMs: number; smoke: { durationMs: number; health?: { durationMs: number; seenAfterMs?: number } } }
+  >
   return Object.fromEntries(
     SERVER_PLATFORMS.map((p) => {
       const r = results[p]
@@ -52,7 +55,12 @@ async function serverTable(runs: number): Promise<string[]> {
   const rows: string[][] = [['', 'HEALTHCHECK decides', 'smoke-health: false', 'probe passed → seen']]
   for (const p of SERVER_PLATFORMS) {
     const seen = healthy.map((h) => h[p].seenAfter).filter((x): x is number => x !== undefined)
-    rows.push([`${p} check (start)`, `${s(median(healthy.map((h) => h[p].check)))} (${s(median(healthy.map((h) => h[p].start)))})`, `${s(median(ignored.map((h) => h[p].check)))} (${s(median(ignored.map((h) => h[p].start)))})`, seen.length ? s(median(seen)) : '–'])
+    rows.push([
+      `${p} check (start)`,
+      `${s(median(healthy.map((h) => h[p].check)))} (${s(median(healthy.map((h) => h[p].start)))})`,
+      `${s(median(ignored.map((h) => h[p].check)))} (${s(median(ignored.map((h) => h[p].start)))})`,
+      seen.length ? s(median(seen)) : '–'
+    ])
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
   const worstSeen = Math.max(...healthy.flatMap((h) => SERVER_PLATFORMS.map((p) => h[p].seenAfter ?? Infinity)))
@@ -62,7 +70,6 @@ async function serverTable(runs: number): Promise<string[]> {
     `healthy server seen within ${s(worstSeen)} of its first passing probe at worst (target ≤ 1.00 s) ${worstSeen <= 1000 ? 'met' : 'NOT met'}`
   ]
 }
-
 
 serverTable(option('--runs', 3)).then(
   (lines) => console.log(lines.join('\n')),

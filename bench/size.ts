@@ -30,10 +30,7 @@ async function timed<T>(what: () => Promise<T>): Promise<[T, number]> {
 }
 
 async function buildGenerated(dir: string, output: string[]): Promise<void> {
-  await writeFile(
-    join(dir, 'Dockerfile'),
-    'FROM alpine:3.12.2\nRUN head -c 500000000 /dev/urandom > /random.bin\nRUN seq 1 60000000 > /numbers.txt\n'
-  )
+  await writeFile(join(dir, 'Dockerfile'), 'FROM alpine:3.12.2\nRUN head -c 500000000 /dev/urandom > /random.bin\nRUN seq 1 60000000 > /numbers.txt\n')
   await docker(['buildx', 'build', '--platform', 'linux/amd64', ...output, dir], { timeoutMs: 30 * 60_000 })
 }
 
@@ -48,9 +45,13 @@ async function main(): Promise<void> {
     const [size, measureSeconds] = await timed(() => measureImage(image))
     const rssAfterMeasure = peakRssMiB()
     console.log(`image: ${image}`)
-    console.log(`size: ${size.size} bytes (${formatBytes(size.size)}); compressed: ${size.compressedSize} bytes (${formatBytes(size.compressedSize)}); layers: ${size.layers}`)
+    console.log(
+      `size: ${size.size} bytes (${formatBytes(size.size)}); compressed: ${size.compressedSize} bytes (${formatBytes(size.compressedSize)}); layers: ${size.layers}`
+    )
     for (const layer of size.largestLayers) console.log(`  ${formatBytes(layer.size).padStart(8)}  ${layer.createdBy.slice(0, 100)}`)
-    console.log(`measureImage: ${measureSeconds.toFixed(1)} s (${(size.size / 1e6 / measureSeconds).toFixed(0)} MB/s); peak RSS ${rssAfterMeasure} MiB (at start ${rssAtStart} MiB)`)
+    console.log(
+      `measureImage: ${measureSeconds.toFixed(1)} s (${(size.size / 1e6 / measureSeconds).toFixed(0)} MB/s); peak RSS ${rssAfterMeasure} MiB (at start ${rssAtStart} MiB)`
+    )
 
     if (image === GENERATED) {
       const archive = join(dir, 'uncompressed.tar')

@@ -52,7 +52,14 @@ for (const name of fs.readdirSync(dir).sort()) {
   times.push(performance.now() - t0)
   const judgedFile = path.join(dir, name, 'JUDGED.json')
   const judged: Judged | undefined = fs.existsSync(judgedFile) ? (JSON.parse(fs.readFileSync(judgedFile, 'utf8')) as Judged) : undefined
-  process.stdout.write(`${name}\n  chain: ${report.chain.join(' ')}  (unused: ${report.stages.filter((s) => s.role === 'unused').map((s) => s.label).join(' ') || '-'})\n`)
+  process.stdout.write(
+    `${name}\n  chain: ${report.chain.join(' ')}  (unused: ${
+      report.stages
+        .filter((s) => s.role === 'unused')
+        .map((s) => s.label)
+        .join(' ') || '-'
+    })\n`
+  )
   for (const f of report.findings) {
     const key = `${f.code}@${f.line}`
     const verdict = judged?.findings[key]

@@ -135,7 +135,12 @@ export function parsePushMode(value: string): PushMode {
 function checkByDigestTags(tags: readonly string[]): void {
   const repositories = new Set<string>()
   for (const t of tags) repositories.add(repositoryName(parseImageRef(t)!).toLowerCase())
-  if (repositories.size > 1) fail('tags', tags.join(','), `with push: by-digest, name one repository (the merge tags the list); these name ${repositories.size}: ${[...repositories].join(', ')}`)
+  if (repositories.size > 1)
+    fail(
+      'tags',
+      tags.join(','),
+      `with push: by-digest, name one repository (the merge tags the list); these name ${repositories.size}: ${[...repositories].join(', ')}`
+    )
 }
 
 /**
@@ -146,9 +151,11 @@ export function resolveOutputDir(input: string, value: string, workspace: string
   const resolved = path.resolve(workspace, value)
   if (!path.isAbsolute(value)) {
     const rel = path.relative(workspace, resolved)
-    if (rel.startsWith('..') || path.isAbsolute(rel)) fail(input, value, `a relative path must stay inside the workspace ${workspace}; write an absolute path to use one outside it`)
+    if (rel.startsWith('..') || path.isAbsolute(rel))
+      fail(input, value, `a relative path must stay inside the workspace ${workspace}; write an absolute path to use one outside it`)
   }
-  if (fs.existsSync(resolved) && !fs.statSync(resolved).isDirectory()) fail(input, value, `${resolved} is not a directory; name a directory (it is created when missing)`)
+  if (fs.existsSync(resolved) && !fs.statSync(resolved).isDirectory())
+    fail(input, value, `${resolved} is not a directory; name a directory (it is created when missing)`)
   return resolved
 }
 
@@ -174,7 +181,8 @@ export function parseInputs(get: InputSource, workspace: string, env: NodeJS.Pro
   refuseUnsupported(get)
   const { context, file, remoteContext } = readContext(get, workspace, env)
   const target = get('target').trim() || undefined
-  if (target !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) fail('target', target, 'use the name of a build stage (letters, digits, "_", "." or "-")')
+  if (target !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target))
+    fail('target', target, 'use the name of a build stage (letters, digits, "_", "." or "-")')
   const builder = get('builder').trim() || undefined
   if (builder !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(builder)) fail('builder', builder, 'use the name of a buildx builder')
   const push = parsePushMode(get('push'))
@@ -182,11 +190,19 @@ export function parseInputs(get: InputSource, workspace: string, env: NodeJS.Pro
   if (push && tags.length === 0) throw new InputError('tags', `Input "tags": empty, but push is ${push}; give at least one image reference to publish to`)
   if (push === 'by-digest') checkByDigestTags(tags)
   const recordDir = get('record-dir').trim() ? resolveOutputDir('record-dir', get('record-dir').trim(), workspace) : undefined
-  if (recordDir !== undefined && push !== 'by-digest') fail('record-dir', get('record-dir'), 'records are written by push: by-digest only; set push: by-digest, or leave record-dir empty')
+  if (recordDir !== undefined && push !== 'by-digest')
+    fail('record-dir', get('record-dir'), 'records are written by push: by-digest only; set push: by-digest, or leave record-dir empty')
   const smokeArgsRaw = get('smoke-args')
   const secrets = parseSecrets('secrets', get('secrets'))
   const token = get('github-token').trim()
-  const gitToken = remoteContext ? gitAuthSecret(context, token, env, secrets.map((s) => s.id)) : undefined
+  const gitToken = remoteContext
+    ? gitAuthSecret(
+        context,
+        token,
+        env,
+        secrets.map((s) => s.id)
+      )
+    : undefined
   if (gitToken) secrets.push(gitToken)
   const build = parseBuildOptions(get, workspace, env)
   const inputs: Inputs = {
@@ -223,16 +239,16 @@ export function parseInputs(get: InputSource, workspace: string, env: NodeJS.Pro
     cacheKey: get('cache-key').trim(),
     cacheTimeoutMs: parseDuration('cache-timeout', get('cache-timeout') || '60s'),
     secrets,
-    secretFiles: parseSecretFiles('secret-files', get('secret-files')).map(({ id, path: p }) => ({ id, path: resolvePath('secret-files', p, workspace, 'file') })),
+    secretFiles: parseSecretFiles('secret-files', get('secret-files')).map(({ id, path: p }) => ({
+      id,
+      path: resolvePath('secret-files', p, workspace, 'file')
+    })),
     build,
     load: parseBoolean('load', get('load'), false),
     testCommand: get('test-command').trim() || undefined,
-    masks: [
-      ...secrets.flatMap((s) => maskLines(s.value)),
-      ...build.secretEnvs.flatMap((s) => maskLines(env[s.env] ?? '')),
-      ...(token ? maskLines(token) : [])
-    ]
+    masks: [...secrets.flatMap((s) => maskLines(s.value)), ...build.secretEnvs.flatMap((s) => maskLines(env[s.env] ?? '')), ...(token ? maskLines(token) : [])]
   }
-  if (inputs.maxGrowth && !inputs.compareTo) throw new InputError('max-growth', 'Input "max-growth": set, but compare-to is empty; name the baseline image to compare with')
+  if (inputs.maxGrowth && !inputs.compareTo)
+    throw new InputError('max-growth', 'Input "max-growth": set, but compare-to is empty; name the baseline image to compare with')
   return inputs
 }

@@ -124,7 +124,7 @@ export const FINDING_CODES = {
     source: 'image',
     severity: 'error',
     title: 'Script interpreter missing',
-    help: 'The interpreter named on the script\'s `#!` line is not in the image. Install it in the final stage, or change the `#!` line.'
+    help: "The interpreter named on the script's `#!` line is not in the image. Install it in the final stage, or change the `#!` line."
   },
   'shebang-crlf': {
     source: 'image',

@@ -24,7 +24,18 @@ export interface Finding {
 
 /** How the start check ended. */
 /** Every way a start check can end, as the results and platform records name them. */
-export const SMOKE_OUTCOMES = ['exited', 'running', 'crashed', 'start-failed', 'skipped', 'not-started', 'healthy', 'unhealthy', 'probe-ok', 'probe-failed'] as const
+export const SMOKE_OUTCOMES = [
+  'exited',
+  'running',
+  'crashed',
+  'start-failed',
+  'skipped',
+  'not-started',
+  'healthy',
+  'unhealthy',
+  'probe-ok',
+  'probe-failed'
+] as const
 
 export type SmokeOutcome =
   | 'exited' // ran to completion with an accepted exit code

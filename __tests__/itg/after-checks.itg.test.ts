@@ -53,7 +53,9 @@ describe('after the checks', () => {
     expect(r.status).toBe('failed')
     expect(r.test?.exitCode).toBe(7)
     expect(r.error).toBe('the test command exited with code 7')
-    expect(errorsOf(run)).toMatch(/linux\/amd64: the test command exited with code 7\nLast lines of its output:\n(.*\n)*suite failed: 3 of 10 against smokestack-local\//)
+    expect(errorsOf(run)).toMatch(
+      /linux\/amd64: the test command exited with code 7\nLast lines of its output:\n(.*\n)*suite failed: 3 of 10 against smokestack-local\//
+    )
     expect(run.summary).toContain('suite failed: 3 of 10')
     expect(registryStatus(`/v2/${repo}/tags/list`)).toBe(404)
     expectClean(run)

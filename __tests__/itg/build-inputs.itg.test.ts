@@ -49,9 +49,15 @@ function imageOutput(run: ActionRun): string {
 
 /** The manifests of the index a local image is on the containerd store: `docker save`'s index.json, one level down. */
 function loadedIndex(ref: string): { platform?: { os: string }; annotations?: Record<string, string> }[] {
-  const top = JSON.parse(execFileSync('sh', ['-c', 'docker save "$1" | tar -xO index.json', 'sh', ref], { encoding: 'utf8' })) as { manifests: { digest: string }[] }
+  const top = JSON.parse(execFileSync('sh', ['-c', 'docker save "$1" | tar -xO index.json', 'sh', ref], { encoding: 'utf8' })) as {
+    manifests: { digest: string }[]
+  }
   const blob = `blobs/sha256/${top.manifests[0].digest.replace(/^sha256:/, '')}`
-  return (JSON.parse(execFileSync('sh', ['-c', 'docker save "$1" | tar -xO "$2"', 'sh', ref, blob], { encoding: 'utf8', maxBuffer: 1 << 28 })) as { manifests: { platform?: { os: string }; annotations?: Record<string, string> }[] }).manifests
+  return (
+    JSON.parse(execFileSync('sh', ['-c', 'docker save "$1" | tar -xO "$2"', 'sh', ref, blob], { encoding: 'utf8', maxBuffer: 1 << 28 })) as {
+      manifests: { platform?: { os: string }; annotations?: Record<string, string> }[]
+    }
+  ).manifests
 }
 
 /** The build log's steps, `#N` → the lines of that step. */
@@ -80,8 +86,14 @@ describe(`build inputs of docker/build-push-action, in a real build (${store} im
     fs.writeFileSync(path.join(tools, 'extra.txt'), `from the named context ${nonce}\n`)
     const cacheRef = `${registry.host}/${uniqueName('smokestack-itg/cache')}:buildcache`
     // On the containerd store: a registry cache, and a provenance attestation loaded with the image.
-    const cache: Record<string, string> = store === 'containerd' ? {
-      provenance: 'mode=min', 'cache-from': `type=registry,ref=${cacheRef}`, 'cache-to': `type=registry,ref=${cacheRef},mode=max` } : {}
+    const cache: Record<string, string> =
+      store === 'containerd'
+        ? {
+            provenance: 'mode=min',
+            'cache-from': `type=registry,ref=${cacheRef}`,
+            'cache-to': `type=registry,ref=${cacheRef},mode=max`
+          }
+        : {}
     const inputs: Record<string, string> = {
       context: PROJECT,
       'build-args': `NONCE=${nonce}`,
@@ -149,7 +161,11 @@ describe(`build inputs of docker/build-push-action, in a real build (${store} im
     // smoke-run-args, read like the docker command line, reach the start check's container; its
     // output is shown because, as user 65534, it cannot read /root (the check fails on purpose).
     const third = await runAction({
-      inputs: { ...inputs, 'smoke-run-args': '-ie SMOKE_GREETING=hi\n-u 65534 -h smoke-host --read-only', 'smoke-args': '/etc/hostname /proc/self/environ /root/.profile' },
+      inputs: {
+        ...inputs,
+        'smoke-run-args': '-ie SMOKE_GREETING=hi\n-u 65534 -h smoke-host --read-only',
+        'smoke-args': '/etc/hostname /proc/self/environ /root/.profile'
+      },
       env
     })
     expect(third.exitCode).toBe(1)

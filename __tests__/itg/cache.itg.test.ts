@@ -64,10 +64,9 @@ async function runOnce(): Promise<{ plan: EnabledCachePlan; hit: string; saved: 
   })
   if (!plan.enabled) throw new Error(plan.reason)
   const restored = await restoreBuildCache(plan, actionsCacheStore(), coreLog)
-  const build = await docker(
-    ['buildx', 'build', '--progress', 'plain', '--platform', PLATFORM, '--output', 'type=cacheonly', ...plan.buildArgs, context],
-    { timeoutMs: 10 * 60_000 }
-  )
+  const build = await docker(['buildx', 'build', '--progress', 'plain', '--platform', PLATFORM, '--output', 'type=cacheonly', ...plan.buildArgs, context], {
+    timeoutMs: 10 * 60_000
+  })
   expect(existsSync(path.join(plan.saveDir, 'index.json'))).toBe(true)
   const saved = await saveBuildCache(plan, restored.hit, actionsCacheStore(), coreLog)
   return { plan, hit: restored.hit, saved: saved.saved, log: build.stderr + build.stdout }
@@ -75,11 +74,13 @@ async function runOnce(): Promise<{ plan: EnabledCachePlan; hit: string; saved: 
 
 /** Whether the build step whose title matches was answered from the cache, in `--progress plain` output. */
 function stepCached(log: string, title: RegExp): boolean {
-  const step = log.split('\n').map((line) => /^#(\d+) \[.*?\] (.*)$/.exec(line)).find((m) => m && title.test(m[2]))
+  const step = log
+    .split('\n')
+    .map((line) => /^#(\d+) \[.*?\] (.*)$/.exec(line))
+    .find((m) => m && title.test(m[2]))
   if (!step) throw new Error(`no build step matching ${title} in:\n${log}`)
   return new RegExp(`^#${step[1]} CACHED$`, 'm').test(log)
 }
-
 
 async function emptyEngineBuildCache(): Promise<void> {
   await docker(['builder', 'prune', '-af'], { timeoutMs: 5 * 60_000 })
@@ -114,33 +115,41 @@ afterAll(async () => {
 }, TEST_TIMEOUT_MS)
 
 onContainerd('build cache through the cache service', () => {
-  it('saves the first build and answers the second from the restored cache', async () => {
-    await emptyEngineBuildCache()
-    const first = await runOnce()
-    expect(first.hit).toBe('false')
-    expect(first.saved).toBe(true)
-    expect(stepCached(first.log, /go build -o/)).toBe(false)
+  it(
+    'saves the first build and answers the second from the restored cache',
+    async () => {
+      await emptyEngineBuildCache()
+      const first = await runOnce()
+      expect(first.hit).toBe('false')
+      expect(first.saved).toBe(true)
+      expect(stepCached(first.log, /go build -o/)).toBe(false)
 
-    // A new runner: nothing on disk, nothing in the engine's build cache.
-    await emptyEngineBuildCache()
-    await rm(path.join(work, 'runner-temp'), { recursive: true, force: true })
+      // A new runner: nothing on disk, nothing in the engine's build cache.
+      await emptyEngineBuildCache()
+      await rm(path.join(work, 'runner-temp'), { recursive: true, force: true })
 
-    const second = await runOnce()
-    expect(second.plan.key).toBe(first.plan.key)
-    expect(second.hit).toBe('true')
-    expect(stepCached(second.log, /go mod download/)).toBe(true)
-    expect(stepCached(second.log, /go build -o/)).toBe(true)
-    // The exact key is already stored; nothing more to save.
-    expect(second.saved).toBe(false)
-  }, TEST_TIMEOUT_MS)
+      const second = await runOnce()
+      expect(second.plan.key).toBe(first.plan.key)
+      expect(second.hit).toBe('true')
+      expect(stepCached(second.log, /go mod download/)).toBe(true)
+      expect(stepCached(second.log, /go build -o/)).toBe(true)
+      // The exact key is already stored; nothing more to save.
+      expect(second.saved).toBe(false)
+    },
+    TEST_TIMEOUT_MS
+  )
 
-  it('after a source change restores the same key and rebuilds only what changed', async () => {
-    await emptyEngineBuildCache()
-    await rm(path.join(work, 'runner-temp'), { recursive: true, force: true })
-    await writeProject(context, 'hello from a changed source')
-    const run = await runOnce()
-    expect(run.hit).toBe('true')
-    expect(stepCached(run.log, /go mod download/)).toBe(true)
-    expect(stepCached(run.log, /go build -o/)).toBe(false)
-  }, TEST_TIMEOUT_MS)
+  it(
+    'after a source change restores the same key and rebuilds only what changed',
+    async () => {
+      await emptyEngineBuildCache()
+      await rm(path.join(work, 'runner-temp'), { recursive: true, force: true })
+      await writeProject(context, 'hello from a changed source')
+      const run = await runOnce()
+      expect(run.hit).toBe('true')
+      expect(stepCached(run.log, /go mod download/)).toBe(true)
+      expect(stepCached(run.log, /go build -o/)).toBe(false)
+    },
+    TEST_TIMEOUT_MS
+  )
 })

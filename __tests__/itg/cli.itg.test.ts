@@ -99,7 +99,10 @@ describe(`smokestack command line (${COMMAND.at(-1)})`, () => {
   it('prints the results document with --json', async () => {
     const run = await cli(['--json', 'examples/hello-go', '--smoke-timeout', '20s'])
     expect(run.exitCode).toBe(0)
-    const doc = JSON.parse(run.stdout) as { passed: boolean; results: Record<string, { status: string; size: number; smoke: { outcome: string }; imageId: string; localRef: string }> }
+    const doc = JSON.parse(run.stdout) as {
+      passed: boolean
+      results: Record<string, { status: string; size: number; smoke: { outcome: string }; imageId: string; localRef: string }>
+    }
     expect(doc.passed).toBe(true)
     expect(Object.keys(doc.results)).toEqual(['linux/amd64'])
     expect(doc.results['linux/amd64']).toMatchObject({ status: 'passed', smoke: { outcome: 'exited' } })

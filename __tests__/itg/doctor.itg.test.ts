@@ -48,7 +48,9 @@ afterAll(() => {
 
 describe('the image doctor in the pipeline', () => {
   it('fails a wrong-architecture binary in linux/arm64 although it starts under emulation', async () => {
-    const run = await runAction({ inputs: { context: 'examples/cross-compile', file: '__tests__/fixtures/projects/wrong-arch.Dockerfile', platforms: 'linux/amd64,linux/arm64' } })
+    const run = await runAction({
+      inputs: { context: 'examples/cross-compile', file: '__tests__/fixtures/projects/wrong-arch.Dockerfile', platforms: 'linux/amd64,linux/arm64' }
+    })
     expect(run.exitCode).toBe(1)
     const r = results(run)
     expect(r['linux/amd64'].status).toBe('passed')

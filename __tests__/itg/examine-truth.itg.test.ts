@@ -48,7 +48,9 @@ const messages = (r: Awaited<ReturnType<typeof examineImage>>): string[] => r.fi
 describe('the doctor on a real image', () => {
   it('calls a self-link a loop: the archive names it, the API says what the engine says, auto names it', async () => {
     const archive = await examineImage(ref, 'linux/amd64', { method: 'archive' })
-    expect(messages(archive)).toEqual(['The entrypoint cannot be found: `/loop-a` cannot be resolved: too many levels of symbolic links (a loop: `/loop-a` → `/loop-a`).'])
+    expect(messages(archive)).toEqual([
+      'The entrypoint cannot be found: `/loop-a` cannot be resolved: too many levels of symbolic links (a loop: `/loop-a` → `/loop-a`).'
+    ])
     const api = await examineImage(ref, 'linux/amd64', { method: 'api' })
     expect(messages(api)).toEqual(['The entrypoint cannot be found: `/loop-a` cannot be resolved: too many levels of symbolic links (from `/loop-a`).'])
     const auto = await examineImage(ref, 'linux/amd64')
@@ -57,9 +59,17 @@ describe('the doctor on a real image', () => {
 
   it('lists both links of a two-link loop; names a missing directory and a file used as a directory, on both readers', async () => {
     const cases: Array<[string, string, string]> = [
-      ['loop-b', '/loop-b', 'The entrypoint cannot be found: `/loop-b` cannot be resolved: too many levels of symbolic links (a loop: `/loop-b` → `loop-c`, `/loop-c` → `/loop-b`).'],
+      [
+        'loop-b',
+        '/loop-b',
+        'The entrypoint cannot be found: `/loop-b` cannot be resolved: too many levels of symbolic links (a loop: `/loop-b` → `loop-c`, `/loop-c` → `/loop-b`).'
+      ],
       ['missing-dir', '/app/hello', 'The entrypoint cannot be found: `/app/hello` does not exist in the image (`/app` does not exist).'],
-      ['dangling-dir', '/dangling-dir/y', 'The entrypoint cannot be found: `/dangling-dir/y` does not exist in the image (following `/dangling-dir` → `/nowhere/x`: `/nowhere` does not exist).'],
+      [
+        'dangling-dir',
+        '/dangling-dir/y',
+        'The entrypoint cannot be found: `/dangling-dir/y` does not exist in the image (following `/dangling-dir` → `/nowhere/x`: `/nowhere` does not exist).'
+      ],
       ['not-dir', '/etc/passwd/x', 'The entrypoint cannot be found: `/etc/passwd/x` cannot be reached: `/etc/passwd` is not a directory.']
     ]
     for (const [name, entrypoint, says] of cases) {

@@ -29,20 +29,32 @@ afterAll(() => {
 })
 
 describe('examineImage', () => {
-  withEngine('reads a real image from the engine and finds the missing loader', async () => {
-    const report = await examineImage(ref, 'linux/amd64')
-    expect(report.config).toMatchObject({ entrypoint: ['/hello'], cmd: ['--serve'], architecture: 'amd64', os: 'linux' })
-    expect(report.entry).toMatchObject({ path: '/hello', argv: ['/hello', '--serve'], kind: 'elf', machine: 'x86-64', linkage: 'dynamic' })
-    expect(report.findings.map((f) => f.code)).toEqual(['missing-loader'])
-    expect(report.findings[0]!.message).toContain('no dynamic loader at all')
-  }, 60_000)
-  withEngine('applies smoke-args in place of CMD', async () => {
-    const report = await examineImage(ref, 'linux/arm64', { args: ['/start.sh'] })
-    expect(report.entry?.argv).toEqual(['/hello', '/start.sh'])
-    expect(report.findings.map((f) => f.code)).toEqual(['arch-mismatch', 'missing-loader'])
-  }, 60_000)
-  withEngine('reports an image that does not exist as unreadable', async () => {
-    const report = await examineImage('smokestack-verify-test:no-such-tag', 'linux/amd64')
-    expect(report.findings).toMatchObject([{ code: 'image-unreadable', severity: 'warning' }])
-  }, 60_000)
+  withEngine(
+    'reads a real image from the engine and finds the missing loader',
+    async () => {
+      const report = await examineImage(ref, 'linux/amd64')
+      expect(report.config).toMatchObject({ entrypoint: ['/hello'], cmd: ['--serve'], architecture: 'amd64', os: 'linux' })
+      expect(report.entry).toMatchObject({ path: '/hello', argv: ['/hello', '--serve'], kind: 'elf', machine: 'x86-64', linkage: 'dynamic' })
+      expect(report.findings.map((f) => f.code)).toEqual(['missing-loader'])
+      expect(report.findings[0]!.message).toContain('no dynamic loader at all')
+    },
+    60_000
+  )
+  withEngine(
+    'applies smoke-args in place of CMD',
+    async () => {
+      const report = await examineImage(ref, 'linux/arm64', { args: ['/start.sh'] })
+      expect(report.entry?.argv).toEqual(['/hello', '/start.sh'])
+      expect(report.findings.map((f) => f.code)).toEqual(['arch-mismatch', 'missing-loader'])
+    },
+    60_000
+  )
+  withEngine(
+    'reports an image that does not exist as unreadable',
+    async () => {
+      const report = await examineImage('smokestack-verify-test:no-such-tag', 'linux/amd64')
+      expect(report.findings).toMatchObject([{ code: 'image-unreadable', severity: 'warning' }])
+    },
+    60_000
+  )
 })

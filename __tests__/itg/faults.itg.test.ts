@@ -11,7 +11,6 @@ import * as path from 'node:path'
 import { errorsOf, runAction } from '../support/action.js'
 import { leftoverCheck, registryStatus, uniqueName } from '../support/docker.js'
 
-
 const expectClean = leftoverCheck()
 
 const failure = errorsOf
@@ -61,7 +60,9 @@ describe('faults', () => {
   })
 
   it('fails clearly when the QEMU installer fails', async () => {
-    const run = await runAction({ inputs: { context: 'examples/cross-compile', platforms: 'linux/arm64', 'setup-qemu': 'true', 'qemu-image': 'alpine:3.12.2' } })
+    const run = await runAction({
+      inputs: { context: 'examples/cross-compile', platforms: 'linux/arm64', 'setup-qemu': 'true', 'qemu-image': 'alpine:3.12.2' }
+    })
     expect(run.exitCode).toBe(1)
     expect(failure(run)).toMatch(/QEMU installation failed: "docker run --privileged alpine:3\.12\.2"/)
     expect(failure(run)).toMatch(/qemu-image/)
@@ -72,7 +73,9 @@ describe('faults', () => {
     const tag = '127.0.0.1:5999/nowhere/app:1.0.0'
     const run = await runAction({ inputs: { context: 'examples/hello-go', push: 'true', tags: tag } })
     expect(run.exitCode).toBe(1)
-    expect(failure(run)).toMatch(/Nothing was pushed: its destination cannot be pushed to\.\n- 127\.0\.0\.1:5999\/nowhere\/app: 127\.0\.0\.1:5999 is unreachable: connect ECONNREFUSED 127\.0\.0\.1:5999/)
+    expect(failure(run)).toMatch(
+      /Nothing was pushed: its destination cannot be pushed to\.\n- 127\.0\.0\.1:5999\/nowhere\/app: 127\.0\.0\.1:5999 is unreachable: connect ECONNREFUSED 127\.0\.0\.1:5999/
+    )
     expectClean(run)
   })
 
@@ -106,10 +109,14 @@ describe('faults', () => {
 
     it('stops, names the platform, and publishes no tag', async () => {
       const repo = uniqueName('smokestack-itg/midway')
-      const run = await runAction({ inputs: { context: 'examples/cross-compile', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `127.0.0.1:${port}/${repo}:1.0.0` } })
+      const run = await runAction({
+        inputs: { context: 'examples/cross-compile', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `127.0.0.1:${port}/${repo}:1.0.0` }
+      })
       expect(run.exitCode).toBe(1)
       expect(manifestPuts).toBe(2)
-      expect(failure(run)).toMatch(new RegExp(`the upload of the linux/arm64 manifest sha256:[0-9a-f]{64} to 127\\.0\\.0\\.1:${port}/${repo} failed: 500 UNKNOWN: storage backend failed`))
+      expect(failure(run)).toMatch(
+        new RegExp(`the upload of the linux/arm64 manifest sha256:[0-9a-f]{64} to 127\\.0\\.0\\.1:${port}/${repo} failed: 500 UNKNOWN: storage backend failed`)
+      )
       expect(registryStatus(`/v2/${repo}/manifests/1.0.0`)).toBe(404)
       expectClean(run)
     })

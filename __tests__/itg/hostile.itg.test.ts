@@ -6,7 +6,6 @@ import { describe, it, expect } from '@jest/globals'
 import { runAction, type ActionRun } from '../support/action.js'
 import { leftoverCheck, REGISTRY, uniqueName } from '../support/docker.js'
 
-
 const expectClean = leftoverCheck()
 
 /** The log the runner shows: everything main wrote, workflow commands included. */
@@ -57,7 +56,10 @@ describe('hostile input through the action', () => {
 
   it('keeps a credential passed as a build argument out of the summary and the log', async () => {
     const token = `ghp_${'Zq7'.repeat(12)}`
-    const run = await runAction({ inputs: { context: '__tests__/fixtures/projects/build-arg-token', 'build-args': `API_TOKEN=${token}` }, env: { RUNNER_DEBUG: '1' } })
+    const run = await runAction({
+      inputs: { context: '__tests__/fixtures/projects/build-arg-token', 'build-args': `API_TOKEN=${token}` },
+      env: { RUNNER_DEBUG: '1' }
+    })
     expect(run.exitCode).toBe(0)
     expect(run.summary).not.toContain(token)
     expect(run.summary).toMatch(/RUN test -n &quot;\$API_TOKEN&quot; .* \(1 build argument not shown\)/)
@@ -78,9 +80,14 @@ describe('hostile input through the action', () => {
   })
 
   it("shows the daemon's own error when the QEMU installer image cannot be had", async () => {
-    const run = await runAction({ inputs: { context: 'examples/cross-compile', platforms: 'linux/arm64', 'setup-qemu': 'true', 'qemu-image': `${REGISTRY}/no/such-binfmt:1` } })
+    const run = await runAction({
+      inputs: { context: 'examples/cross-compile', platforms: 'linux/arm64', 'setup-qemu': 'true', 'qemu-image': `${REGISTRY}/no/such-binfmt:1` }
+    })
     expect(run.exitCode).toBe(1)
-    const error = run.annotations.filter((a) => a.level === 'error').map((a) => a.message).join('\n')
+    const error = run.annotations
+      .filter((a) => a.level === 'error')
+      .map((a) => a.message)
+      .join('\n')
     expect(error).toMatch(/QEMU installation failed: .*Error response from daemon/)
     expect(error).not.toContain("Run 'docker run --help'")
     expectClean(run)

@@ -110,7 +110,9 @@ describe('per-platform jobs with push: by-digest', () => {
       const results = JSON.parse(run.outputs.results) as Record<string, { digest: string; configDigest: string }>
       expect(record.manifest?.digest).toBe(results[p].digest)
       expect(record.configDigest).toBe(results[p].configDigest)
-      expect(registryJson<{ config: { digest: string } }>(`/v2/${repo}/manifests/${record.manifest!.digest}`, OCI_MANIFEST).config.digest).toBe(record.configDigest)
+      expect(registryJson<{ config: { digest: string } }>(`/v2/${repo}/manifests/${record.manifest!.digest}`, OCI_MANIFEST).config.digest).toBe(
+        record.configDigest
+      )
       expect(run.outputs.digest).toBe('')
       expect(run.summary).toContain(`Pushed by digest to <code>${REGISTRY}/${repo}</code>, no tag`)
       expect(run.leftoverFiles).toEqual([])
@@ -118,13 +120,15 @@ describe('per-platform jobs with push: by-digest', () => {
     expect(tagsOf()).toEqual([])
   })
 
-  it('a job of two platforms pushes each platform\'s manifest and writes a record for each', () => {
+  it("a job of two platforms pushes each platform's manifest and writes a record for each", () => {
     expect(pair[0].run.exitCode).toBe(0)
     expect(JSON.parse(pair[0].run.outputs.record)).toEqual(pair.map((j) => j.record))
     for (const j of pair) {
       expect(j.record).toMatchObject({ status: 'passed', commit: SHA })
       expect(j.record.configDigest).toBe(j.localConfig)
-      expect(registryJson<{ config: { digest: string } }>(`/v2/${repo}/manifests/${j.record.manifest!.digest}`, OCI_MANIFEST).config.digest).toBe(j.record.configDigest)
+      expect(registryJson<{ config: { digest: string } }>(`/v2/${repo}/manifests/${j.record.manifest!.digest}`, OCI_MANIFEST).config.digest).toBe(
+        j.record.configDigest
+      )
     }
   })
 
@@ -158,25 +162,46 @@ describe('the merge', () => {
     expect(errors(run)).toContain('linux/arm/v7: no record; its job did not finish, or its record was not downloaded')
   })
 
-  it('a tampered digest blocks it: one never pushed, and another platform\'s', async () => {
+  it("a tampered digest blocks it: one never pushed, and another platform's", async () => {
     const never = `sha256:${'0'.repeat(64)}`
-    const edited = recordsDir('tampered', [{ from: jobs.get('linux/amd64')! }, { from: jobs.get('linux/arm64')!, edit: (r) => (r.manifest!.digest = never) }, { from: jobs.get('linux/arm/v7')! }])
+    const edited = recordsDir('tampered', [
+      { from: jobs.get('linux/amd64')! },
+      { from: jobs.get('linux/arm64')!, edit: (r) => (r.manifest!.digest = never) },
+      { from: jobs.get('linux/arm/v7')! }
+    ])
     expect(errors(await blocked(edited, 'tampered'))).toContain(`linux/arm64: manifest ${never} is not in ${REGISTRY}/${repo}`)
     const amd64 = jobs.get('linux/amd64')!.record
-    const swapped = recordsDir('swapped', [{ from: jobs.get('linux/amd64')! }, { from: jobs.get('linux/arm64')!, edit: (r) => (r.manifest!.digest = amd64.manifest!.digest) }, { from: jobs.get('linux/arm/v7')! }])
-    expect(errors(await blocked(swapped, 'swapped'))).toContain(`linux/arm64: manifest ${amd64.manifest!.digest} holds config ${amd64.configDigest}, not the tested ${jobs.get('linux/arm64')!.record.configDigest}`)
+    const swapped = recordsDir('swapped', [
+      { from: jobs.get('linux/amd64')! },
+      { from: jobs.get('linux/arm64')!, edit: (r) => (r.manifest!.digest = amd64.manifest!.digest) },
+      { from: jobs.get('linux/arm/v7')! }
+    ])
+    expect(errors(await blocked(swapped, 'swapped'))).toContain(
+      `linux/arm64: manifest ${amd64.manifest!.digest} holds config ${amd64.configDigest}, not the tested ${jobs.get('linux/arm64')!.record.configDigest}`
+    )
   })
 
   it('records from another commit block it, named', async () => {
-    const dir = recordsDir('commit', PLATFORMS.map((p) => ({ from: jobs.get(p)! })))
+    const dir = recordsDir(
+      'commit',
+      PLATFORMS.map((p) => ({ from: jobs.get(p)! }))
+    )
     const run = await blocked(dir, 'commit', { GITHUB_SHA: 'b'.repeat(40) })
     expect(errors(run)).toContain(`records from another commit than this run's ${'b'.repeat(40)}: record-linux-amd64/linux-amd64.json (commit c0ffee000000)`)
   })
 
   it('publishes exactly the three tested digests and configs under every tag, with one summary', async () => {
-    const dir = recordsDir('good', PLATFORMS.map((p) => ({ from: jobs.get(p)! })))
+    const dir = recordsDir(
+      'good',
+      PLATFORMS.map((p) => ({ from: jobs.get(p)! }))
+    )
     const run = await runMergeAction({
-      inputs: { records: dir, tags: `${REGISTRY}/${repo}:1.0.0\n${REGISTRY}/${repo}:latest\n${REGISTRY}/${repo}-copy:1.0.0`, platforms: PLATFORMS.join(','), annotations: 'index:org.opencontainers.image.revision=' + SHA },
+      inputs: {
+        records: dir,
+        tags: `${REGISTRY}/${repo}:1.0.0\n${REGISTRY}/${repo}:latest\n${REGISTRY}/${repo}-copy:1.0.0`,
+        platforms: PLATFORMS.join(','),
+        annotations: 'index:org.opencontainers.image.revision=' + SHA
+      },
       env: { GITHUB_SHA: SHA }
     })
     expect(run.exitCode).toBe(0)
@@ -184,8 +209,16 @@ describe('the merge', () => {
     expect(run.outputs.published).toBe(`${REGISTRY}/${repo}:1.0.0,${REGISTRY}/${repo}:latest,${REGISTRY}/${repo}-copy:1.0.0`)
     expect(tagsOf()).toEqual(['1.0.0', 'latest'])
     // The other repository got the manifests, their blobs mounted, and the same list.
-    for (const [where, tag] of [[repo, '1.0.0'], [repo, 'latest'], [`${repo}-copy`, '1.0.0']]) {
-      const list = registryJson<{ mediaType: string; manifests: { digest: string; platform: { os: string; architecture: string; variant?: string } }[]; annotations: Record<string, string> }>(`/v2/${where}/manifests/${tag}`, OCI_INDEX)
+    for (const [where, tag] of [
+      [repo, '1.0.0'],
+      [repo, 'latest'],
+      [`${repo}-copy`, '1.0.0']
+    ]) {
+      const list = registryJson<{
+        mediaType: string
+        manifests: { digest: string; platform: { os: string; architecture: string; variant?: string } }[]
+        annotations: Record<string, string>
+      }>(`/v2/${where}/manifests/${tag}`, OCI_INDEX)
       expect(list.mediaType).toBe(OCI_INDEX)
       expect(list.annotations).toEqual({ 'org.opencontainers.image.revision': SHA })
       const held = list.manifests.map((m) => [[m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/'), m.digest])
@@ -212,11 +245,19 @@ describe('the merge', () => {
     const proxy = await registryProxy({ refuse: /\/manifests\/fail-2$/ })
     try {
       const via = `127.0.0.1:${proxy.port}/${repo}`
-      const dir = recordsDir('fail', PLATFORMS.map((p) => ({ from: jobs.get(p)!, edit: (r: PlatformRecord) => (r.repository = via) })))
-      const run = await runMergeAction({ inputs: { records: dir, tags: `${via}:fail-1,${via}:fail-2`, platforms: PLATFORMS.join(',') }, env: { GITHUB_SHA: SHA } })
+      const dir = recordsDir(
+        'fail',
+        PLATFORMS.map((p) => ({ from: jobs.get(p)!, edit: (r: PlatformRecord) => (r.repository = via) }))
+      )
+      const run = await runMergeAction({
+        inputs: { records: dir, tags: `${via}:fail-1,${via}:fail-2`, platforms: PLATFORMS.join(',') },
+        env: { GITHUB_SHA: SHA }
+      })
       expect(run.exitCode).toBe(1)
       expect(proxy.refused()).toBe(1)
-      expect(errors(run)).toMatch(/Publishing failed: publishing 127\.0\.0\.1:\d+\/smokestack-itg\/merge-[\w-]+:fail-2 to .* failed: 500 UNKNOWN: storage backend failed/)
+      expect(errors(run)).toMatch(
+        /Publishing failed: publishing 127\.0\.0\.1:\d+\/smokestack-itg\/merge-[\w-]+:fail-2 to .* failed: 500 UNKNOWN: storage backend failed/
+      )
       expect(run.outputs.published).toBe('')
       expect(run.outputs.digest).toBe('')
       expect(tagsOf().filter((t) => t.startsWith('fail-'))).toEqual([])
@@ -229,8 +270,15 @@ describe('the merge', () => {
     const proxy = await registryProxy({ hold: /\/manifests\/sig-2$/, holdMs: 4000 })
     try {
       const via = `127.0.0.1:${proxy.port}/${repo}`
-      const dir = recordsDir('sig', PLATFORMS.map((p) => ({ from: jobs.get(p)!, edit: (r: PlatformRecord) => (r.repository = via) })))
-      const run = await runMergeAction({ inputs: { records: dir, tags: `${via}:sig-1,${via}:sig-2,${via}:sig-3`, platforms: PLATFORMS.join(',') }, env: { GITHUB_SHA: SHA }, cancelAfterMs: 2000 })
+      const dir = recordsDir(
+        'sig',
+        PLATFORMS.map((p) => ({ from: jobs.get(p)!, edit: (r: PlatformRecord) => (r.repository = via) }))
+      )
+      const run = await runMergeAction({
+        inputs: { records: dir, tags: `${via}:sig-1,${via}:sig-2,${via}:sig-3`, platforms: PLATFORMS.join(',') },
+        env: { GITHUB_SHA: SHA },
+        cancelAfterMs: 2000
+      })
       expect(proxy.held()).toBe(1)
       expect(run.exitCode).toBe(1)
       expect(errors(run)).toContain('the run was cancelled before every tag was published')
@@ -251,9 +299,16 @@ describe('the merge', () => {
   })
 
   it('on the command line: smokestack merge publishes the same platforms, and refuses a record it cannot read, naming it', () => {
-    const dir = recordsDir('cli', PLATFORMS.map((p) => ({ from: jobs.get(p)! })))
+    const dir = recordsDir(
+      'cli',
+      PLATFORMS.map((p) => ({ from: jobs.get(p)! }))
+    )
     const merge = (args: string[]) =>
-      spawnSync(actionNode(), [path.join(ROOT, 'dist/cli/index.js'), 'merge', dir, ...args], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: process.env.DOCKER_HOST, GITHUB_SHA: SHA } })
+      spawnSync(actionNode(), [path.join(ROOT, 'dist/cli/index.js'), 'merge', dir, ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DOCKER_HOST: process.env.DOCKER_HOST, GITHUB_SHA: SHA }
+      })
     const ok = merge(['--tags', `${REGISTRY}/${repo}:cli`, '--platforms', PLATFORMS.join(','), '--json'])
     expect(ok.status).toBe(0)
     const doc = JSON.parse(ok.stdout) as { passed: boolean; digest: string; results: Record<string, { digest: string }> }

@@ -9,12 +9,24 @@ import { dockerOut, imageStore, leftoverCheck, localConfigDigest, registryJson, 
 
 const store = imageStore()
 
-function results(run: ActionRun): Record<string, { status: string; imageId: string; size: number; smoke: { outcome: string; exitCode: number | null; durationMs: number; message: string }; findings: { code: string }[]; digest?: string; configDigest: string; localRef: string; compressedSize: number }> {
+function results(run: ActionRun): Record<
+  string,
+  {
+    status: string
+    imageId: string
+    size: number
+    smoke: { outcome: string; exitCode: number | null; durationMs: number; message: string }
+    findings: { code: string }[]
+    digest?: string
+    configDigest: string
+    localRef: string
+    compressedSize: number
+  }
+> {
   return JSON.parse(run.outputs.results)
 }
 
 const expectClean = leftoverCheck()
-
 
 describe(`pipeline on the ${store} image store`, () => {
   it('builds, starts and sizes the tutorial image with CGO_ENABLED=0', async () => {
@@ -127,7 +139,9 @@ describe(`pipeline on the ${store} image store`, () => {
 
   it('pushes nothing when one platform fails', async () => {
     const repo = uniqueName('smokestack-itg/partial')
-    const run = await runAction({ inputs: { context: 'examples/hello-go-cgo', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `${REGISTRY}/${repo}:1.0.0` } })
+    const run = await runAction({
+      inputs: { context: 'examples/hello-go-cgo', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `${REGISTRY}/${repo}:1.0.0` }
+    })
     expect(run.exitCode).toBe(1)
     const r = results(run)
     expect(Object.keys(r).sort()).toEqual(['linux/amd64', 'linux/arm64'])

@@ -42,7 +42,9 @@ function watchNetworks(runId: string): { stop: () => Promise<Map<string, string>
     if (busy) return
     busy = true
     try {
-      const names = (await out(['ps', '--filter', `name=^smokestack-${runId}-`, '--filter', 'label=org.smokestack.role=start-check', '--format', '{{.Names}}'])).split('\n').filter(Boolean)
+      const names = (await out(['ps', '--filter', `name=^smokestack-${runId}-`, '--filter', 'label=org.smokestack.role=start-check', '--format', '{{.Names}}']))
+        .split('\n')
+        .filter(Boolean)
       for (const name of names) {
         if (seen.has(name)) continue
         const mode = await out(['inspect', '--format', '{{.HostConfig.NetworkMode}} {{range $k, $v := .NetworkSettings.Networks}}{{$k}}{{end}}', name])
@@ -175,11 +177,21 @@ describe('smoke-probe reaches a container that keeps --network none', () => {
       // Every start-check container of the run was seen, on the network "none" and no other.
       expect(networks.size).toBe(PLATFORMS.length)
       for (const mode of networks.values()) expect(mode).toBe('none none')
-      expect(ok.stdout).toContain(via === 'nsenter' ? "from inside its network namespace (nsenter --net, the runner's Node)" : 'from a probe container (busybox:stable) joined to its network namespace')
+      expect(ok.stdout).toContain(
+        via === 'nsenter'
+          ? "from inside its network namespace (nsenter --net, the runner's Node)"
+          : 'from a probe container (busybox:stable) joined to its network namespace'
+      )
       expect(ok.stdout).toContain('the container keeps --network none')
 
       const bad = await runAction({
-        inputs: { context: EXAMPLE, file: variant('no-healthcheck'), platforms: PLATFORMS.join(','), 'smoke-probe': 'http://:8080/missing\ntcp://:9', 'smoke-timeout': '3s' },
+        inputs: {
+          context: EXAMPLE,
+          file: variant('no-healthcheck'),
+          platforms: PLATFORMS.join(','),
+          'smoke-probe': 'http://:8080/missing\ntcp://:9',
+          'smoke-timeout': '3s'
+        },
         env
       })
       expect(bad.exitCode).toBe(1)
@@ -199,6 +211,9 @@ describe('smoke-probe reaches a container that keeps --network none', () => {
     expect(run.exitCode).toBe(0)
     const r = results(run)['linux/amd64']!
     expect(r.smoke.outcome).toBe('running')
-    expect(r.findings.find((f) => f.code === 'no-readiness-check')).toMatchObject({ severity: 'notice', fix: expect.stringContaining('smoke-probe: http://:8080/') })
+    expect(r.findings.find((f) => f.code === 'no-readiness-check')).toMatchObject({
+      severity: 'notice',
+      fix: expect.stringContaining('smoke-probe: http://:8080/')
+    })
   }, 600_000)
 })

@@ -82,7 +82,10 @@ describe(`publishing to a registry with a login over TLS (${registry.host}, ${st
       const platform = `linux/${m.platform.architecture}`
       expect(m.digest).toBe(r[platform].digest)
       // buildx's own client, as a user would look: imagetools inspect --raw, with the test's login and CA.
-      const inspected = execFileSync('docker', ['buildx', 'imagetools', 'inspect', '--raw', `${registry.host}/${repo}@${m.digest}`], { encoding: 'utf8', env: { ...process.env, ...env } })
+      const inspected = execFileSync('docker', ['buildx', 'imagetools', 'inspect', '--raw', `${registry.host}/${repo}@${m.digest}`], {
+        encoding: 'utf8',
+        env: { ...process.env, ...env }
+      })
       const raw = JSON.parse(inspected) as {
         config: { digest: string }
         annotations?: Record<string, string>
@@ -112,7 +115,11 @@ describe(`publishing to a registry with a login over TLS (${registry.host}, ${st
       inputs: { context: 'examples/hello-go', push: 'true', tags: `${registry.host}/${repo}:1.0.0` },
       env: { DOCKER_CONFIG: config('wrong'), SSL_CERT_FILE: registry.caBundle }
     })
-    expectNothingPushed(run, repo, new RegExp(`${registry.host.replace(/\./g, '\\.')}/${repo}: not authorised to push with the login of ${registry.user} from config\\.json; log in first`))
+    expectNothingPushed(
+      run,
+      repo,
+      new RegExp(`${registry.host.replace(/\./g, '\\.')}/${repo}: not authorised to push with the login of ${registry.user} from config\\.json; log in first`)
+    )
     expectClean(run)
   })
 

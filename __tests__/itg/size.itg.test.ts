@@ -60,18 +60,25 @@ async function registryDownloadSize(name: string, reference: string, platform: s
     'application/vnd.oci.image.manifest.v1+json',
     'application/vnd.docker.distribution.manifest.v2+json'
   ].join(', ')
-  const get = async (ref: string): Promise<any> => {
+  type Raw = {
+    manifests?: { digest: string; platform?: { os: string; architecture: string; variant?: string } }[]
+    config?: { size: number }
+    layers?: { size: number }[]
+  }
+  const get = async (ref: string): Promise<Raw> => {
     const response = await fetch(`http://${REGISTRY}/v2/${name}/manifests/${ref}`, { headers: { Accept: accept } })
     if (!response.ok) throw new Error(`registry answered ${response.status} for ${name}:${ref}`)
-    return response.json()
+    return (await response.json()) as Raw
   }
   const index = await get(reference)
   const [os, architecture, variant] = platform.split('/')
-  const entry = index.manifests.find(
-    (m: any) => m.platform?.os === os && m.platform?.architecture === architecture && (m.platform?.variant ?? undefined) === variant
+  const entry = (index.manifests ?? []).find(
+    (m) => m.platform?.os === os && m.platform?.architecture === architecture && (m.platform?.variant ?? undefined) === variant
   )
+  if (!entry) throw new Error(`${name}:${reference} has no ${platform} manifest`)
   const manifest = await get(entry.digest)
-  return manifest.config.size + manifest.layers.reduce((sum: number, l: { size: number }) => sum + l.size, 0)
+  if (!manifest.config || !manifest.layers) throw new Error(`${name}@${entry.digest} is not an image manifest`)
+  return manifest.config.size + manifest.layers.reduce((sum, l) => sum + l.size, 0)
 }
 
 beforeAll(async () => {
@@ -113,7 +120,9 @@ describe('measureImage', () => {
       expect(size.size).toBe(inspected.Size)
       expect(uncompressed).toBeGreaterThanOrEqual(size.size) // tar headers on top of the files
     }
-    console.log(`${platform} (${containerdStore ? 'containerd' : 'classic'} store): size ${size.size}, inspect .Size ${inspected.Size}, compressed ${size.compressedSize}, uncompressed layer tars ${uncompressed}`)
+    console.log(
+      `${platform} (${containerdStore ? 'containerd' : 'classic'} store): size ${size.size}, inspect .Size ${inspected.Size}, compressed ${size.compressedSize}, uncompressed layer tars ${uncompressed}`
+    )
     expect(size.layers).toBe(inspected.RootFS.Layers.length)
     expect(size.layers).toBe(4) // alpine's one layer, two COPYs, one RUN
     // The largest layer is the random data, named by its instruction.
@@ -143,14 +152,18 @@ describe('compressed size in the registry', () => {
   })
 
   it('names the platforms there are when one is missing', async () => {
-    await expect(compressedSizeFromRegistry(`${repo}:current`, 'linux/s390x')).rejects.toThrow(/has no image for linux\/s390x \(it has: linux\/amd64, linux\/arm64\)/)
+    await expect(compressedSizeFromRegistry(`${repo}:current`, 'linux/s390x')).rejects.toThrow(
+      /has no image for linux\/s390x \(it has: linux\/amd64, linux\/arm64\)/
+    )
   })
 
   it.each(PLATFORMS)('is estimated before the push within 3%% for %s', async (platform) => {
     const estimate = measured.get(platform)?.compressedSize ?? (await measureImage(localTag(platform))).compressedSize
     const exact = await compressedSizeFromRegistry(`${repo}:current`, platform)
     const difference = (estimate - exact) / exact
-    console.log(`${platform}: estimated ${estimate} bytes (${formatBytes(estimate)}), registry ${exact} bytes; difference ${estimate - exact} bytes (${(difference * 100).toFixed(3)}%)`)
+    console.log(
+      `${platform}: estimated ${estimate} bytes (${formatBytes(estimate)}), registry ${exact} bytes; difference ${estimate - exact} bytes (${(difference * 100).toFixed(3)}%)`
+    )
     expect(Math.abs(difference)).toBeLessThan(0.03)
   })
 })
@@ -179,7 +192,9 @@ describe('compressed size estimated from uncompressed layers (as the classic sto
     expect(image.layers.every((l) => !l.compressed)).toBe(true)
     const exact = await compressedSizeFromRegistry(`${repo}:current`, platform)
     const difference = (image.compressedSize - exact) / exact
-    console.log(`${platform} from uncompressed layers: estimated ${image.compressedSize}, registry ${exact}; difference ${image.compressedSize - exact} bytes (${(difference * 100).toFixed(3)}%)`)
+    console.log(
+      `${platform} from uncompressed layers: estimated ${image.compressedSize}, registry ${exact}; difference ${image.compressedSize - exact} bytes (${(difference * 100).toFixed(3)}%)`
+    )
     expect(Math.abs(difference)).toBeLessThan(0.03)
   })
 })
@@ -208,7 +223,14 @@ describe('compareToBaseline', () => {
     const bytes = current.get('linux/amd64')! - baselineAmd64
     expect(bytes).toBeGreaterThan(1024 * 1024 - 64 * 1024) // one more MiB of random data
     expect(result.deltas).toEqual([
-      { platform: 'linux/amd64', change: 'changed', current: current.get('linux/amd64'), baseline: baselineAmd64, bytes, percent: (bytes / baselineAmd64) * 100 },
+      {
+        platform: 'linux/amd64',
+        change: 'changed',
+        current: current.get('linux/amd64'),
+        baseline: baselineAmd64,
+        bytes,
+        percent: (bytes / baselineAmd64) * 100
+      },
       { platform: 'linux/arm64', change: 'added', current: current.get('linux/arm64'), bytes: current.get('linux/arm64') }
     ])
   })

@@ -63,7 +63,15 @@ describe('sizes through the action', () => {
   it('compares compressed sizes with a baseline, per platform, with added and removed platforms', async () => {
     const repo = `${REGISTRY}/${uniqueName('smokestack-itg/baseline')}`
     // The baseline: a smaller image (no Go binary) for amd64 and arm64.
-    const base = await runAction({ inputs: { context: '__tests__/fixtures/projects/server', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `${repo}:latest`, 'smoke-timeout': '1s' } })
+    const base = await runAction({
+      inputs: {
+        context: '__tests__/fixtures/projects/server',
+        platforms: 'linux/amd64,linux/arm64',
+        push: 'true',
+        tags: `${repo}:latest`,
+        'smoke-timeout': '1s'
+      }
+    })
     expect(base.exitCode).toBe(0)
     const baseSizes = JSON.parse(base.outputs.sizes)
 

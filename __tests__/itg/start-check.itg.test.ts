@@ -46,7 +46,10 @@ describe('the start check', () => {
   }, 600_000)
 
   it('keeps a crash’s own output, with workflow commands in it defused', async () => {
-    const context = project('hostile', 'FROM alpine:3.12.2\nENTRYPOINT ["sh","-c","echo \'::error title=pwned::pwned\'; echo \'::add-mask::x\'; printf \'\\\\033[31mred\\\\033[0m\\\\n\'; exit 4"]\n')
+    const context = project(
+      'hostile',
+      'FROM alpine:3.12.2\nENTRYPOINT ["sh","-c","echo \'::error title=pwned::pwned\'; echo \'::add-mask::x\'; printf \'\\\\033[31mred\\\\033[0m\\\\n\'; exit 4"]\n'
+    )
     const run = await runAction({ inputs: { context } })
     expect(run.exitCode).toBe(1)
     expect(run.annotations.some((a) => a.message.includes('pwned') && a.props.title === 'pwned')).toBe(false)

@@ -73,14 +73,22 @@ export function parseAnnotations(stdout: string): Annotation[] {
     const props: Record<string, string> = {}
     for (const kv of (m[2] ?? '').split(',').filter(Boolean)) {
       const eq = kv.indexOf('=')
-      props[kv.slice(0, eq)] = unescapeData(kv.slice(eq + 1)).replace(/%3A/g, ':').replace(/%2C/g, ',')
+      props[kv.slice(0, eq)] = unescapeData(kv.slice(eq + 1))
+        .replace(/%3A/g, ':')
+        .replace(/%2C/g, ',')
     }
     out.push({ level: m[1] as Annotation['level'], props, message: unescapeData(m[3]) })
   }
   return out
 }
 
-function spawnNode(script: string, env: NodeJS.ProcessEnv, cwd: string, signalAfterMs?: number, wrap: string[] = []): Promise<{ exitCode: number; stdout: string }> {
+function spawnNode(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  signalAfterMs?: number,
+  wrap: string[] = []
+): Promise<{ exitCode: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const argv = [...wrap, actionNode(), script]
     const child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -53,7 +53,10 @@ export function localConfigDigest(ref: string, platform?: string): string {
     if (platform && fs.existsSync(path.join(dir, 'index.json'))) {
       let doc = read<Doc>('index.json')
       while (doc.manifests) {
-        const chosen = doc.manifests.length === 1 && !doc.manifests[0].platform ? doc.manifests[0] : doc.manifests.find((m) => m.platform && [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/') === platform)
+        const chosen =
+          doc.manifests.length === 1 && !doc.manifests[0].platform
+            ? doc.manifests[0]
+            : doc.manifests.find((m) => m.platform && [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/') === platform)
         if (!chosen) throw new Error(`${ref} has no ${platform} image`)
         doc = read<Doc>(`blobs/${chosen.digest.replace(':', '/')}`)
       }

@@ -43,7 +43,11 @@ export function tlsRegistry(): TlsRegistry {
 export function dockerConfig(r: TlsRegistry, kind: 'login' | 'wrong' | 'none'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `docker-config-${kind}-`))
   if (kind === 'login') {
-    execFileSync('docker', ['login', '--username', r.user, '--password-stdin', r.host], { input: r.password, env: { ...process.env, DOCKER_CONFIG: dir }, stdio: ['pipe', 'pipe', 'pipe'] })
+    execFileSync('docker', ['login', '--username', r.user, '--password-stdin', r.host], {
+      input: r.password,
+      env: { ...process.env, DOCKER_CONFIG: dir },
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
   } else if (kind === 'wrong') {
     const auth = Buffer.from(`${r.user}:not-the-password`).toString('base64')
     fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { [r.host]: { auth } } }))

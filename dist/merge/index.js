@@ -34613,7 +34613,7 @@ function readConfig(dir) {
         return JSON.parse(external_node_fs_namespaceObject.readFileSync(file, 'utf8'));
     }
     catch (e) {
-        throw new Error(`${file} is not valid JSON (${e.message}); run docker login again`);
+        throw new Error(`${file} is not valid JSON (${e.message}); run docker login again`, { cause: e });
     }
 }
 /** The `auths` entry for a registry, whichever of the forms the client accepts it was written in. */
@@ -34685,7 +34685,15 @@ const MAX_BODY = 16 * 1024 * 1024;
 /** One request; rejects on network and TLS errors (the error's `code` says which). */
 function send(transport, url, init) {
     const body = init.body;
-    const length = body === undefined ? (['PUT', 'POST', 'PATCH'].includes(init.method) ? 0 : undefined) : typeof body === 'string' ? Buffer.byteLength(body) : Buffer.isBuffer(body) ? body.length : body.length;
+    const length = body === undefined
+        ? ['PUT', 'POST', 'PATCH'].includes(init.method)
+            ? 0
+            : undefined
+        : typeof body === 'string'
+            ? Buffer.byteLength(body)
+            : Buffer.isBuffer(body)
+                ? body.length
+                : body.length;
     return new Promise((resolve, reject) => {
         const options = {
             method: init.method,
@@ -34693,7 +34701,9 @@ function send(transport, url, init) {
             timeout: init.timeoutMs,
             lookup: transport.lookup
         };
-        const tlsOptions = transport.scheme === 'https' ? { rejectUnauthorized: transport.verify, ca: transport.ca, cert: transport.cert, key: transport.key, servername: url.hostname.replace(/^\[|\]$/g, '') } : {};
+        const tlsOptions = transport.scheme === 'https'
+            ? { rejectUnauthorized: transport.verify, ca: transport.ca, cert: transport.cert, key: transport.key, servername: url.hostname.replace(/^\[|\]$/g, '') }
+            : {};
         const client = url.protocol === 'https:' ? external_node_https_namespaceObject : external_node_http_;
         const req = client.request(url, { ...options, ...tlsOptions }, (res) => {
             const chunks = [];
@@ -34731,8 +34741,10 @@ function parseChallenge(header) {
 }
 /** Text from a registry, made safe to quote in one line. */
 function quoteAnswer(text, max = 200) {
-    // eslint-disable-next-line no-control-regex
-    const line = String(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+    const line = String(text)
+        // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+        .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+        .trim();
     return JSON.stringify(line.length > max ? `${line.slice(0, max)}…` : line);
 }
 /** A registry's own error from a JSON error body (`403 DENIED: …`), or its status and text. */
@@ -34759,7 +34771,10 @@ function describeNetworkError(e) {
 const DEFAULT_REGISTRY_CONFIG = { insecureCidrs: ['127.0.0.0/8'], insecureRegistries: [] };
 /** `localhost`, 127.0.0.0/8 or ::1, with any port: both the engine and buildx use plain HTTP there. */
 function isLoopbackHost(host) {
-    const name = host.toLowerCase().replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+    const name = host
+        .toLowerCase()
+        .replace(/:\d+$/, '')
+        .replace(/^\[|\]$/g, '');
     return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
 /** The engine resolves a name and checks each address against its insecure ranges. */
@@ -34777,7 +34792,9 @@ async function isInsecure(host, engine, lookup) {
     if (addresses.length === 0) {
         addresses = lookup
             ? [await new Promise((resolve) => lookup(name, {}, (_e, a) => resolve(String(a))))]
-            : await promises_namespaceObject.lookup(name, { all: true }).then((r) => r.map((x) => x.address)).catch(() => []);
+            : await promises_namespaceObject.lookup(name, { all: true })
+                .then((r) => r.map((x) => x.address))
+                .catch(() => []);
     }
     return addresses.some((a) => external_node_net_.isIP(a) && list.check(a, external_node_net_.isIPv6(a) ? 'ipv6' : 'ipv4'));
 }
@@ -34793,14 +34810,21 @@ function readIf(file) {
 function systemRoots(env) {
     const files = env.SSL_CERT_FILE ? [env.SSL_CERT_FILE] : ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
     const dirs = (env.SSL_CERT_DIR ?? '').split(':').filter(Boolean);
-    const fromDirs = dirs.flatMap((d) => (external_node_fs_namespaceObject.existsSync(d) ? external_node_fs_namespaceObject.readdirSync(d).filter((f) => /\.(pem|crt)$/.test(f)).map((f) => external_node_path_namespaceObject.join(d, f)) : []));
+    const fromDirs = dirs.flatMap((d) => external_node_fs_namespaceObject.existsSync(d)
+        ? external_node_fs_namespaceObject.readdirSync(d)
+            .filter((f) => /\.(pem|crt)$/.test(f))
+            .map((f) => external_node_path_namespaceObject.join(d, f))
+        : []);
     return [...external_node_tls_.rootCertificates, ...[...files, ...fromDirs].map(readIf).filter((t) => t !== undefined)];
 }
 /** The engine's per-registry TLS files: `*.crt` CAs, a `*.cert` + `*.key` client pair. */
 function certsD(host, certsDir) {
     const dir = external_node_path_namespaceObject.join(certsDir, host);
     const files = external_node_fs_namespaceObject.existsSync(dir) ? external_node_fs_namespaceObject.readdirSync(dir) : [];
-    const ca = files.filter((f) => f.endsWith('.crt')).map((f) => readIf(external_node_path_namespaceObject.join(dir, f))).filter((t) => t !== undefined);
+    const ca = files
+        .filter((f) => f.endsWith('.crt'))
+        .map((f) => readIf(external_node_path_namespaceObject.join(dir, f)))
+        .filter((t) => t !== undefined);
     const certFile = files.find((f) => f.endsWith('.cert') && files.includes(f.replace(/\.cert$/, '.key')));
     return { dir, ca, ...(certFile ? { cert: readIf(external_node_path_namespaceObject.join(dir, certFile)), key: readIf(external_node_path_namespaceObject.join(dir, certFile.replace(/\.cert$/, '.key'))) } : {}) };
 }
@@ -34811,7 +34835,13 @@ async function transportsFor(host, o) {
         return { transports: [{ scheme: 'http', verify: false, lookup: o.lookup }], certsDir: d.dir };
     const tlsFiles = { ca: [...systemRoots(o.env), ...(d.ca ?? [])], cert: d.cert, key: d.key, lookup: o.lookup };
     if (await isInsecure(host, o.engine, o.lookup)) {
-        return { transports: [{ scheme: 'https', verify: false, ...tlsFiles }, { scheme: 'http', verify: false, lookup: o.lookup }], certsDir: d.dir };
+        return {
+            transports: [
+                { scheme: 'https', verify: false, ...tlsFiles },
+                { scheme: 'http', verify: false, lookup: o.lookup }
+            ],
+            certsDir: d.dir
+        };
     }
     return { transports: [{ scheme: 'https', verify: true, ...tlsFiles }], certsDir: d.dir };
 }
@@ -34901,14 +34931,18 @@ class RegistryClient {
             return { header: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` };
         }
         if (challenge?.scheme !== 'bearer') {
-            return { failure: `${this.endpoint} asks for a login of a kind docker does not speak (${quoteAnswer(String(answer.headers['www-authenticate'] ?? 'no WWW-Authenticate header'))})` };
+            return {
+                failure: `${this.endpoint} asks for a login of a kind docker does not speak (${quoteAnswer(String(answer.headers['www-authenticate'] ?? 'no WWW-Authenticate header'))})`
+            };
         }
         const scopes = [`repository:${repository}:${actions}`, ...(alsoPull ? [`repository:${alsoPull}:pull`] : [])];
         return this.bearer(challenge.params, scopes, creds, transport);
     }
     /** How to get a login that works, and which login was used, for a refusal. */
     loginHint(creds) {
-        const who = creds ? `with the login${creds.username ? ` of ${creds.username}` : ''} from ${creds.source}` : `without a login (none for ${this.domain} in ${this.configFile})`;
+        const who = creds
+            ? `with the login${creds.username ? ` of ${creds.username}` : ''} from ${creds.source}`
+            : `without a login (none for ${this.domain} in ${this.configFile})`;
         return `${who}; log in first (docker login ${this.domain}, or docker/login-action in a workflow) with an account that may push there`;
     }
     async bearer(params, scopes, creds, registry) {
@@ -34924,8 +34958,19 @@ class RegistryClient {
         let answer;
         try {
             if (creds?.identityToken) {
-                const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, service: params.service ?? '', scope, client_id: 'smokestack' });
-                answer = await send(transport, realm, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), timeoutMs: this.options.timeoutMs });
+                const form = new URLSearchParams({
+                    grant_type: 'refresh_token',
+                    refresh_token: creds.identityToken,
+                    service: params.service ?? '',
+                    scope,
+                    client_id: 'smokestack'
+                });
+                answer = await send(transport, realm, {
+                    method: 'POST',
+                    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                    body: form.toString(),
+                    timeoutMs: this.options.timeoutMs
+                });
             }
             else {
                 const url = new URL(realm);
@@ -34934,7 +34979,9 @@ class RegistryClient {
                 // Several scopes go as several `scope` parameters.
                 for (const one of scopes)
                     url.searchParams.append('scope', one);
-                const basic = creds?.username !== undefined && creds.password !== undefined ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } : undefined;
+                const basic = creds?.username !== undefined && creds.password !== undefined
+                    ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` }
+                    : undefined;
                 answer = await send(transport, url, { method: 'GET', headers: basic, timeoutMs: this.options.timeoutMs });
             }
         }
@@ -35260,7 +35307,14 @@ async function ensureBlob(client, repo, blob, from) {
         fail(`uploading ${digest} to ${client.domain}/${repo}`, put);
 }
 async function putManifest(client, repo, reference, mediaType, bytes, expected, what) {
-    const res = await client.request({ method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, headers: { 'Content-Type': mediaType }, body: bytes, repository: repo, actions: 'pull,push' });
+    const res = await client.request({
+        method: 'PUT',
+        path: `/v2/${repo}/manifests/${reference}`,
+        headers: { 'Content-Type': mediaType },
+        body: bytes,
+        repository: repo,
+        actions: 'pull,push'
+    });
     if (res.status !== 201 && res.status !== 200)
         fail(`${what} to ${client.domain}/${repo} failed`, res);
     const got = res.headers['docker-content-digest'];
@@ -35362,7 +35416,13 @@ async function rollBack(moved, destinations, previous, indexDigest, clientFor) {
         const scope = { repository: d.ref.path, actions: 'pull,push' };
         try {
             if (before?.manifest) {
-                const res = await client.request({ method: 'PUT', path: `/v2/${d.ref.path}/manifests/${d.tag}`, headers: { 'Content-Type': before.manifest.mediaType }, body: before.manifest.bytes, ...scope });
+                const res = await client.request({
+                    method: 'PUT',
+                    path: `/v2/${d.ref.path}/manifests/${d.tag}`,
+                    headers: { 'Content-Type': before.manifest.mediaType },
+                    body: before.manifest.bytes,
+                    ...scope
+                });
                 if (res.status === 201 || res.status === 200) {
                     restored.push(text);
                     continue;
@@ -35402,19 +35462,136 @@ var tar_stream = __nccwpck_require__(6118);
  * module uses — normalizing, matching, slugs, native sets.
  */
 const ARCHITECTURES = [
-    { arch: 'amd64', variants: ['', 'v1', 'v2', 'v3', 'v4'], aliases: ['x86_64', 'x86-64'], buildable: true, elf: { machine: 62, bits: 64, endian: 'little' }, qemu: 'x86_64', multiarch: 'x86_64-linux-gnu', musl: 'x86_64' },
-    { arch: '386', variants: [''], aliases: ['i386', 'i686', 'x86'], buildable: true, elf: { machine: 3, bits: 32, endian: 'little' }, qemu: 'i386', multiarch: 'i386-linux-gnu', musl: 'i386' },
-    { arch: 'arm64', variants: ['', 'v8'], aliases: ['aarch64'], buildable: true, elf: { machine: 183, bits: 64, endian: 'little' }, qemu: 'aarch64', multiarch: 'aarch64-linux-gnu', musl: 'aarch64' },
-    { arch: 'arm', variants: ['v7', 'v6', 'v5'], aliases: ['armv7l', 'armhf', 'armel'], buildable: true, elf: { machine: 40, bits: 32, endian: 'little' }, qemu: 'arm', multiarch: 'arm-linux-gnueabihf', musl: 'armhf' },
-    { arch: 'ppc64le', variants: [''], aliases: [], buildable: true, elf: { machine: 21, bits: 64, endian: 'little' }, qemu: 'ppc64le', multiarch: 'powerpc64le-linux-gnu', musl: 'powerpc64le' },
-    { arch: 'ppc64', variants: [''], aliases: [], buildable: false, elf: { machine: 21, bits: 64, endian: 'big' }, qemu: 'ppc64', multiarch: 'powerpc64-linux-gnu', musl: 'powerpc64' },
-    { arch: 's390x', variants: [''], aliases: [], buildable: true, elf: { machine: 22, bits: 64, endian: 'big' }, qemu: 's390x', multiarch: 's390x-linux-gnu', musl: 's390x' },
-    { arch: 'riscv64', variants: [''], aliases: [], buildable: true, elf: { machine: 243, bits: 64, endian: 'little' }, qemu: 'riscv64', multiarch: 'riscv64-linux-gnu', musl: 'riscv64' },
-    { arch: 'mips64le', variants: [''], aliases: ['mips64el'], buildable: true, elf: { machine: 8, bits: 64, endian: 'little' }, qemu: 'mips64el', multiarch: 'mips64el-linux-gnuabi64', musl: 'mips64el' },
-    { arch: 'mips64', variants: [''], aliases: [], buildable: true, elf: { machine: 8, bits: 64, endian: 'big' }, qemu: 'mips64', multiarch: 'mips64-linux-gnuabi64', musl: 'mips64' },
-    { arch: 'mipsle', variants: [''], aliases: ['mipsel'], buildable: false, elf: { machine: 8, bits: 32, endian: 'little' }, qemu: 'mipsel', multiarch: 'mipsel-linux-gnu', musl: 'mipsel' },
-    { arch: 'mips', variants: [''], aliases: [], buildable: false, elf: { machine: 8, bits: 32, endian: 'big' }, qemu: 'mips', multiarch: 'mips-linux-gnu', musl: 'mips' },
-    { arch: 'loong64', variants: [''], aliases: ['loongarch64'], buildable: true, elf: { machine: 258, bits: 64, endian: 'little' }, qemu: 'loongarch64', multiarch: 'loongarch64-linux-gnu', musl: 'loongarch64' }
+    {
+        arch: 'amd64',
+        variants: ['', 'v1', 'v2', 'v3', 'v4'],
+        aliases: ['x86_64', 'x86-64'],
+        buildable: true,
+        elf: { machine: 62, bits: 64, endian: 'little' },
+        qemu: 'x86_64',
+        multiarch: 'x86_64-linux-gnu',
+        musl: 'x86_64'
+    },
+    {
+        arch: '386',
+        variants: [''],
+        aliases: ['i386', 'i686', 'x86'],
+        buildable: true,
+        elf: { machine: 3, bits: 32, endian: 'little' },
+        qemu: 'i386',
+        multiarch: 'i386-linux-gnu',
+        musl: 'i386'
+    },
+    {
+        arch: 'arm64',
+        variants: ['', 'v8'],
+        aliases: ['aarch64'],
+        buildable: true,
+        elf: { machine: 183, bits: 64, endian: 'little' },
+        qemu: 'aarch64',
+        multiarch: 'aarch64-linux-gnu',
+        musl: 'aarch64'
+    },
+    {
+        arch: 'arm',
+        variants: ['v7', 'v6', 'v5'],
+        aliases: ['armv7l', 'armhf', 'armel'],
+        buildable: true,
+        elf: { machine: 40, bits: 32, endian: 'little' },
+        qemu: 'arm',
+        multiarch: 'arm-linux-gnueabihf',
+        musl: 'armhf'
+    },
+    {
+        arch: 'ppc64le',
+        variants: [''],
+        aliases: [],
+        buildable: true,
+        elf: { machine: 21, bits: 64, endian: 'little' },
+        qemu: 'ppc64le',
+        multiarch: 'powerpc64le-linux-gnu',
+        musl: 'powerpc64le'
+    },
+    {
+        arch: 'ppc64',
+        variants: [''],
+        aliases: [],
+        buildable: false,
+        elf: { machine: 21, bits: 64, endian: 'big' },
+        qemu: 'ppc64',
+        multiarch: 'powerpc64-linux-gnu',
+        musl: 'powerpc64'
+    },
+    {
+        arch: 's390x',
+        variants: [''],
+        aliases: [],
+        buildable: true,
+        elf: { machine: 22, bits: 64, endian: 'big' },
+        qemu: 's390x',
+        multiarch: 's390x-linux-gnu',
+        musl: 's390x'
+    },
+    {
+        arch: 'riscv64',
+        variants: [''],
+        aliases: [],
+        buildable: true,
+        elf: { machine: 243, bits: 64, endian: 'little' },
+        qemu: 'riscv64',
+        multiarch: 'riscv64-linux-gnu',
+        musl: 'riscv64'
+    },
+    {
+        arch: 'mips64le',
+        variants: [''],
+        aliases: ['mips64el'],
+        buildable: true,
+        elf: { machine: 8, bits: 64, endian: 'little' },
+        qemu: 'mips64el',
+        multiarch: 'mips64el-linux-gnuabi64',
+        musl: 'mips64el'
+    },
+    {
+        arch: 'mips64',
+        variants: [''],
+        aliases: [],
+        buildable: true,
+        elf: { machine: 8, bits: 64, endian: 'big' },
+        qemu: 'mips64',
+        multiarch: 'mips64-linux-gnuabi64',
+        musl: 'mips64'
+    },
+    {
+        arch: 'mipsle',
+        variants: [''],
+        aliases: ['mipsel'],
+        buildable: false,
+        elf: { machine: 8, bits: 32, endian: 'little' },
+        qemu: 'mipsel',
+        multiarch: 'mipsel-linux-gnu',
+        musl: 'mipsel'
+    },
+    {
+        arch: 'mips',
+        variants: [''],
+        aliases: [],
+        buildable: false,
+        elf: { machine: 8, bits: 32, endian: 'big' },
+        qemu: 'mips',
+        multiarch: 'mips-linux-gnu',
+        musl: 'mips'
+    },
+    {
+        arch: 'loong64',
+        variants: [''],
+        aliases: ['loongarch64'],
+        buildable: true,
+        elf: { machine: 258, bits: 64, endian: 'little' },
+        qemu: 'loongarch64',
+        multiarch: 'loongarch64-linux-gnu',
+        musl: 'loongarch64'
+    }
 ];
 /** The architecture a name means (the engine's own, or an alias). */
 function architecture(name) {
@@ -35532,7 +35709,7 @@ async function source_saveImage(ref, dir) {
     catch (error) {
         save.kill();
         const ended = await save.finished.catch(() => undefined);
-        throw new Error(`docker image save ${ref} failed: ${ended?.stderr.trim().split('\n').at(-1) || error.message}`);
+        throw new Error(`docker image save ${ref} failed: ${ended?.stderr.trim().split('\n').at(-1) || error.message}`, { cause: error });
     }
     const { exitCode, stderr } = await save.finished;
     if (exitCode !== 0)
@@ -35590,7 +35767,10 @@ function source_fromOciIndex(dir) {
     if (!index || !doc.manifests)
         throw new Error('the saved image is not a multi-platform image (no image index)');
     const blobs = new Map();
-    const manifests = doc.manifests.map((d) => ({ ...manifestFrom(dir, d, platformKey(d.platform), blobs), ...(d.annotations ? { annotations: d.annotations } : {}) }));
+    const manifests = doc.manifests.map((d) => ({
+        ...manifestFrom(dir, d, platformKey(d.platform), blobs),
+        ...(d.annotations ? { annotations: d.annotations } : {})
+    }));
     return { index, manifests, blobs };
 }
 const COMPRESSED_LAYER = /(\.tar\.gzip|\+gzip|\+zstd)$/;
@@ -35602,13 +35782,11 @@ const COMPRESSED_LAYER = /(\.tar\.gzip|\+gzip|\+zstd)$/;
 function source_fromOciLayout(dir, platform) {
     if (!fs.existsSync(path.join(dir, 'index.json')))
         return undefined;
-    let doc = readDoc(path.join(dir, 'index.json'));
-    let entries = doc.manifests ?? [];
+    let entries = readDoc(path.join(dir, 'index.json')).manifests ?? [];
     for (let depth = 0; depth < 3 && entries.length === 1 && !entries[0].platform; depth++) {
         const next = readDoc(path.join(dir, 'blobs', ...entries[0].digest.split(':')));
         if (!next.manifests)
             break;
-        doc = next;
         entries = next.manifests;
     }
     const blobs = new Map();
@@ -35616,7 +35794,9 @@ function source_fromOciLayout(dir, platform) {
         const m = manifestFrom(dir, d, d.platform ? platformKey(d.platform) : platform, blobs);
         return d.annotations ? { ...m, annotations: d.annotations } : m;
     });
-    const layers = manifests.filter((m) => m.platform !== 'unknown/unknown').flatMap((m) => (JSON.parse(m.bytes.toString('utf8')).layers ?? []).map((l) => l.mediaType ?? ''));
+    const layers = manifests
+        .filter((m) => m.platform !== 'unknown/unknown')
+        .flatMap((m) => (JSON.parse(m.bytes.toString('utf8')).layers ?? []).map((l) => l.mediaType ?? ''));
     return layers.every((t) => COMPRESSED_LAYER.test(t)) ? { manifests, blobs } : undefined;
 }
 /** Gzip-compresses `file` into `dir`, hashing the output as it is written. */
@@ -35682,7 +35862,12 @@ async function source_fromSavedImage(dir, platform) {
         blobs.set(blob.digest, blob);
         layers.push({ mediaType, digest: blob.digest, size: blob.size });
     }
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers }));
+    const bytes = Buffer.from(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA.dockerManifest,
+        config: { mediaType: MEDIA.dockerConfig, size: config.size, digest: config.digest },
+        layers
+    }));
     const manifest = {
         digest: sha256(bytes),
         mediaType: MEDIA.dockerManifest,
@@ -35738,7 +35923,13 @@ function source_joinPlatforms(parts) {
     const manifests = docker ? all : all.map((m) => (m.mediaType === MEDIA.dockerManifest ? source_asOciManifest(m) : m));
     const entries = manifests.map((m) => {
         const [os, architecture, variant] = m.platform.split('/');
-        return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: { architecture, os, ...(variant ? { variant } : {}) }, ...(m.annotations ? { annotations: m.annotations } : {}) };
+        return {
+            mediaType: m.mediaType,
+            digest: m.digest,
+            size: m.bytes.length,
+            platform: { architecture, os, ...(variant ? { variant } : {}) },
+            ...(m.annotations ? { annotations: m.annotations } : {})
+        };
     });
     const mediaType = docker ? MEDIA.dockerList : MEDIA.ociIndex;
     const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries }));
@@ -35778,7 +35969,10 @@ async function readTested(platforms, spoolDir) {
     }
     const images = source.manifests.filter((m) => m.platform !== 'unknown/unknown');
     const wanted = platforms.map((o) => o.platform).sort();
-    if (images.map((m) => m.platform).sort().join() !== wanted.join()) {
+    if (images
+        .map((m) => m.platform)
+        .sort()
+        .join() !== wanted.join()) {
         throw new Error(`the image to publish holds ${images.map((m) => m.platform).join(', ')}, not exactly the tested ${wanted.join(', ')}`);
     }
     for (const o of platforms) {
@@ -35811,7 +36005,10 @@ async function withClients(options, work) {
 }
 function digestsOf(manifests) {
     const images = manifests.filter((m) => m.platform !== 'unknown/unknown');
-    return { platformDigests: Object.fromEntries(images.map((m) => [m.platform, m.digest])), compressedSizes: Object.fromEntries(images.map((m) => [m.platform, m.compressedSize])) };
+    return {
+        platformDigests: Object.fromEntries(images.map((m) => [m.platform, m.digest])),
+        compressedSizes: Object.fromEntries(images.map((m) => [m.platform, m.compressedSize]))
+    };
 }
 async function publishVerified(platforms, tags, reporter, options) {
     return withClients(options, async (clientFor) => {
@@ -35825,7 +36022,9 @@ async function publishVerified(platforms, tags, reporter, options) {
                 return failed(pushed.error, pushed.left, pushed.restored);
             }
             const digests = digestsOf(source.manifests);
-            reporter.info(`Published ${tags.join(', ')} (${source.index.digest}): ${Object.entries(digests.platformDigests).map(([p, d]) => `${p}=${d}`).join(', ')}`);
+            reporter.info(`Published ${tags.join(', ')} (${source.index.digest}): ${Object.entries(digests.platformDigests)
+                .map(([p, d]) => `${p}=${d}`)
+                .join(', ')}`);
             return { ok: true, digest: source.index.digest, ...digests, published: [...tags], restored: [] };
         }
         catch (error) {
@@ -35848,7 +36047,9 @@ async function publishByDigest(platforms, tags, reporter, options) {
             const images = { ...tested, manifests: tested.manifests.map(asOciManifest) };
             await uploadImages(images, [repository], clientFor, (line) => reporter.info(line));
             const digests = digestsOf(images.manifests);
-            reporter.info(`Pushed by digest to ${repositoryName(repository)}: ${Object.entries(digests.platformDigests).map(([p, d]) => `${p}=${d}`).join(', ')}`);
+            reporter.info(`Pushed by digest to ${repositoryName(repository)}: ${Object.entries(digests.platformDigests)
+                .map(([p, d]) => `${p}=${d}`)
+                .join(', ')}`);
             return { ok: true, ...digests, published: [], restored: [], byDigest: repositoryName(repository) };
         }
         catch (error) {
@@ -35877,7 +36078,11 @@ class EnvironmentError extends Error {
     name = 'EnvironmentError';
 }
 function describeEndpoint(env = process.env) {
-    return env.DOCKER_HOST ? `DOCKER_HOST=${env.DOCKER_HOST}` : env.DOCKER_CONTEXT ? `context ${env.DOCKER_CONTEXT}` : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)';
+    return env.DOCKER_HOST
+        ? `DOCKER_HOST=${env.DOCKER_HOST}`
+        : env.DOCKER_CONTEXT
+            ? `context ${env.DOCKER_CONTEXT}`
+            : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)';
 }
 async function inspectEngine() {
     const result = await docker(['info', '--format', '{{json .}}'], { allowFailure: true, timeoutMs: 30_000 });
@@ -35904,7 +36109,18 @@ async function inspectEngine() {
 ;// CONCATENATED MODULE: ./src/types.ts
 /** How the start check ended. */
 /** Every way a start check can end, as the results and platform records name them. */
-const SMOKE_OUTCOMES = ['exited', 'running', 'crashed', 'start-failed', 'skipped', 'not-started', 'healthy', 'unhealthy', 'probe-ok', 'probe-failed'];
+const SMOKE_OUTCOMES = [
+    'exited',
+    'running',
+    'crashed',
+    'start-failed',
+    'skipped',
+    'not-started',
+    'healthy',
+    'unhealthy',
+    'probe-ok',
+    'probe-failed'
+];
 
 ;// CONCATENATED MODULE: ./src/record/record.ts
 /**
@@ -36103,7 +36319,23 @@ function probe(r, v, field) {
 }
 function results(r, v) {
     const o = r.object(v, 'results');
-    r.only(o, 'results', ['status', 'error', 'imageId', 'configDigest', 'size', 'compressedSize', 'layers', 'buildMs', 'checkMs', 'sizeMs', 'smoke', 'test', 'findings', 'digest', 'localRef']);
+    r.only(o, 'results', [
+        'status',
+        'error',
+        'imageId',
+        'configDigest',
+        'size',
+        'compressedSize',
+        'layers',
+        'buildMs',
+        'checkMs',
+        'sizeMs',
+        'smoke',
+        'test',
+        'findings',
+        'digest',
+        'localRef'
+    ]);
     let smoke;
     if (o.smoke !== undefined) {
         const s = r.object(o.smoke, 'results.smoke');
@@ -36121,7 +36353,11 @@ function results(r, v) {
     if (o.test !== undefined) {
         const t = r.object(o.test, 'results.test');
         r.only(t, 'results.test', ['exitCode', 'durationMs', 'timedOut']);
-        test = { exitCode: r.count(t.exitCode, 'results.test.exitCode'), durationMs: r.count(t.durationMs, 'results.test.durationMs'), timedOut: r.bool(t.timedOut, 'results.test.timedOut') };
+        test = {
+            exitCode: r.count(t.exitCode, 'results.test.exitCode'),
+            durationMs: r.count(t.durationMs, 'results.test.durationMs'),
+            timedOut: r.bool(t.timedOut, 'results.test.timedOut')
+        };
     }
     return {
         status: r.oneOf(o.status, 'results.status', ['passed', 'failed']),
@@ -36154,7 +36390,22 @@ function parseRecord(text, file) {
     const o = r.object(doc, 'the record');
     if (o.schema !== RECORD_SCHEMA)
         r.fail('schema', `is ${JSON.stringify(o.schema)}; this smokestack reads records of schema ${RECORD_SCHEMA} (written by smokestack with push: by-digest)`);
-    r.only(o, 'the record', ['schema', 'tool', 'repository', 'platform', 'status', 'manifest', 'configDigest', 'sizes', 'results', 'findings', 'error', 'commit', 'runId', 'runAttempt']);
+    r.only(o, 'the record', [
+        'schema',
+        'tool',
+        'repository',
+        'platform',
+        'status',
+        'manifest',
+        'configDigest',
+        'sizes',
+        'results',
+        'findings',
+        'error',
+        'commit',
+        'runId',
+        'runAttempt'
+    ]);
     const tool = r.object(o.tool, 'tool');
     r.only(tool, 'tool', ['name', 'version']);
     if (tool.name !== 'smokestack')
@@ -36178,7 +36429,11 @@ function parseRecord(text, file) {
         status: r.oneOf(o.status, 'status', ['passed', 'failed']),
         manifest,
         configDigest: r.optString(o.configDigest, 'configDigest', parse_DIGEST),
-        sizes: { size: r.optCount(sizes.size, 'sizes.size'), compressedSize: r.optCount(sizes.compressedSize, 'sizes.compressedSize'), layers: r.optCount(sizes.layers, 'sizes.layers') },
+        sizes: {
+            size: r.optCount(sizes.size, 'sizes.size'),
+            compressedSize: r.optCount(sizes.compressedSize, 'sizes.compressedSize'),
+            layers: r.optCount(sizes.layers, 'sizes.layers')
+        },
         results: results(r, o.results),
         findings: r.array(o.findings, 'findings', 500).map((c, i) => r.string(c, `findings[${i}]`)),
         error: r.optString(o.error, 'error'),
@@ -36330,7 +36585,9 @@ function mergeReport(platforms, publish, problems) {
     const rows = platforms.map(platformReport);
     const blocked = problems.length > 0 || rows.some((p) => p.status === 'failed');
     const passed = !blocked && publish !== undefined && publish.ok;
-    const notes = blocked ? [...problems, 'Nothing was published: the list is made only when every expected platform has one passed record whose image is in the registry.'] : [];
+    const notes = blocked
+        ? [...problems, 'Nothing was published: the list is made only when every expected platform has one passed record whose image is in the registry.']
+        : [];
     return { platforms: rows, passed, advice: [], deltas: [], publish, notes };
 }
 /** Why the merge did not publish, in one message naming every problem; undefined when it published. */
@@ -38912,8 +39169,7 @@ function refuse(input, value, accepted) {
  * own are kept without the prefix; another level is refused, since the merge writes only the list.
  */
 function indexAnnotations(text) {
-    return readList('annotations', text, { ignoreComma: true })
-        .map((line) => {
+    return readList('annotations', text, { ignoreComma: true }).map((line) => {
         const level = /^([a-z-]+)(?:\[[^\]]*\])?:(?=[a-z0-9])/.exec(line);
         if (!level)
             return line;
@@ -38952,7 +39208,7 @@ const EXPLAINS = [
         pattern: /exec format error/i,
         codes: ['arch-mismatch', 'not-executable-format', 'shebang-crlf'],
         meaning: 'the kernel does not recognise the program as something it can run',
-        generic: 'Either the binary is built for another CPU architecture than the image platform (cross-compile it for the target: `FROM --platform=$BUILDPLATFORM` and `GOOS=$TARGETOS GOARCH=$TARGETARCH` for Go, or the target\'s cross compiler), or it is a script without a `#!` line (add `#!/bin/sh`).'
+        generic: "Either the binary is built for another CPU architecture than the image platform (cross-compile it for the target: `FROM --platform=$BUILDPLATFORM` and `GOOS=$TARGETOS GOARCH=$TARGETARCH` for Go, or the target's cross compiler), or it is a script without a `#!` line (add `#!/bin/sh`)."
     },
     {
         pattern: /error while loading shared libraries|cannot open shared object file/i,
@@ -39100,7 +39356,17 @@ function buildReport(result, options) {
         };
     });
     const passed = platforms.every((p) => p.status === 'passed') && (result.publish === undefined || result.publish.ok);
-    return { platforms, passed, advice: result.advice, deltas, baselineRef: result.baseline?.ref, publish: result.publish, cacheHit: result.cacheHit, notes: result.notes, loaded: result.loaded };
+    return {
+        platforms,
+        passed,
+        advice: result.advice,
+        deltas,
+        baselineRef: result.baseline?.ref,
+        publish: result.publish,
+        cacheHit: result.cacheHit,
+        notes: result.notes,
+        loaded: result.loaded
+    };
 }
 const START_TEXT = {
     exited: 'exited 0',
@@ -39266,7 +39532,16 @@ function outputs_resultsDocument(report) {
             buildMs: p.buildMs,
             checkMs: p.checkMs,
             sizeMs: p.sizeMs,
-            smoke: p.start ? { outcome: p.start.outcome, exitCode: p.start.exitCode, durationMs: p.start.durationMs, message: p.start.message, health: p.start.health, probes: p.start.probes } : undefined,
+            smoke: p.start
+                ? {
+                    outcome: p.start.outcome,
+                    exitCode: p.start.exitCode,
+                    durationMs: p.start.durationMs,
+                    message: p.start.message,
+                    health: p.start.health,
+                    probes: p.start.probes
+                }
+                : undefined,
             test: p.test ? { exitCode: p.test.exitCode, durationMs: p.test.durationMs, timedOut: p.test.timedOut } : undefined,
             findings: p.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, file: f.file, line: f.line, fix: f.fix })),
             digest: p.digest,
@@ -39281,7 +39556,9 @@ function runDocument(report) {
         digest: report.publish?.digest,
         results: outputs_resultsDocument(report),
         deltas: report.deltas.length ? report.deltas : undefined,
-        publish: report.publish ? { ok: report.publish.ok, published: report.publish.published, restored: report.publish.restored, error: report.publish.error } : undefined,
+        publish: report.publish
+            ? { ok: report.publish.ok, published: report.publish.published, restored: report.publish.restored, error: report.publish.error }
+            : undefined,
         advice: report.advice,
         notes: report.notes
     };
@@ -39394,6 +39671,7 @@ const TAIL_CHARS = 4000;
 /** Longest one-line detail, as an annotation carries it. */
 const DETAIL_CHARS = 300;
 // CSI and OSC sequences, then any other ESC sequence, then C0/C1 controls but tab and newline.
+// eslint-disable-next-line no-control-regex -- control characters are what this removes
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]/g;
 /** Text with escapes and control characters removed and workflow commands defused, line by line. */
 function output_safeText(text) {
@@ -39453,7 +39731,13 @@ function healthcheckOf(config) {
     const test = Array.isArray(hc?.Test) ? hc.Test.filter((x) => typeof x === 'string') : [];
     if (test.length === 0 || test[0] === 'NONE' || (test[0] !== 'CMD' && test[0] !== 'CMD-SHELL') || test.length < 2)
         return undefined;
-    return { test, intervalMs: nsToMs(hc.Interval), timeoutMs: nsToMs(hc.Timeout), startPeriodMs: nsToMs(hc.StartPeriod), retries: typeof hc.Retries === 'number' ? hc.Retries : undefined };
+    return {
+        test,
+        intervalMs: nsToMs(hc.Interval),
+        timeoutMs: nsToMs(hc.Timeout),
+        startPeriodMs: nsToMs(hc.StartPeriod),
+        retries: typeof hc.Retries === 'number' ? hc.Retries : undefined
+    };
 }
 /** The HEALTHCHECK as the Dockerfile would say it, quoted safely and short. */
 function healthcheckText(hc) {
@@ -39477,10 +39761,21 @@ function planHealth(hc, mode, timeoutMs) {
     if (mode === 'false')
         return { use: false, createArgs: ['--no-healthcheck'], note: `HEALTHCHECK ${healthcheckText(hc)} not used (smoke-health: false).` };
     const probeTimeout = Math.min(hc.timeoutMs ?? 30_000, timeoutMs);
-    const own = [`every ${health_seconds(hc.intervalMs ?? 30_000)}`, hc.startPeriodMs ? `after a ${health_seconds(hc.startPeriodMs)} start period` : ''].filter(Boolean).join(' ');
+    const own = [`every ${health_seconds(hc.intervalMs ?? 30_000)}`, hc.startPeriodMs ? `after a ${health_seconds(hc.startPeriodMs)} start period` : '']
+        .filter(Boolean)
+        .join(' ');
     return {
         use: true,
-        createArgs: ['--health-interval', `${HEALTH_INTERVAL_MS}ms`, '--health-start-period', `${timeoutMs}ms`, '--health-timeout', `${probeTimeout}ms`, '--health-retries', String(hc.retries ?? 3)],
+        createArgs: [
+            '--health-interval',
+            `${HEALTH_INTERVAL_MS}ms`,
+            '--health-start-period',
+            `${timeoutMs}ms`,
+            '--health-timeout',
+            `${probeTimeout}ms`,
+            '--health-retries',
+            String(hc.retries ?? 3)
+        ],
         note: `HEALTHCHECK ${healthcheckText(hc)} decides: probed every ${health_seconds(HEALTH_INTERVAL_MS)} for up to ${health_seconds(timeoutMs)} (smoke-timeout), each probe up to ${health_seconds(probeTimeout)}; the image's own timing (${own}) is for production, not for this check.`
     };
 }
@@ -39522,7 +39817,8 @@ function portOf(hc, output) {
 /** What made a probe fail. A command the image lacks never starts: that cause is final. */
 function probeCause(p, hc) {
     const out = p.output;
-    const missing = /exec: "([^"]+)": (?:executable file not found in \$PATH|stat [^:]+: no such file or directory)/.exec(out) ?? (p.exitCode === 127 ? /(?:^|\s)(?:\S+: )?(?:line \d+: )?([^\s:]+): (?:command )?not found/m.exec(out) : null);
+    const missing = /exec: "([^"]+)": (?:executable file not found in \$PATH|stat [^:]+: no such file or directory)/.exec(out) ??
+        (p.exitCode === 127 ? /(?:^|\s)(?:\S+: )?(?:line \d+: )?([^\s:]+): (?:command )?not found/m.exec(out) : null);
     if (missing || p.exitCode === 127)
         return { kind: 'command-missing', program: missing?.[1] ?? (hc?.test[0] === 'CMD' ? hc.test[1] : undefined) };
     if (/health check exceeded timeout/i.test(out))
@@ -39553,7 +39849,13 @@ function healthFinding(hc, log, timeoutMs, platform) {
     // The log itself is in the result (health.log), shown in a code block: container output is not put in Markdown here.
     const cmd = `\`HEALTHCHECK ${healthcheckText(hc)}\``;
     if (!failed) {
-        return { severity: 'error', code: 'unhealthy', message: `${cmd} did not report healthy within ${health_seconds(timeoutMs)}: no probe finished in that time.`, fix: 'Raise `smoke-timeout` if the server needs longer to start, or make the probe answer faster.', platform };
+        return {
+            severity: 'error',
+            code: 'unhealthy',
+            message: `${cmd} did not report healthy within ${health_seconds(timeoutMs)}: no probe finished in that time.`,
+            fix: 'Raise `smoke-timeout` if the server needs longer to start, or make the probe answer faster.',
+            platform
+        };
     }
     const cause = probeCause(failed, hc);
     const quoted = said ? ` (${codeSpan(said)})` : '';
@@ -39575,11 +39877,29 @@ function healthFinding(hc, log, timeoutMs, platform) {
                 platform
             };
         case 'http':
-            return { severity: 'error', code: 'unhealthy', message: `${cmd} got HTTP ${cause.status} from the server${quoted}: it is up, but its health endpoint fails.`, fix: 'Look at what the health endpoint checks (a missing dependency, configuration or file); the health log shows its answer.', platform };
+            return {
+                severity: 'error',
+                code: 'unhealthy',
+                message: `${cmd} got HTTP ${cause.status} from the server${quoted}: it is up, but its health endpoint fails.`,
+                fix: 'Look at what the health endpoint checks (a missing dependency, configuration or file); the health log shows its answer.',
+                platform
+            };
         case 'timeout':
-            return { severity: 'error', code: 'unhealthy', message: `${cmd} did not finish in time${quoted}.`, fix: 'Make the health endpoint answer quickly, or raise `smoke-timeout`.', platform };
+            return {
+                severity: 'error',
+                code: 'unhealthy',
+                message: `${cmd} did not finish in time${quoted}.`,
+                fix: 'Make the health endpoint answer quickly, or raise `smoke-timeout`.',
+                platform
+            };
         default:
-            return { severity: 'error', code: 'unhealthy', message: `${cmd} failed with exit code ${cause.code} until the end of the check (${health_seconds(timeoutMs)})${quoted}.`, fix: 'Run the HEALTHCHECK command in the container to see why it fails, or raise `smoke-timeout` if the server needs longer to start.', platform };
+            return {
+                severity: 'error',
+                code: 'unhealthy',
+                message: `${cmd} failed with exit code ${cause.code} until the end of the check (${health_seconds(timeoutMs)})${quoted}.`,
+                fix: 'Run the HEALTHCHECK command in the container to see why it fails, or raise `smoke-timeout` if the server needs longer to start.',
+                platform
+            };
     }
 }
 

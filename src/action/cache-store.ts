@@ -14,7 +14,9 @@ import type { BuildCacheStore, StoreCall } from '../cache/index.js'
 export function actionsCacheStore(scratchDir?: string): BuildCacheStore {
   return {
     restore: (paths, key, restoreKeys, { timeoutMs }) =>
-      inScratch(scratchDir, () => observed(() => cache.restoreCache(paths, key, restoreKeys, { timeoutInMs: Math.min(timeoutMs, 30_000), segmentTimeoutInMs: timeoutMs }))),
+      inScratch(scratchDir, () =>
+        observed(() => cache.restoreCache(paths, key, restoreKeys, { timeoutInMs: Math.min(timeoutMs, 30_000), segmentTimeoutInMs: timeoutMs }))
+      ),
     save: (paths, key) => inScratch(scratchDir, () => observed(() => cache.saveCache(paths, key)))
   }
 }

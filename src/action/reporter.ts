@@ -10,7 +10,6 @@ import { annotationFor } from '../report/annotations.js'
 import { printable } from '../report/quote.js'
 import { maskLines } from '../inputs/secrets.js'
 
-
 export function annotate(f: Finding, workspace: string): void {
   const { message, props } = annotationFor(f, workspace)
   if (f.severity === 'error') core.error(message, props)

@@ -100,7 +100,13 @@ export async function restoreBuildCache(plan: CachePlan, store: BuildCacheStore,
  * Stores the cache the build exported into `plan.saveDir` under `plan.key`. Skipped when the exact key
  * was restored (the service keeps the first entry for a key and refuses another).
  */
-export async function saveBuildCache(plan: CachePlan, hit: CacheHit, store: BuildCacheStore, log: CacheLog, options: CacheCallOptions & { cacheMode?: string } = {}): Promise<SaveResult> {
+export async function saveBuildCache(
+  plan: CachePlan,
+  hit: CacheHit,
+  store: BuildCacheStore,
+  log: CacheLog,
+  options: CacheCallOptions & { cacheMode?: string } = {}
+): Promise<SaveResult> {
   if (!plan.enabled) return { saved: false, reason: plan.reason }
   const timeoutMs = options.timeoutMs ?? DEFAULT_CACHE_TIMEOUT_MS
   const skip = saveSkipReason(plan, hit, existsSync(path.join(plan.saveDir, 'index.json')), options.cacheMode)

@@ -144,14 +144,7 @@ export function cacheKey(input: Pick<CachePlanInput, 'os' | 'driver' | 'platform
   prefix: string
 } {
   const platforms = [...new Set(input.platforms)].sort().join('+') || 'native'
-  const parts = [
-    'smokestack',
-    input.os.toLowerCase(),
-    input.driver,
-    platforms,
-    input.target?.trim() || 'default',
-    input.extraKey.trim()
-  ]
+  const parts = ['smokestack', input.os.toLowerCase(), input.driver, platforms, input.target?.trim() || 'default', input.extraKey.trim()]
     .filter((p) => p.length > 0)
     .map(keyPart)
   const hash = createHash('sha256').update(`${input.dockerfileHash}\n${input.lockfilesHash}`).digest('hex').slice(0, 24)
@@ -189,7 +182,7 @@ export function cacheServiceAvailable(env: NodeJS.ProcessEnv): boolean {
 
 /** Which protocol `@actions/cache` speaks: v2 (Twirp) when asked for and not on GitHub Enterprise Server. */
 export function cacheServiceVersion(env: NodeJS.ProcessEnv): 'v1' | 'v2' {
-  let host = 'github.com'
+  let host: string
   try {
     host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase()
   } catch {

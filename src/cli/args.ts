@@ -33,11 +33,21 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'context', kind: 'value', value: 'DIR', help: 'Build context directory (also the first argument). Default: .' },
   { input: 'file', kind: 'value', short: 'f', value: 'PATH', help: 'Dockerfile. Default: <context>/Dockerfile' },
   { input: 'target', kind: 'value', value: 'STAGE', help: 'Build stage to build. Default: the last stage' },
-  { input: 'platforms', kind: 'list', aliases: ['platform'], value: 'LIST', help: 'Platforms, e.g. linux/amd64,linux/arm64 (repeatable). Default: the engine\'s own' },
+  {
+    input: 'platforms',
+    kind: 'list',
+    aliases: ['platform'],
+    value: 'LIST',
+    help: "Platforms, e.g. linux/amd64,linux/arm64 (repeatable). Default: the engine's own"
+  },
   { input: 'build-args', kind: 'lines', aliases: ['build-arg'], value: 'KEY=VALUE', help: 'Build argument (repeatable)' },
   { input: 'labels', kind: 'lines', aliases: ['label'], value: 'KEY=VALUE', help: 'Image label (repeatable)' },
   { input: 'tags', kind: 'list', aliases: ['tag'], short: 't', value: 'REF', help: 'Image reference to publish to (repeatable)' },
-  { input: 'push', kind: 'switch', help: 'Publish under every tag if every platform passed; --push by-digest pushes each tested platform by digest and writes its record' },
+  {
+    input: 'push',
+    kind: 'switch',
+    help: 'Publish under every tag if every platform passed; --push by-digest pushes each tested platform by digest and writes its record'
+  },
   { input: 'record-dir', kind: 'value', value: 'DIR', help: 'With --push by-digest: the directory the platform records are written to' },
   { input: 'builder', kind: 'value', value: 'NAME', help: 'Buildx builder. Default: the current one' },
   { input: 'no-cache', kind: 'switch', help: 'Build without cache' },
@@ -48,10 +58,21 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'smoke-timeout', kind: 'value', value: 'DURATION', help: 'How long the start check waits, e.g. 10s. Default: 10s' },
   { input: 'smoke-exit-codes', kind: 'list', aliases: ['smoke-exit-code'], value: 'CODES', help: 'Exit codes besides 0 that pass (repeatable)' },
   { input: 'smoke-network', kind: 'value', value: 'NETWORK', help: 'Network for the start check. Default: none' },
-  { input: 'smoke-run-args', kind: 'lines', aliases: ['smoke-run-arg'], value: 'OPTION', help: 'Extra docker run option for the start check, e.g. --smoke-run-arg=--user=1000 (repeatable)' },
+  {
+    input: 'smoke-run-args',
+    kind: 'lines',
+    aliases: ['smoke-run-arg'],
+    value: 'OPTION',
+    help: 'Extra docker run option for the start check, e.g. --smoke-run-arg=--user=1000 (repeatable)'
+  },
   { input: 'smoke-health', kind: 'value', value: 'auto|true|false', help: "How the image's HEALTHCHECK decides the start check. Default: auto" },
   { input: 'smoke-probe', kind: 'lines', value: 'URL', help: 'Readiness probe http://:PORT/PATH or tcp://:PORT (repeatable)' },
-  { input: 'probe-image', kind: 'value', value: 'REF', help: 'Image of the probe container, when the runner cannot enter the namespace. Default: busybox:stable' },
+  {
+    input: 'probe-image',
+    kind: 'value',
+    value: 'REF',
+    help: 'Image of the probe container, when the runner cannot enter the namespace. Default: busybox:stable'
+  },
   { input: 'max-size', kind: 'value', value: 'SIZE', help: 'Size budget per platform, e.g. 20MB' },
   { input: 'size-metric', kind: 'value', value: 'disk|compressed', help: 'What --max-size applies to. Default: disk' },
   { input: 'compare-to', kind: 'value', value: 'REF', help: 'Image in a registry to compare compressed sizes with' },
@@ -61,7 +82,12 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'cache', kind: 'value', value: 'auto|true|false', help: 'Keep the build cache with the Actions cache (only inside Actions). Default: auto' },
   { input: 'cache-key', kind: 'value', value: 'TEXT', help: 'Extra part of the cache key' },
   { input: 'cache-timeout', kind: 'value', value: 'DURATION', help: 'Longest wait for the cache service. Default: 60s' },
-  { input: 'secrets', kind: 'lines', value: 'ID=VALUE', help: 'Build secret as the input takes it (repeatable; prefer --secret, argv is visible to other users)' },
+  {
+    input: 'secrets',
+    kind: 'lines',
+    value: 'ID=VALUE',
+    help: 'Build secret as the input takes it (repeatable; prefer --secret, argv is visible to other users)'
+  },
   { input: 'secret-files', kind: 'lines', aliases: ['secret-file'], value: 'ID=PATH', help: 'Build secret file (repeatable)' },
   { input: 'secret-envs', kind: 'list', aliases: ['secret-env'], value: 'ID=VARIABLE', help: 'Build secret read from an environment variable (repeatable)' },
   { input: 'cache-from', kind: 'lines', value: 'CACHE', help: 'External cache source, e.g. type=registry,ref=user/app:cache (repeatable)' },
@@ -80,16 +106,25 @@ export const FLAGS: readonly FlagSpec[] = [
   { input: 'ulimit', kind: 'lines', value: 'NAME=SOFT:HARD', help: 'Ulimit for RUN instructions, e.g. nofile=1024:2048 (repeatable)' },
   { input: 'no-cache-filters', kind: 'list', aliases: ['no-cache-filter'], value: 'STAGE', help: 'Build stage not to take from the cache (repeatable)' },
   { input: 'cgroup-parent', kind: 'value', value: 'CGROUP', help: 'Parent cgroup of RUN instructions' },
-  { input: 'github-token', kind: 'value', value: 'TOKEN', help: 'Token for a Git context of the workflow\'s own repository' },
-  { input: 'load', kind: 'switch', help: 'Leave the tested image in the engine under its tags (the engine\'s own platform)' },
-  { input: 'test-command', kind: 'value', value: 'COMMAND', help: 'Shell command run per passed platform with IMAGE and PLATFORM set; a non-zero exit fails it' },
+  { input: 'github-token', kind: 'value', value: 'TOKEN', help: "Token for a Git context of the workflow's own repository" },
+  { input: 'load', kind: 'switch', help: "Leave the tested image in the engine under its tags (the engine's own platform)" },
+  {
+    input: 'test-command',
+    kind: 'value',
+    value: 'COMMAND',
+    help: 'Shell command run per passed platform with IMAGE and PLATFORM set; a non-zero exit fails it'
+  },
   { input: 'outputs', kind: 'lines', aliases: ['output'], value: 'OUTPUT', help: 'Not supported: smokestack loads and publishes the images itself' },
   { input: 'call', kind: 'value', value: 'METHOD', help: 'Not supported: a build method such as check makes no image to test' }
 ]
 
 /** Flags of the command itself, not inputs. */
 const OWN_FLAGS = {
-  secret: { type: 'string', value: 'id=ID,src=PATH|env=VAR', help: "Build secret in buildx's syntax: from a file (src) or an environment variable (env, default the id); repeatable" },
+  secret: {
+    type: 'string',
+    value: 'id=ID,src=PATH|env=VAR',
+    help: "Build secret in buildx's syntax: from a file (src) or an environment variable (env, default the id); repeatable"
+  },
   report: { type: 'string', value: 'junit=FILE', help: 'Also write the results as a JUnit XML report, one test case per platform' },
   json: { type: 'boolean', help: 'Print the results as JSON on stdout (progress stays on stderr)' },
   verbose: { type: 'boolean', short: 'v', help: 'Show the full log of every step on stderr' },
@@ -255,7 +290,8 @@ export function usage(version: string): string {
     if (flag.input === 'smoke') rows.push(['--no-smoke', 'Build, look inside and size, without starting the images'])
     if (flag.input === 'push') rows.push(['--push by-digest', 'Push each tested platform by digest (no tag) and write its record for smokestack merge'])
   }
-  for (const [name, own] of Object.entries(OWN_FLAGS)) rows.push([`${'short' in own ? `-${own.short}, ` : ''}--${name}${'value' in own ? ` ${own.value}` : ''}`, own.help])
+  for (const [name, own] of Object.entries(OWN_FLAGS))
+    rows.push([`${'short' in own ? `-${own.short}, ` : ''}--${name}${'value' in own ? ` ${own.value}` : ''}`, own.help])
   const width = Math.max(...rows.map(([names]) => names.length))
   return [
     `smokestack ${version}`,

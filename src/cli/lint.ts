@@ -100,7 +100,8 @@ export async function lintMain(argv: string[], io: LintIo): Promise<number> {
     const host = hostPlatform('linux', os.machine())
     const platformList = readList('platform', [...(values.platform ?? []), ...(values.platforms ?? [])].join(','))
     const platforms = [...new Set(asFlag('platform', () => platformList.map((p) => normalizePlatform('platform', p))))]
-    const buildPlatform = values['build-platform'] !== undefined ? asFlag('build-platform', () => normalizePlatform('build-platform', values['build-platform']!)) : host
+    const buildPlatform =
+      values['build-platform'] !== undefined ? asFlag('build-platform', () => normalizePlatform('build-platform', values['build-platform']!)) : host
     const target = values.target?.trim() || undefined
     if (target !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(target)) {
       throw new LintUsageError(`--target: ${JSON.stringify(target)} is not valid; use the name of a build stage (letters, digits, "_", "." or "-")`)

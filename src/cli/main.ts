@@ -99,7 +99,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   let result: PipelineResult | undefined
   let failure: unknown
-  let problems: string[] = []
+  let problems: string[]
   try {
     result = await pipeline(inputs, env, reporter)
   } catch (e) {

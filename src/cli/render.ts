@@ -44,7 +44,12 @@ export function renderFinding(f: Finding, paint: Paint, indent = '  '): string[]
   const where = f.file ? ` ${printable(f.file)}${f.line ? `:${f.line}` : ''}` : ''
   const lines = [`${indent}${paint(SEVERITY_STYLE[f.severity], f.severity)} ${paint('bold', f.code)}${where}: ${printable(f.message)}`]
   if (f.fix) lines.push(`${indent}  ${paint('green', 'fix:')} ${printable(f.fix)}`)
-  if (f.evidence) lines.push(...printable(f.evidence).split('\n').map((l) => `${indent}  ${paint('dim', l)}`))
+  if (f.evidence)
+    lines.push(
+      ...printable(f.evidence)
+        .split('\n')
+        .map((l) => `${indent}  ${paint('dim', l)}`)
+    )
   return lines
 }
 
@@ -55,14 +60,34 @@ export function renderDetails(report: RunReport, paint: Paint): string[] {
     const lines: string[] = []
     const r = p.reason
     // A start failure explained by a finding: the runtime's words, then the finding with its fix.
-    if (r?.kind === 'start-failed') lines.push(`  ${paint('red', 'error')} ${printable(r.explanation.cause ? r.message : `${r.message}: ${explanationText(r.explanation)}`)}`)
+    if (r?.kind === 'start-failed')
+      lines.push(`  ${paint('red', 'error')} ${printable(r.explanation.cause ? r.message : `${r.message}: ${explanationText(r.explanation)}`)}`)
     else if (r && r.kind !== 'finding' && r.kind !== 'budget') lines.push(`  ${paint('red', 'error')} ${printable(p.headline ?? '')}`)
     for (const f of p.findings) lines.push(...renderFinding(f, paint))
     const output = failureOutput(p)
-    if (output) lines.push(`  ${paint('dim', 'output:')}`, ...printable(output).trimEnd().split('\n').map((l) => `    ${paint('dim', l)}`))
-    if (r?.kind === 'build' && r.logTail) lines.push(`  ${paint('dim', 'build log:')}`, ...printable(r.logTail).split('\n').slice(-15).map((l) => `    ${paint('dim', l)}`))
+    if (output)
+      lines.push(
+        `  ${paint('dim', 'output:')}`,
+        ...printable(output)
+          .trimEnd()
+          .split('\n')
+          .map((l) => `    ${paint('dim', l)}`)
+      )
+    if (r?.kind === 'build' && r.logTail)
+      lines.push(
+        `  ${paint('dim', 'build log:')}`,
+        ...printable(r.logTail)
+          .split('\n')
+          .slice(-15)
+          .map((l) => `    ${paint('dim', l)}`)
+      )
     if (p.start && !p.start.passed && p.start.health?.log.length) {
-      lines.push(`  ${paint('dim', 'health log (last probes):')}`, ...printable(healthLogText(p.start.health.log)).split('\n').map((l) => `    ${paint('dim', l)}`))
+      lines.push(
+        `  ${paint('dim', 'health log (last probes):')}`,
+        ...printable(healthLogText(p.start.health.log))
+          .split('\n')
+          .map((l) => `    ${paint('dim', l)}`)
+      )
     }
     if (lines.length === 0) continue
     const mark = p.status === 'passed' ? paint('green', '✔') : paint('red', '✘')

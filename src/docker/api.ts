@@ -76,7 +76,10 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024
 /** Minimal Engine API client; one keep-alive agent per client. */
 export class EngineApi {
   private readonly agent: http.Agent
-  constructor(readonly endpoint: EngineEndpoint, options: { maxSockets?: number } = {}) {
+  constructor(
+    readonly endpoint: EngineEndpoint,
+    options: { maxSockets?: number } = {}
+  ) {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 8 })
   }
 
@@ -100,7 +103,10 @@ export class EngineApi {
         path: req.path,
         headers: { Host: 'docker', ...(body ? { 'Content-Type': 'application/json', 'Content-Length': body.length } : {}) }
       })
-      const timer = setTimeout(() => request.destroy(new EngineApiError(`${req.method} ${req.path} timed out after ${req.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)), req.timeoutMs ?? DEFAULT_TIMEOUT_MS)
+      const timer = setTimeout(
+        () => request.destroy(new EngineApiError(`${req.method} ${req.path} timed out after ${req.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)),
+        req.timeoutMs ?? DEFAULT_TIMEOUT_MS
+      )
       request.on('error', (err) => {
         clearTimeout(timer)
         reject(err instanceof EngineApiError ? err : new EngineApiError(`${req.method} ${req.path}: ${err.message}`))

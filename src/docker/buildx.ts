@@ -92,7 +92,9 @@ export async function checkBuildx(): Promise<string> {
   const version = parseBuildxVersion(result.stdout)
   if (!version) throw new EnvironmentError(`could not read the buildx version from: ${result.stdout.trim()}`)
   if (compareVersions(version, MIN_BUILDX_VERSION) < 0) {
-    throw new EnvironmentError(`buildx ${version} is too old: smokestack needs buildx ${MIN_BUILDX_VERSION} or newer; update it (docker/setup-buildx-action installs the latest)`)
+    throw new EnvironmentError(
+      `buildx ${version} is too old: smokestack needs buildx ${MIN_BUILDX_VERSION} or newer; update it (docker/setup-buildx-action installs the latest)`
+    )
   }
   return version
 }
@@ -103,7 +105,9 @@ export async function inspectBuilder(name?: string): Promise<BuilderInfo> {
   const result = await docker(args, { allowFailure: true })
   if (result.exitCode !== 0) {
     const why = result.stderr.trim().split('\n').at(-1) ?? ''
-    throw new EnvironmentError(`builder ${name ? `"${name}"` : '(current)'} could not be started: ${why}${name ? '; check the "builder" input (docker buildx ls lists the builders)' : ''}`)
+    throw new EnvironmentError(
+      `builder ${name ? `"${name}"` : '(current)'} could not be started: ${why}${name ? '; check the "builder" input (docker buildx ls lists the builders)' : ''}`
+    )
   }
   return parseBuilderInspect(result.stdout)
 }

@@ -39,7 +39,7 @@ function readConfig(dir: string): ConfigFile {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as ConfigFile
   } catch (e) {
-    throw new Error(`${file} is not valid JSON (${(e as Error).message}); run docker login again`)
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}); run docker login again`, { cause: e })
   }
 }
 

@@ -33,7 +33,11 @@ export class EnvironmentError extends Error {
 }
 
 export function describeEndpoint(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST ? `DOCKER_HOST=${env.DOCKER_HOST}` : env.DOCKER_CONTEXT ? `context ${env.DOCKER_CONTEXT}` : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)'
+  return env.DOCKER_HOST
+    ? `DOCKER_HOST=${env.DOCKER_HOST}`
+    : env.DOCKER_CONTEXT
+      ? `context ${env.DOCKER_CONTEXT}`
+      : 'unix:///var/run/docker.sock (DOCKER_HOST is not set)'
 }
 
 export async function inspectEngine(): Promise<EngineInfo> {

@@ -134,7 +134,12 @@ export async function cancelCommands(graceMs = 3000): Promise<void> {
   await stopRunningCommands(graceMs)
 }
 
-function start(command: string, args: readonly string[], stdio: ['pipe' | 'ignore', 'pipe', 'pipe'], options: { env?: NodeJS.ProcessEnv; cwd?: string; cleanup?: boolean }): ChildProcess {
+function start(
+  command: string,
+  args: readonly string[],
+  stdio: ['pipe' | 'ignore', 'pipe', 'pipe'],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; cleanup?: boolean }
+): ChildProcess {
   if (cancelled && !options.cleanup) throw new CancelledError(command, args)
   observer?.(`$ ${command} ${args.map(quoteForLog).join(' ')}`)
   const child = spawn(command, args, {

@@ -24,19 +24,136 @@ export interface Architecture {
 }
 
 export const ARCHITECTURES: readonly Architecture[] = [
-  { arch: 'amd64', variants: ['', 'v1', 'v2', 'v3', 'v4'], aliases: ['x86_64', 'x86-64'], buildable: true, elf: { machine: 62, bits: 64, endian: 'little' }, qemu: 'x86_64', multiarch: 'x86_64-linux-gnu', musl: 'x86_64' },
-  { arch: '386', variants: [''], aliases: ['i386', 'i686', 'x86'], buildable: true, elf: { machine: 3, bits: 32, endian: 'little' }, qemu: 'i386', multiarch: 'i386-linux-gnu', musl: 'i386' },
-  { arch: 'arm64', variants: ['', 'v8'], aliases: ['aarch64'], buildable: true, elf: { machine: 183, bits: 64, endian: 'little' }, qemu: 'aarch64', multiarch: 'aarch64-linux-gnu', musl: 'aarch64' },
-  { arch: 'arm', variants: ['v7', 'v6', 'v5'], aliases: ['armv7l', 'armhf', 'armel'], buildable: true, elf: { machine: 40, bits: 32, endian: 'little' }, qemu: 'arm', multiarch: 'arm-linux-gnueabihf', musl: 'armhf' },
-  { arch: 'ppc64le', variants: [''], aliases: [], buildable: true, elf: { machine: 21, bits: 64, endian: 'little' }, qemu: 'ppc64le', multiarch: 'powerpc64le-linux-gnu', musl: 'powerpc64le' },
-  { arch: 'ppc64', variants: [''], aliases: [], buildable: false, elf: { machine: 21, bits: 64, endian: 'big' }, qemu: 'ppc64', multiarch: 'powerpc64-linux-gnu', musl: 'powerpc64' },
-  { arch: 's390x', variants: [''], aliases: [], buildable: true, elf: { machine: 22, bits: 64, endian: 'big' }, qemu: 's390x', multiarch: 's390x-linux-gnu', musl: 's390x' },
-  { arch: 'riscv64', variants: [''], aliases: [], buildable: true, elf: { machine: 243, bits: 64, endian: 'little' }, qemu: 'riscv64', multiarch: 'riscv64-linux-gnu', musl: 'riscv64' },
-  { arch: 'mips64le', variants: [''], aliases: ['mips64el'], buildable: true, elf: { machine: 8, bits: 64, endian: 'little' }, qemu: 'mips64el', multiarch: 'mips64el-linux-gnuabi64', musl: 'mips64el' },
-  { arch: 'mips64', variants: [''], aliases: [], buildable: true, elf: { machine: 8, bits: 64, endian: 'big' }, qemu: 'mips64', multiarch: 'mips64-linux-gnuabi64', musl: 'mips64' },
-  { arch: 'mipsle', variants: [''], aliases: ['mipsel'], buildable: false, elf: { machine: 8, bits: 32, endian: 'little' }, qemu: 'mipsel', multiarch: 'mipsel-linux-gnu', musl: 'mipsel' },
-  { arch: 'mips', variants: [''], aliases: [], buildable: false, elf: { machine: 8, bits: 32, endian: 'big' }, qemu: 'mips', multiarch: 'mips-linux-gnu', musl: 'mips' },
-  { arch: 'loong64', variants: [''], aliases: ['loongarch64'], buildable: true, elf: { machine: 258, bits: 64, endian: 'little' }, qemu: 'loongarch64', multiarch: 'loongarch64-linux-gnu', musl: 'loongarch64' }
+  {
+    arch: 'amd64',
+    variants: ['', 'v1', 'v2', 'v3', 'v4'],
+    aliases: ['x86_64', 'x86-64'],
+    buildable: true,
+    elf: { machine: 62, bits: 64, endian: 'little' },
+    qemu: 'x86_64',
+    multiarch: 'x86_64-linux-gnu',
+    musl: 'x86_64'
+  },
+  {
+    arch: '386',
+    variants: [''],
+    aliases: ['i386', 'i686', 'x86'],
+    buildable: true,
+    elf: { machine: 3, bits: 32, endian: 'little' },
+    qemu: 'i386',
+    multiarch: 'i386-linux-gnu',
+    musl: 'i386'
+  },
+  {
+    arch: 'arm64',
+    variants: ['', 'v8'],
+    aliases: ['aarch64'],
+    buildable: true,
+    elf: { machine: 183, bits: 64, endian: 'little' },
+    qemu: 'aarch64',
+    multiarch: 'aarch64-linux-gnu',
+    musl: 'aarch64'
+  },
+  {
+    arch: 'arm',
+    variants: ['v7', 'v6', 'v5'],
+    aliases: ['armv7l', 'armhf', 'armel'],
+    buildable: true,
+    elf: { machine: 40, bits: 32, endian: 'little' },
+    qemu: 'arm',
+    multiarch: 'arm-linux-gnueabihf',
+    musl: 'armhf'
+  },
+  {
+    arch: 'ppc64le',
+    variants: [''],
+    aliases: [],
+    buildable: true,
+    elf: { machine: 21, bits: 64, endian: 'little' },
+    qemu: 'ppc64le',
+    multiarch: 'powerpc64le-linux-gnu',
+    musl: 'powerpc64le'
+  },
+  {
+    arch: 'ppc64',
+    variants: [''],
+    aliases: [],
+    buildable: false,
+    elf: { machine: 21, bits: 64, endian: 'big' },
+    qemu: 'ppc64',
+    multiarch: 'powerpc64-linux-gnu',
+    musl: 'powerpc64'
+  },
+  {
+    arch: 's390x',
+    variants: [''],
+    aliases: [],
+    buildable: true,
+    elf: { machine: 22, bits: 64, endian: 'big' },
+    qemu: 's390x',
+    multiarch: 's390x-linux-gnu',
+    musl: 's390x'
+  },
+  {
+    arch: 'riscv64',
+    variants: [''],
+    aliases: [],
+    buildable: true,
+    elf: { machine: 243, bits: 64, endian: 'little' },
+    qemu: 'riscv64',
+    multiarch: 'riscv64-linux-gnu',
+    musl: 'riscv64'
+  },
+  {
+    arch: 'mips64le',
+    variants: [''],
+    aliases: ['mips64el'],
+    buildable: true,
+    elf: { machine: 8, bits: 64, endian: 'little' },
+    qemu: 'mips64el',
+    multiarch: 'mips64el-linux-gnuabi64',
+    musl: 'mips64el'
+  },
+  {
+    arch: 'mips64',
+    variants: [''],
+    aliases: [],
+    buildable: true,
+    elf: { machine: 8, bits: 64, endian: 'big' },
+    qemu: 'mips64',
+    multiarch: 'mips64-linux-gnuabi64',
+    musl: 'mips64'
+  },
+  {
+    arch: 'mipsle',
+    variants: [''],
+    aliases: ['mipsel'],
+    buildable: false,
+    elf: { machine: 8, bits: 32, endian: 'little' },
+    qemu: 'mipsel',
+    multiarch: 'mipsel-linux-gnu',
+    musl: 'mipsel'
+  },
+  {
+    arch: 'mips',
+    variants: [''],
+    aliases: [],
+    buildable: false,
+    elf: { machine: 8, bits: 32, endian: 'big' },
+    qemu: 'mips',
+    multiarch: 'mips-linux-gnu',
+    musl: 'mips'
+  },
+  {
+    arch: 'loong64',
+    variants: [''],
+    aliases: ['loongarch64'],
+    buildable: true,
+    elf: { machine: 258, bits: 64, endian: 'little' },
+    qemu: 'loongarch64',
+    multiarch: 'loongarch64-linux-gnu',
+    musl: 'loongarch64'
+  }
 ]
 
 /** The architecture a name means (the engine's own, or an alias). */

@@ -69,7 +69,9 @@ export async function installQemu(image: string, platforms: string[], handlersDi
   const result = await docker(qemuInstallArgs(image, platforms), { allowFailure: true, timeoutMs: 5 * 60_000 })
   if (result.exitCode !== 0) {
     const why = result.stderr.trim() || result.stdout.trim() ? lastErrorLine(result.stderr, result.stdout) : `exit ${result.exitCode}`
-    throw new Error(`QEMU installation failed: "docker run --privileged ${image}" ${result.timedOut ? 'timed out' : `failed: ${why}`}. Check the "qemu-image" input, or register the handlers before this step (docker/setup-qemu-action)`)
+    throw new Error(
+      `QEMU installation failed: "docker run --privileged ${image}" ${result.timedOut ? 'timed out' : `failed: ${why}`}. Check the "qemu-image" input, or register the handlers before this step (docker/setup-qemu-action)`
+    )
   }
   const handlers = readHandlers(handlersDir)
   const still = platforms.filter((p) => !hasHandler(p, handlers))

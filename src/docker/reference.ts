@@ -37,7 +37,6 @@ export function referenceProblem(reference: string): string | undefined {
   return undefined
 }
 
-
 export const DOCKER_HUB = 'docker.io'
 
 export interface ImageReference {

@@ -41,9 +41,22 @@ export type Body = Buffer | string | { open: () => Readable; length: number }
 const MAX_BODY = 16 * 1024 * 1024
 
 /** One request; rejects on network and TLS errors (the error's `code` says which). */
-export function send(transport: Transport, url: URL, init: { method: string; headers?: Record<string, string>; body?: Body; timeoutMs: number }): Promise<Answer> {
+export function send(
+  transport: Transport,
+  url: URL,
+  init: { method: string; headers?: Record<string, string>; body?: Body; timeoutMs: number }
+): Promise<Answer> {
   const body = init.body
-  const length = body === undefined ? (['PUT', 'POST', 'PATCH'].includes(init.method) ? 0 : undefined) : typeof body === 'string' ? Buffer.byteLength(body) : Buffer.isBuffer(body) ? body.length : body.length
+  const length =
+    body === undefined
+      ? ['PUT', 'POST', 'PATCH'].includes(init.method)
+        ? 0
+        : undefined
+      : typeof body === 'string'
+        ? Buffer.byteLength(body)
+        : Buffer.isBuffer(body)
+          ? body.length
+          : body.length
   return new Promise((resolve, reject) => {
     const options: https.RequestOptions = {
       method: init.method,
@@ -52,7 +65,9 @@ export function send(transport: Transport, url: URL, init: { method: string; hea
       lookup: transport.lookup
     }
     const tlsOptions: https.RequestOptions =
-      transport.scheme === 'https' ? { rejectUnauthorized: transport.verify, ca: transport.ca, cert: transport.cert, key: transport.key, servername: url.hostname.replace(/^\[|\]$/g, '') } : {}
+      transport.scheme === 'https'
+        ? { rejectUnauthorized: transport.verify, ca: transport.ca, cert: transport.cert, key: transport.key, servername: url.hostname.replace(/^\[|\]$/g, '') }
+        : {}
     const client = url.protocol === 'https:' ? https : http
     const req = client.request(url, { ...options, ...tlsOptions }, (res) => {
       const chunks: Buffer[] = []
@@ -81,14 +96,17 @@ export function parseChallenge(header: string | undefined): { scheme: string; pa
   const m = /^\s*([A-Za-z]+)\s*(.*)$/s.exec(header)
   if (!m) return undefined
   const params: Record<string, string> = {}
-  for (const p of m[2].matchAll(/([A-Za-z_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) params[p[1].toLowerCase()] = (p[2] ?? p[3] ?? '').replace(/\\(.)/g, '$1')
+  for (const p of m[2].matchAll(/([A-Za-z_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g))
+    params[p[1].toLowerCase()] = (p[2] ?? p[3] ?? '').replace(/\\(.)/g, '$1')
   return { scheme: m[1].toLowerCase(), params }
 }
 
 /** Text from a registry, made safe to quote in one line. */
 export function quoteAnswer(text: string | Buffer, max = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const line = String(text).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
+  const line = String(text)
+    // eslint-disable-next-line no-control-regex -- control characters are what this replaces
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
   return JSON.stringify(line.length > max ? `${line.slice(0, max)}…` : line)
 }
 
@@ -107,7 +125,8 @@ export function registryErrorText(answer: Answer): string {
 export function describeNetworkError(e: NodeJS.ErrnoException): { kind: 'unreachable' | 'tls' | 'protocol'; text: string } {
   const code = e.code ?? ''
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME|ERR_TLS_CERT/.test(code)) return { kind: 'tls', text: `${code}: ${e.message}` }
-  if (code === 'EPROTO' || /wrong version number|packet length too long|ssl3_get_record|http_request/i.test(e.message)) return { kind: 'protocol', text: e.message }
+  if (code === 'EPROTO' || /wrong version number|packet length too long|ssl3_get_record|http_request/i.test(e.message))
+    return { kind: 'protocol', text: e.message }
   return { kind: 'unreachable', text: code && !e.message.includes(code) ? `${code} (${e.message})` : e.message }
 }
 
@@ -122,7 +141,10 @@ export const DEFAULT_REGISTRY_CONFIG: EngineRegistryConfig = { insecureCidrs: ['
 
 /** `localhost`, 127.0.0.0/8 or ::1, with any port: both the engine and buildx use plain HTTP there. */
 export function isLoopbackHost(host: string): boolean {
-  const name = host.toLowerCase().replace(/:\d+$/, '').replace(/^\[|\]$/g, '')
+  const name = host
+    .toLowerCase()
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '')
   return name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name)
 }
 
@@ -151,7 +173,10 @@ async function isInsecure(host: string, engine: EngineRegistryConfig, lookup?: n
   if (addresses.length === 0) {
     addresses = lookup
       ? [await new Promise<string>((resolve) => lookup(name, {}, (_e, a) => resolve(String(a))))]
-      : await dns.lookup(name, { all: true }).then((r) => r.map((x) => x.address)).catch(() => [])
+      : await dns
+          .lookup(name, { all: true })
+          .then((r) => r.map((x) => x.address))
+          .catch(() => [])
   }
   return addresses.some((a) => net.isIP(a) && list.check(a, net.isIPv6(a) ? 'ipv6' : 'ipv4'))
 }
@@ -168,7 +193,14 @@ function readIf(file: string): string | undefined {
 function systemRoots(env: NodeJS.ProcessEnv): string[] {
   const files = env.SSL_CERT_FILE ? [env.SSL_CERT_FILE] : ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem']
   const dirs = (env.SSL_CERT_DIR ?? '').split(':').filter(Boolean)
-  const fromDirs = dirs.flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d).filter((f) => /\.(pem|crt)$/.test(f)).map((f) => path.join(d, f)) : []))
+  const fromDirs = dirs.flatMap((d) =>
+    fs.existsSync(d)
+      ? fs
+          .readdirSync(d)
+          .filter((f) => /\.(pem|crt)$/.test(f))
+          .map((f) => path.join(d, f))
+      : []
+  )
   return [...tls.rootCertificates, ...[...files, ...fromDirs].map(readIf).filter((t): t is string => t !== undefined)]
 }
 
@@ -176,18 +208,30 @@ function systemRoots(env: NodeJS.ProcessEnv): string[] {
 function certsD(host: string, certsDir: string): Pick<Transport, 'ca' | 'cert' | 'key'> & { dir: string } {
   const dir = path.join(certsDir, host)
   const files = fs.existsSync(dir) ? fs.readdirSync(dir) : []
-  const ca = files.filter((f) => f.endsWith('.crt')).map((f) => readIf(path.join(dir, f))).filter((t): t is string => t !== undefined)
+  const ca = files
+    .filter((f) => f.endsWith('.crt'))
+    .map((f) => readIf(path.join(dir, f)))
+    .filter((t): t is string => t !== undefined)
   const certFile = files.find((f) => f.endsWith('.cert') && files.includes(f.replace(/\.cert$/, '.key')))
   return { dir, ca, ...(certFile ? { cert: readIf(path.join(dir, certFile)), key: readIf(path.join(dir, certFile.replace(/\.cert$/, '.key'))) } : {}) }
 }
 
 /** The ways to reach a registry host, in the order the engine tries them. */
-export async function transportsFor(host: string, o: Required<Pick<RegistryOptions, 'engine' | 'certsDir' | 'env'>> & Pick<RegistryOptions, 'lookup'>): Promise<{ transports: Transport[]; certsDir: string }> {
+export async function transportsFor(
+  host: string,
+  o: Required<Pick<RegistryOptions, 'engine' | 'certsDir' | 'env'>> & Pick<RegistryOptions, 'lookup'>
+): Promise<{ transports: Transport[]; certsDir: string }> {
   const d = certsD(host, o.certsDir)
   if (isLoopbackHost(host)) return { transports: [{ scheme: 'http', verify: false, lookup: o.lookup }], certsDir: d.dir }
   const tlsFiles = { ca: [...systemRoots(o.env), ...(d.ca ?? [])], cert: d.cert, key: d.key, lookup: o.lookup }
   if (await isInsecure(host, o.engine, o.lookup)) {
-    return { transports: [{ scheme: 'https', verify: false, ...tlsFiles }, { scheme: 'http', verify: false, lookup: o.lookup }], certsDir: d.dir }
+    return {
+      transports: [
+        { scheme: 'https', verify: false, ...tlsFiles },
+        { scheme: 'http', verify: false, lookup: o.lookup }
+      ],
+      certsDir: d.dir
+    }
   }
   return { transports: [{ scheme: 'https', verify: true, ...tlsFiles }], certsDir: d.dir }
 }
@@ -294,11 +338,14 @@ export class RegistryClient {
     const creds = await this.login()
     const challenge = parseChallenge(answer.headers['www-authenticate'] as string | undefined)
     if (challenge?.scheme === 'basic') {
-      if (creds?.username === undefined || creds.password === undefined) return { failure: `not authorised to ${actions === 'pull' ? 'pull' : 'push'} ${this.loginHint(undefined)}` }
+      if (creds?.username === undefined || creds.password === undefined)
+        return { failure: `not authorised to ${actions === 'pull' ? 'pull' : 'push'} ${this.loginHint(undefined)}` }
       return { header: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` }
     }
     if (challenge?.scheme !== 'bearer') {
-      return { failure: `${this.endpoint} asks for a login of a kind docker does not speak (${quoteAnswer(String(answer.headers['www-authenticate'] ?? 'no WWW-Authenticate header'))})` }
+      return {
+        failure: `${this.endpoint} asks for a login of a kind docker does not speak (${quoteAnswer(String(answer.headers['www-authenticate'] ?? 'no WWW-Authenticate header'))})`
+      }
     }
     const scopes = [`repository:${repository}:${actions}`, ...(alsoPull ? [`repository:${alsoPull}:pull`] : [])]
     return this.bearer(challenge.params, scopes, creds, transport)
@@ -306,11 +353,18 @@ export class RegistryClient {
 
   /** How to get a login that works, and which login was used, for a refusal. */
   loginHint(creds: Credentials | undefined): string {
-    const who = creds ? `with the login${creds.username ? ` of ${creds.username}` : ''} from ${creds.source}` : `without a login (none for ${this.domain} in ${this.configFile})`
+    const who = creds
+      ? `with the login${creds.username ? ` of ${creds.username}` : ''} from ${creds.source}`
+      : `without a login (none for ${this.domain} in ${this.configFile})`
     return `${who}; log in first (docker login ${this.domain}, or docker/login-action in a workflow) with an account that may push there`
   }
 
-  private async bearer(params: Record<string, string>, scopes: string[], creds: Credentials | undefined, registry: Transport): Promise<{ header?: string; failure?: string }> {
+  private async bearer(
+    params: Record<string, string>,
+    scopes: string[],
+    creds: Credentials | undefined,
+    registry: Transport
+  ): Promise<{ header?: string; failure?: string }> {
     const scope = scopes.join(' ')
     let realm: URL
     try {
@@ -322,20 +376,35 @@ export class RegistryClient {
     let answer: Answer
     try {
       if (creds?.identityToken) {
-        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, service: params.service ?? '', scope, client_id: 'smokestack' })
-        answer = await send(transport, realm, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), timeoutMs: this.options.timeoutMs })
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: creds.identityToken,
+          service: params.service ?? '',
+          scope,
+          client_id: 'smokestack'
+        })
+        answer = await send(transport, realm, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: form.toString(),
+          timeoutMs: this.options.timeoutMs
+        })
       } else {
         const url = new URL(realm)
         if (params.service) url.searchParams.set('service', params.service)
         // Several scopes go as several `scope` parameters.
         for (const one of scopes) url.searchParams.append('scope', one)
-        const basic = creds?.username !== undefined && creds.password !== undefined ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } : undefined
+        const basic =
+          creds?.username !== undefined && creds.password !== undefined
+            ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` }
+            : undefined
         answer = await send(transport, url, { method: 'GET', headers: basic, timeoutMs: this.options.timeoutMs })
       }
     } catch (e) {
       return { failure: `the token service of ${this.domain} (${realm.host}) is unreachable: ${describeNetworkError(e as NodeJS.ErrnoException).text}` }
     }
-    if (answer.status === 401 || answer.status === 403) return { failure: `not authorised: the token service of ${this.domain} refused the login ${this.loginHint(creds)}` }
+    if (answer.status === 401 || answer.status === 403)
+      return { failure: `not authorised: the token service of ${this.domain} refused the login ${this.loginHint(creds)}` }
     if (answer.status !== 200) return { failure: `the token service of ${this.domain} answered HTTP ${answer.status} ${quoteAnswer(answer.body)}` }
     try {
       const body = JSON.parse(answer.body.toString('utf8')) as { token?: string; access_token?: string }

@@ -126,4 +126,3 @@ async function platformOfConfig(ref: string): Promise<string> {
   const config = JSON.parse(out.stdout) as { os: string; architecture: string; variant?: string }
   return platformKey(config)
 }
-

@@ -43,12 +43,7 @@ export function analyzeDockerfile(input: DockerfileInput): DockerfileAnalysis {
   const target = selectTarget(stages, input.target, input.path)
   const chain = stagesReaching(target, stages)
   const context = { path: input.path, stages, target, chain, platforms: input.platforms, nativePlatforms: input.nativePlatforms }
-  const findings = withoutIgnored(
-    [...adviseOnDockerfile(context), ...adviseOnArgs(context, parsed)],
-    input.content,
-    input.ignore,
-    input.path
-  )
+  const findings = withoutIgnored([...adviseOnDockerfile(context), ...adviseOnArgs(context, parsed)], input.content, input.ignore, input.path)
   return {
     stages: stages.map((m) => m.stage),
     targetStage: target.stage,

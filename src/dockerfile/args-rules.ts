@@ -42,7 +42,11 @@ export function archPinnedByArg({ path, stages, target, chain, platforms }: Rule
     const arch = architectureOf(arg.value)
     const others = platforms.filter((p) => architectureOf(p) !== arch)
     if (others.length === 0) continue
-    const where = byImage ? `its base image ${model.stage.baseImage}` : byPlatform ? `its --platform ${model.stage.platformFlag}` : `the files of its COPY on line ${copy!.line}`
+    const where = byImage
+      ? `its base image ${model.stage.baseImage}`
+      : byPlatform
+        ? `its --platform ${model.stage.platformFlag}`
+        : `the files of its COPY on line ${copy!.line}`
     findings.push({
       severity: 'warning',
       code: 'arch-pinned-by-arg',

@@ -22,7 +22,9 @@ export function packageCaches({ path, stages, target }: RuleContext): Finding[] 
   for (const model of lineage(target, stages).reverse()) {
     for (const run of model.runs) {
       const runs = run.commands.filter((c) => mayRun(c, run))
-      const apk = runs.find((c) => ['apk', 'xx-apk'].includes(programName(c.argv)) && c.argv.includes('add') && !c.argv.includes('--no-cache') && !c.argv.includes('--no-network'))
+      const apk = runs.find(
+        (c) => ['apk', 'xx-apk'].includes(programName(c.argv)) && c.argv.includes('add') && !c.argv.includes('--no-cache') && !c.argv.includes('--no-network')
+      )
       const update = runs.find((c) => programName(c.argv) === 'apk' && c.argv[1] === 'update')
       const leftBy = apk ?? update
       if (leftBy && !removes(run, '/var/cache/apk') && !cacheMounted(run, '/var/cache/apk')) {
@@ -55,7 +57,8 @@ export function packageCaches({ path, stages, target }: RuleContext): Finding[] 
 }
 
 /** An instruction line that puts a program into a bin directory (`COPY … /usr/bin/x`, `tar -C /usr/local/bin`). */
-const INTO_BIN = /^\s*(?:COPY|ADD)\b.*\s\/(?:usr\/(?:local\/)?)?s?bin(?:\/\S*)?\s*$|^\s*(?:COPY|ADD)\b.*\s\/go\/bin(?:\/\S*)?\s*$|\s-C\s+\/usr\/(?:local\/)?bin\b/m
+const INTO_BIN =
+  /^\s*(?:COPY|ADD)\b.*\s\/(?:usr\/(?:local\/)?)?s?bin(?:\/\S*)?\s*$|^\s*(?:COPY|ADD)\b.*\s\/go\/bin(?:\/\S*)?\s*$|\s-C\s+\/usr\/(?:local\/)?bin\b/m
 
 /** File names that say the image is meant to carry the toolchain: `Dockerfile.builder`, `builder-go.dockerfile`, `Dockerfile.test`, `dev.Dockerfile`. */
 const TOOLCHAIN_FILE = /(^|[-_.])(builder|build-env|dev|devel|test|tests|ci|lint|tools?|toolchain|sdk)($|[-_.])/i
@@ -83,4 +86,3 @@ export function toolchainFinalStage({ path, stages, target }: RuleContext): Find
     }
   ]
 }
-

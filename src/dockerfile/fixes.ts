@@ -7,7 +7,8 @@ import type { StageModel } from './parse.js'
 import { programName, type ShellCommand } from './shell.js'
 
 /** Go build tags that only work with cgo (a C library behind them). */
-const CGO_TAGS = /(^|[\s,])(cgo|sqlite\w*|libsqlite3|gssapi|netcgo|osusergo_cgo|systemd|pcap|libpcap|gtk\w*|webkit\w*|pkcs11|libvirt|ceph|gpgme|seccomp|btrfs_cgo)(?=$|[\s,])/
+const CGO_TAGS =
+  /(^|[\s,])(cgo|sqlite\w*|libsqlite3|gssapi|netcgo|osusergo_cgo|systemd|pcap|libpcap|gtk\w*|webkit\w*|pkcs11|libvirt|ceph|gpgme|seccomp|btrfs_cgo)(?=$|[\s,])/
 /** Packages that bring a C compiler or C headers into a stage. */
 const C_TOOLCHAIN = /\b(gcc|g\+\+|clang|build-base|musl-dev|libc6-dev|build-essential)\b/
 
@@ -18,23 +19,20 @@ export interface GoBuildLike {
 
 /** Whether a Go build needs cgo: CGO_ENABLED=1, external linking, cgo-only tags, or a C toolchain installed for it. */
 export function needsCgo(builds: GoBuildLike[], stageSource: string): boolean {
-  return builds.some((b) => {
-    if (b.env.CGO_ENABLED === '0') return false
-    if (b.env.CGO_ENABLED === '1') return true
-    const text = b.argv.join(' ')
-    const tags = /-tags[= ](\S+)/.exec(text)?.[1] ?? ''
-    return /-linkmode[= ]external/.test(text) || CGO_TAGS.test(tags.replace(/["']/g, ''))
-  }) || (builds.length > 0 && builds.every((b) => b.env.CGO_ENABLED !== '0') && C_TOOLCHAIN.test(stageSource))
+  return (
+    builds.some((b) => {
+      if (b.env.CGO_ENABLED === '0') return false
+      if (b.env.CGO_ENABLED === '1') return true
+      const text = b.argv.join(' ')
+      const tags = /-tags[= ](\S+)/.exec(text)?.[1] ?? ''
+      return /-linkmode[= ]external/.test(text) || CGO_TAGS.test(tags.replace(/["']/g, ''))
+    }) ||
+    (builds.length > 0 && builds.every((b) => b.env.CGO_ENABLED !== '0') && C_TOOLCHAIN.test(stageSource))
+  )
 }
 
 /** What to write instead, for a stage whose compile step runs on each target platform. */
-export function crossCompileFix(options: {
-  model: StageModel
-  decidedBy: StageModel
-  compile: ShellCommand
-  goBuilds: GoBuildLike[]
-  goArm: boolean
-}): string {
+export function crossCompileFix(options: { model: StageModel; decidedBy: StageModel; compile: ShellCommand; goBuilds: GoBuildLike[]; goArm: boolean }): string {
   const { model, decidedBy, compile, goBuilds, goArm } = options
   const from = `\`FROM --platform=$BUILDPLATFORM ${decidedBy.stage.baseImage}\``
   const args = `\`ARG TARGETOS TARGETARCH${goArm ? ' TARGETVARIANT' : ''}\``

@@ -75,20 +75,12 @@ export interface ParsedDockerfile {
 }
 
 /** Arguments BuildKit defines per platform; left as written when not given. */
-export const PLATFORM_ARGS = new Set([
-  'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT',
-  'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT'
-])
+export const PLATFORM_ARGS = new Set(['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT'])
 const keepPlatformArgs = (name: string): boolean => PLATFORM_ARGS.has(name)
 const STAGE_NAME = /^[a-z][a-z0-9._-]*$/i
 
 /** Parses `content` (the Dockerfile at `path`); throws DockerfileError when it cannot be built. */
-export function parseDockerfile(
-  path: string,
-  content: string,
-  buildArgs: Record<string, string>,
-  scope: PlatformScope = { targets: [] }
-): ParsedDockerfile {
+export function parseDockerfile(path: string, content: string, buildArgs: Record<string, string>, scope: PlatformScope = { targets: [] }): ParsedDockerfile {
   const dockerfile = DockerfileParser.parse(content)
   const variants = platformArgValues(scope)
   const escapeChar = dockerfile.getEscapeCharacter()
@@ -166,9 +158,7 @@ export function parseDockerfile(
   if (stages.length === 0) {
     throw new DockerfileError(`${path}: no FROM instruction; a Dockerfile needs at least one build stage.`, path)
   }
-  const argOrigins = Object.fromEntries(
-    Object.keys(globalArgs).map((name) => [name, Object.hasOwn(buildArgs, name) ? 'build-arg' : 'default'] as const)
-  )
+  const argOrigins = Object.fromEntries(Object.keys(globalArgs).map((name) => [name, Object.hasOwn(buildArgs, name) ? 'build-arg' : 'default'] as const))
   return { stages, escapeChar, globalArgs, argOrigins }
 }
 
@@ -274,7 +264,10 @@ function resolveStages(stages: StageModel[], reference: string, variants: Array<
   if (!reference.includes('$')) return []
   const found: StageModel[] = []
   for (const values of variants) {
-    const stage = findStage(stages, expandVariables(reference, (name) => values[name]))
+    const stage = findStage(
+      stages,
+      expandVariables(reference, (name) => values[name])
+    )
     if (stage && !found.includes(stage)) found.push(stage)
   }
   return found

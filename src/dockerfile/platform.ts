@@ -54,8 +54,29 @@ export function platformArgValues(scope: PlatformScope): Array<Record<string, st
 
 /** CPU architecture names as images, tarballs and toolchains spell them (`amd64`, `x86_64`, `aarch64`, `arm32v7`…). */
 const ARCH_WORDS = new Set([
-  'amd64', 'x86_64', 'x64', 'arm64', 'aarch64', 'arm64v8', 'arm', 'armhf', 'armel', 'armv6', 'armv7', 'armv7l',
-  'arm32v6', 'arm32v7', '386', 'i386', 'i686', 'x86', 'ppc64le', 's390x', 'riscv64', 'mips64le', 'loong64'
+  'amd64',
+  'x86_64',
+  'x64',
+  'arm64',
+  'aarch64',
+  'arm64v8',
+  'arm',
+  'armhf',
+  'armel',
+  'armv6',
+  'armv7',
+  'armv7l',
+  'arm32v6',
+  'arm32v7',
+  '386',
+  'i386',
+  'i686',
+  'x86',
+  'ppc64le',
+  's390x',
+  'riscv64',
+  'mips64le',
+  'loong64'
 ])
 
 /** Whether a value names one CPU architecture or one platform (`amd64`, `linux/arm64`). */
@@ -64,7 +85,16 @@ export function isArchitectureValue(value: string): boolean {
   return ARCH_WORDS.has(v) || /^[a-z]+\/[a-z0-9_]+(\/v\d+)?$/.test(v)
 }
 
-const ARCH_SPELLINGS: Readonly<Record<string, string>> = { x64: 'amd64', arm64v8: 'arm64', armv6: 'arm', armv7: 'arm', armv7l: 'arm', arm32v6: 'arm', arm32v7: 'arm', i686: '386' }
+const ARCH_SPELLINGS: Readonly<Record<string, string>> = {
+  x64: 'amd64',
+  arm64v8: 'arm64',
+  armv6: 'arm',
+  armv7: 'arm',
+  armv7l: 'arm',
+  arm32v6: 'arm',
+  arm32v7: 'arm',
+  i686: '386'
+}
 
 /** The engine's name for the architecture a value names (`x86_64` → `amd64`, `linux/arm64` → `arm64`). */
 export function architectureOf(value: string): string {

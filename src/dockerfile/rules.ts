@@ -130,10 +130,7 @@ export function isCompile(command: ShellCommand): boolean {
     const sub = argv.slice(1).find((w) => !w.startsWith('+') && !w.startsWith('-'))
     return sub === 'build' || sub === 'install'
   }
-  return (
-    ['rustc', 'cmake', 'ninja'].includes(program) ||
-    /^([a-z0-9_]+-)*(gcc|g\+\+|cc|c\+\+|clang|clang\+\+)(-\d+(\.\d+)*)?$/.test(program)
-  )
+  return ['rustc', 'cmake', 'ninja'].includes(program) || /^([a-z0-9_]+-)*(gcc|g\+\+|cc|c\+\+|clang|clang\+\+)(-\d+(\.\d+)*)?$/.test(program)
 }
 
 /** The compile step as the message names it: `go build`, `cargo build`, `make redis-server` (flags and assignments left out). */
@@ -165,10 +162,7 @@ export function cgoOnMusl({ path, stages, target, chain }: RuleContext): Finding
       const build = goBuildsIn(run).find((b) => b.env.CGO_ENABLED !== '0' && !linksStatically(b))
       if (!build) continue
       const linked = builderLibc === 'musl' ? 'musl (/lib/ld-musl-*.so.1)' : 'glibc (/lib64/ld-linux-*.so.2)'
-      const missing =
-        targetLibc === 'none'
-          ? `${targetImage} has no C library or loader at all`
-          : `${targetImage} has only musl, not glibc's loader`
+      const missing = targetLibc === 'none' ? `${targetImage} has no C library or loader at all` : `${targetImage} has only musl, not glibc's loader`
       findings.push({
         severity: 'warning',
         code: 'cgo-on-musl',
@@ -234,9 +228,7 @@ export function emulatedCompile({ path, stages, chain, platforms, nativePlatform
         `Stage ${stageLabel(model)} compiles (\`${compiler}\`) but ${how}: for ${emulated.join(', ')} it compiles under ` +
         `QEMU emulation, often 10–50 times slower than natively.`,
       fix: crossCompileFix({ model, decidedBy, compile, goBuilds, goArm: needsGoArm(emulated) }),
-      evidence:
-        `Native platforms: ${nativePlatforms.join(', ') || 'none known'}; requested: ${platforms.join(', ')}; ` +
-        `compile step on line ${run.line}.`,
+      evidence: `Native platforms: ${nativePlatforms.join(', ') || 'none known'}; requested: ${platforms.join(', ')}; ` + `compile step on line ${run.line}.`,
       file: path,
       line: decidedBy.stage.line
     })
@@ -252,7 +244,9 @@ export function buildPlatformWithoutTargetArch({ path, stages, target, chain, pl
   for (const model of stages) {
     if (!chain.has(model.stage.index)) continue
     if (placementOf(model, stages).placement.kind !== 'build') continue
-    const sources = lineage(model, stages).map((m) => m.source).join('\n')
+    const sources = lineage(model, stages)
+      .map((m) => m.source)
+      .join('\n')
     if (/\b(TARGETARCH|TARGETPLATFORM|GOARCH)\b|xx-go/.test(sources)) continue
     const run = model.runs.find((r) => goBuildsIn(r).some((b) => b.env.GOARCH === undefined))
     if (!run || onlyFeedsBuildPlatform(model, stages, chain, target)) continue

@@ -27,7 +27,12 @@ export function parseCacheEntry(input: 'cache-from' | 'cache-to', entry: string,
   }
   const attrs = new Map<string, string>()
   for (const f of fields) {
-    if (f.key === '') fail(input, entry, `"${f.value}" is not key=value; write type=registry,ref=user/app:cache, type=local,${input === 'cache-to' ? 'dest' : 'src'}=path, type=gha or a bare image reference`)
+    if (f.key === '')
+      fail(
+        input,
+        entry,
+        `"${f.value}" is not key=value; write type=registry,ref=user/app:cache, type=local,${input === 'cache-to' ? 'dest' : 'src'}=path, type=gha or a bare image reference`
+      )
     attrs.set(f.key, f.value)
   }
   const type = attrs.get('type') ?? ''
@@ -40,7 +45,11 @@ export function parseCacheEntry(input: 'cache-from' | 'cache-to', entry: string,
   const mode = attrs.get('mode')
   if (mode !== undefined && mode !== 'min' && mode !== 'max') fail(input, entry, 'mode must be min or max')
   if (type === 'gha' && !(attrs.get('url') && attrs.get('token')) && !hasActionsCache(env)) {
-    fail(input, entry, 'type=gha needs the Actions cache service (ACTIONS_RUNTIME_TOKEN with ACTIONS_CACHE_URL or ACTIONS_RESULTS_URL, which the runner gives to actions; buildx silently skips the entry without them); outside a workflow use type=local or type=registry')
+    fail(
+      input,
+      entry,
+      'type=gha needs the Actions cache service (ACTIONS_RUNTIME_TOKEN with ACTIONS_CACHE_URL or ACTIONS_RESULTS_URL, which the runner gives to actions; buildx silently skips the entry without them); outside a workflow use type=local or type=registry'
+    )
   }
   return entry
 }
@@ -57,7 +66,9 @@ function attestInput(type: 'provenance' | 'sbom', value: string, builderId: stri
   }
   if (bool === false) return `type=${type},disabled=true`
   const attrs = bool === true ? [] : readFields(type, v)
-  for (const a of attrs) if (a.key === '' || a.key === 'type') fail(type, v, `use true, false or attributes such as ${type === 'provenance' ? 'mode=max' : 'generator=IMAGE'} (key=value, separated by commas)`)
+  for (const a of attrs)
+    if (a.key === '' || a.key === 'type')
+      fail(type, v, `use true, false or attributes such as ${type === 'provenance' ? 'mode=max' : 'generator=IMAGE'} (key=value, separated by commas)`)
   const list = attrs.map((a) => `${a.key}=${a.value}`)
   if (type === 'provenance' && builderId && !attrs.some((a) => a.key === 'builder-id')) list.push(`builder-id=${builderId}`)
   return [`type=${type}`, ...list].join(',')
@@ -78,7 +89,8 @@ export function parseAttestations(get: InputSource, env: NodeJS.ProcessEnv): str
   for (const entry of listInput(get, 'attests')) {
     const fields = readFields('attests', entry)
     const type = fields.find((f) => f.key === 'type')?.value
-    if (type !== 'provenance' && type !== 'sbom') fail('attests', entry, 'each entry needs type=provenance or type=sbom, then its attributes (type=sbom,generator=IMAGE)')
+    if (type !== 'provenance' && type !== 'sbom')
+      fail('attests', entry, 'each entry needs type=provenance or type=sbom, then its attributes (type=sbom,generator=IMAGE)')
     if ((type === 'provenance' && provenance) || (type === 'sbom' && sbom)) continue
     const withId = type === 'provenance' && builderId && !fields.some((f) => f.key === 'builder-id') ? `${entry},builder-id=${builderId}` : entry
     out.push(withId)
@@ -95,7 +107,11 @@ export function parseAnnotation(entry: string): string {
   if (!m) fail('annotations', entry, 'use [manifest:]KEY=VALUE, one per line (for example manifest:org.opencontainers.image.description=My app)')
   const type = m[1] ?? ''
   if (type === 'index' || type === 'index-descriptor' || type === 'manifest-descriptor') {
-    fail('annotations', entry, `${type} annotations belong to the manifest list, which smokestack makes itself after the tests and does not annotate; use manifest: (the default) to annotate each platform's image`)
+    fail(
+      'annotations',
+      entry,
+      `${type} annotations belong to the manifest list, which smokestack makes itself after the tests and does not annotate; use manifest: (the default) to annotate each platform's image`
+    )
   }
   if (type !== '' && type !== 'manifest') fail('annotations', entry, 'the type is manifest (the default); index types are not supported')
   return entry
@@ -104,7 +120,8 @@ export function parseAnnotation(entry: string): string {
 /** `ssh`: `default`, `ID`, `ID=SOCKET` or `ID=KEY` (paths relative to the workspace). */
 export function parseSsh(entry: string, workspace: string): string {
   const [id, target] = entry.includes('=') ? [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)] : [entry, '']
-  if (!/^[A-Za-z0-9_.-]+$/.test(id)) fail('ssh', entry, 'use default, or ID=PATH with PATH an ssh agent socket or a private key (ID of letters, digits, "_", "." or "-")')
+  if (!/^[A-Za-z0-9_.-]+$/.test(id))
+    fail('ssh', entry, 'use default, or ID=PATH with PATH an ssh agent socket or a private key (ID of letters, digits, "_", "." or "-")')
   if (target === '') return entry
   return `${id}=${resolvePath('ssh', target, workspace, 'path')}`
 }
@@ -115,7 +132,11 @@ export function parseBuildContext(entry: string, workspace: string, env: NodeJS.
   const name = eq > 0 ? entry.slice(0, eq).trim() : ''
   const value = entry.slice(eq + 1).trim()
   if (!/^[A-Za-z0-9][A-Za-z0-9_.\-/:@]*$/.test(name) || value === '') {
-    fail('build-contexts', entry, 'use NAME=VALUE, one per line: NAME the name a Dockerfile uses (FROM NAME, COPY --from=NAME), VALUE a directory, docker-image://IMAGE, oci-layout://DIRECTORY or a Git URL')
+    fail(
+      'build-contexts',
+      entry,
+      'use NAME=VALUE, one per line: NAME the name a Dockerfile uses (FROM NAME, COPY --from=NAME), VALUE a directory, docker-image://IMAGE, oci-layout://DIRECTORY or a Git URL'
+    )
   }
   if (value.startsWith('docker-image://')) return `${name}=docker-image://${parseReference('build-contexts', value.slice('docker-image://'.length))}`
   if (value.startsWith('oci-layout://')) {
@@ -128,7 +149,23 @@ export function parseBuildContext(entry: string, workspace: string, env: NodeJS.
 
 // A size the engine reads (go-units RAMInBytes): 64m, 2g, 512MiB, bytes.
 const RAM_SIZE = /^\d+(\.\d+)?\s?[kmgtp]?i?b?$/i
-const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack']
+const ULIMIT_NAMES = [
+  'core',
+  'cpu',
+  'data',
+  'fsize',
+  'locks',
+  'memlock',
+  'msgqueue',
+  'nice',
+  'nofile',
+  'nproc',
+  'rss',
+  'rtprio',
+  'rttime',
+  'sigpending',
+  'stack'
+]
 
 export function parseUlimit(entry: string): string {
   const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(entry)
@@ -170,7 +207,8 @@ export function parseBuildOptions(get: InputSource, workspace: string, env: Node
     network: one('network', /^(default|none|host)$/, 'use default, none or host (the network of RUN instructions)'),
     addHosts: listInput(get, 'add-hosts').map(parseAddHost),
     allow: listInput(get, 'allow').map((e) => {
-      if (!ENTITLEMENTS.test(e)) fail('allow', e, 'use network.host or security.insecure (or, with a newer buildx, device or fs entitlements), separated by commas')
+      if (!ENTITLEMENTS.test(e))
+        fail('allow', e, 'use network.host or security.insecure (or, with a newer buildx, device or fs entitlements), separated by commas')
       return e
     }),
     shmSize: one('shm-size', RAM_SIZE, 'use a size such as 64m, 2g or 536870912 (bytes)'),

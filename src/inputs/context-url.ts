@@ -28,11 +28,17 @@ export function parseRemoteContext(input: string, value: string, env: NodeJS.Pro
   if (url.includes(DEFAULT_CONTEXT)) {
     const repo = workflowRepositoryUrl(env)
     const ref = env.GITHUB_SHA || env.GITHUB_REF
-    if (!repo || !ref) fail(input, value, '{{defaultContext}} is the workflow\'s own repository: it needs GITHUB_REPOSITORY and GITHUB_SHA, which only a workflow run has; give a directory or a Git URL')
+    if (!repo || !ref)
+      fail(
+        input,
+        value,
+        "{{defaultContext}} is the workflow's own repository: it needs GITHUB_REPOSITORY and GITHUB_SHA, which only a workflow run has; give a directory or a Git URL"
+      )
     const rest = url.slice(url.indexOf(DEFAULT_CONTEXT) + DEFAULT_CONTEXT.length)
     if (!url.startsWith(DEFAULT_CONTEXT) || !/^(:[^#?\s]*)?$/.test(rest)) fail(input, value, 'write {{defaultContext}} alone or as {{defaultContext}}:subdir')
     url = `${repo}#${ref}${rest === ':' || rest === ':.' ? '' : rest}`
   }
+  // eslint-disable-next-line no-control-regex -- control characters are what this refuses
   if (url.length > 2048 || /[\s\u0000-\u001f\u007f]/.test(url)) fail(input, value, ACCEPTED)
   const hash = url.indexOf('#')
   const base = hash < 0 ? url : url.slice(0, hash)

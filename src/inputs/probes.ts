@@ -12,7 +12,8 @@ export interface Probe {
   text: string
 }
 
-export const PROBE_FORMS = 'use http://:PORT/PATH (passes on HTTP 2xx or 3xx) or tcp://:PORT (passes when the port accepts a connection), PORT from 1 to 65535; there is no host: the probe reaches the container itself'
+export const PROBE_FORMS =
+  'use http://:PORT/PATH (passes on HTTP 2xx or 3xx) or tcp://:PORT (passes when the port accepts a connection), PORT from 1 to 65535; there is no host: the probe reaches the container itself'
 
 /** Path and query characters of a URL (RFC 3986), without `#`. */
 const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]*$/
@@ -30,6 +31,7 @@ export function parseProbe(text: string): Probe | { error: string } {
   if (port < 1 || port > 65535) return { error: `port ${portText} is out of range` }
   const kind = scheme!.toLowerCase() as Probe['kind']
   if (kind === 'tcp' && path && path !== '/') return { error: 'a tcp probe has no path' }
-  if (kind === 'http' && path !== undefined && (path.length > 2048 || !PATH.test(path))) return { error: 'the path holds characters a URL path cannot (spaces, quotes, control characters, `#`)' }
+  if (kind === 'http' && path !== undefined && (path.length > 2048 || !PATH.test(path)))
+    return { error: 'the path holds characters a URL path cannot (spaces, quotes, control characters, `#`)' }
   return { kind, port, path: kind === 'http' ? (path ?? '/') : '', text: text.trim() }
 }

@@ -27,11 +27,14 @@ const ALLOWED: Readonly<Record<string, RunOption>> = {
   env: {
     value: true,
     short: 'e',
-    check: (v) => (/^[A-Za-z_][A-Za-z0-9_]*=/.test(v) ? undefined : 'KEY=VALUE (a bare KEY would copy the runner\'s own variable into the container)')
+    check: (v) => (/^[A-Za-z_][A-Za-z0-9_]*=/.test(v) ? undefined : "KEY=VALUE (a bare KEY would copy the runner's own variable into the container)")
   },
   user: { value: true, short: 'u', check: (v) => (/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/.test(v) ? undefined : 'user[:group], names or numbers') },
   workdir: { value: true, short: 'w', check: (v) => (v.startsWith('/') ? undefined : 'an absolute path inside the container') },
-  tmpfs: { value: true, check: (v) => (/^\/[^:\s]*(:[A-Za-z0-9=,]+)?$/.test(v) ? undefined : 'a path inside the container, with optional mount options (/tmp:size=64m)') },
+  tmpfs: {
+    value: true,
+    check: (v) => (/^\/[^:\s]*(:[A-Za-z0-9=,]+)?$/.test(v) ? undefined : 'a path inside the container, with optional mount options (/tmp:size=64m)')
+  },
   'read-only': { value: false },
   'cap-drop': { value: true, check: (v) => (/^[A-Za-z_]+$/.test(v) ? undefined : 'a capability name or ALL') },
   'group-add': { value: true, check: (v) => (/^[A-Za-z0-9_.-]+$/.test(v) ? undefined : 'a group name or number') },
@@ -39,13 +42,21 @@ const ALLOWED: Readonly<Record<string, RunOption>> = {
   cpus: { value: true, check: (v) => (/^\d+(\.\d+)?$/.test(v) && Number(v) > 0 ? undefined : 'a number of CPUs greater than zero, such as 0.5') },
   'pids-limit': { value: true, check: (v) => (/^\d+$/.test(v) && Number(v) > 0 && Number(v) <= 65_536 ? undefined : 'a number of processes from 1 to 65536') },
   ulimit: { value: true, check: (v) => (ULIMIT.test(v) ? undefined : 'name=soft[:hard], such as nofile=1024:2048') },
-  sysctl: { value: true, check: (v) => (SAFE_SYSCTL.test(v) ? undefined : 'a sysctl of the container\'s own namespaces (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*) as name=value') },
+  sysctl: {
+    value: true,
+    check: (v) =>
+      SAFE_SYSCTL.test(v) ? undefined : "a sysctl of the container's own namespaces (kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*, net.*) as name=value"
+  },
   hostname: { value: true, short: 'h', check: (v) => (/^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(v) ? undefined : 'a host name') },
   'add-host': { value: true, check: (v) => (/^[A-Za-z0-9][A-Za-z0-9.-]*[:=]\S+$/.test(v) ? undefined : 'host:ip') },
   dns: { value: true },
   'dns-search': { value: true },
   'dns-option': { value: true },
-  label: { value: true, short: 'l', check: (v) => (v.startsWith('org.smokestack.') ? 'a label outside org.smokestack.* (those mark the start check\'s own containers)' : undefined) },
+  label: {
+    value: true,
+    short: 'l',
+    check: (v) => (v.startsWith('org.smokestack.') ? "a label outside org.smokestack.* (those mark the start check's own containers)" : undefined)
+  },
   init: { value: false },
   interactive: { value: false, short: 'i' },
   tty: { value: false, short: 't' },
@@ -124,7 +135,11 @@ function parseLine(input: string, line: string, words: string[]): string[] {
         break
       }
     } else {
-      fail(input, line, `${JSON.stringify(word)} is not an option: give docker run options only (the image and its arguments are the start check's own; use smoke-args for arguments)`)
+      fail(
+        input,
+        line,
+        `${JSON.stringify(word)} is not an option: give docker run options only (the image and its arguments are the start check's own; use smoke-args for arguments)`
+      )
     }
   }
   return out

@@ -74,7 +74,8 @@ export function parseSecretFiles(input: string, value: string): { id: string; pa
 /** `secret-envs`: id=VARIABLE entries, read by buildx from its environment (`--secret id=…,env=…`). */
 export function parseSecretEnvs(input: string, value: string): { id: string; env: string }[] {
   return splitEntries(input, readList(input, value), 'VARIABLE', false).map(({ id, value: env }, i) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) throw entryError(input, i, 'names no environment variable (letters, digits and "_", not starting with a digit)', `${id}=${env}`)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env))
+      throw entryError(input, i, 'names no environment variable (letters, digits and "_", not starting with a digit)', `${id}=${env}`)
     return { id, env }
   })
 }

@@ -104,7 +104,11 @@ export function parseReference(input: string, value: string, options: { tagOnly?
   const strayHost = v.includes('/') && first !== first.toLowerCase() && !/[.:]/.test(first)
   if (!isImageReference(v) || strayHost) fail(input, value, REFERENCE_HELP)
   if (options.tagOnly && v.includes('@')) {
-    fail(input, value, 'a tag to publish cannot hold a digest (@sha256:…): a registry gives a pushed manifest its digest, so name it by a tag such as ghcr.io/owner/app:1.2.3')
+    fail(
+      input,
+      value,
+      'a tag to publish cannot hold a digest (@sha256:…): a registry gives a pushed manifest its digest, so name it by a tag such as ghcr.io/owner/app:1.2.3'
+    )
   }
   return v
 }
@@ -193,7 +197,11 @@ export function resolvePath(input: string, value: string, workspace: string, kin
     const root = fs.realpathSync(workspace)
     const rel = path.relative(root, real)
     if (rel.startsWith('..') || path.isAbsolute(rel)) {
-      fail(input, value, `${resolved} is a symbolic link to ${real}, outside the workspace ${workspace}; name a ${kind === 'path' ? 'file' : kind} inside the workspace, or write the absolute path to use one outside it`)
+      fail(
+        input,
+        value,
+        `${resolved} is a symbolic link to ${real}, outside the workspace ${workspace}; name a ${kind === 'path' ? 'file' : kind} inside the workspace, or write the absolute path to use one outside it`
+      )
     }
   }
   return resolved

@@ -8,7 +8,6 @@ export { printable }
 
 type Paint = (style: 'bold' | 'dim' | 'red' | 'yellow' | 'cyan', text: string) => string
 
-
 const SEVERITY_STYLE = { error: 'red', warning: 'yellow', notice: 'cyan' } as const
 
 function findingText(f: Finding, paint: Paint): string {
@@ -25,7 +24,11 @@ export function renderText(reports: FileReport[], paint: Paint = (_s, t) => t): 
   for (const report of reports) {
     if (report.stages.length > 0) {
       const stages = report.stages.map((r) => (r.role === 'unused' ? paint('dim', printable(r.label)) : printable(r.label)))
-      out.push(paint('dim', `${printable(report.path)}: stages `) + stages.join(', ') + paint('dim', ` (target ${printable(report.stages.find((r) => r.role === 'target')!.label)})`))
+      out.push(
+        paint('dim', `${printable(report.path)}: stages `) +
+          stages.join(', ') +
+          paint('dim', ` (target ${printable(report.stages.find((r) => r.role === 'target')!.label)})`)
+      )
     }
     for (const f of report.findings) out.push(findingText(f, paint))
   }

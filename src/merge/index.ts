@@ -59,7 +59,9 @@ export function stopTagsOnSignal(say: (line: string) => void): () => void {
 /** Throws only for a records directory that cannot be read at all or a record that is not a valid record. */
 export async function merge(inputs: MergeInputs, options: MergeOptions): Promise<RunReport> {
   const records = readRecords(inputs.records)
-  options.say(`Read ${records.length} record(s) from ${inputs.records}: ${records.map((r) => `${r.file} (${r.record.platform}, ${r.record.status})`).join(', ') || 'none'}`)
+  options.say(
+    `Read ${records.length} record(s) from ${inputs.records}: ${records.map((r) => `${r.file} (${r.record.platform}, ${r.record.status})`).join(', ') || 'none'}`
+  )
   const plan = planMerge(records, { platforms: inputs.platforms, commit: inputs.commit, tags: inputs.tags })
   const platforms: MergedPlatform[] = plan.platforms.map((p) => ({ platform: p.platform, record: p.read?.record, problem: p.problem }))
   const problems = [...plan.problems]

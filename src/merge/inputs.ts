@@ -24,25 +24,36 @@ function refuse(input: string, value: string, accepted: string): never {
  * own are kept without the prefix; another level is refused, since the merge writes only the list.
  */
 function indexAnnotations(text: string): string[] {
-  return readList('annotations', text, { ignoreComma: true })
-    .map((line) => {
-      const level = /^([a-z-]+)(?:\[[^\]]*\])?:(?=[a-z0-9])/.exec(line)
-      if (!level) return line
-      if (level[1] !== 'index') refuse('annotations', line, 'the merge annotates the list itself: give KEY=VALUE or index:KEY=VALUE (with docker/metadata-action, set DOCKER_METADATA_ANNOTATIONS_LEVELS=index)')
-      return line.slice(level[0].length)
-    })
+  return readList('annotations', text, { ignoreComma: true }).map((line) => {
+    const level = /^([a-z-]+)(?:\[[^\]]*\])?:(?=[a-z0-9])/.exec(line)
+    if (!level) return line
+    if (level[1] !== 'index')
+      refuse(
+        'annotations',
+        line,
+        'the merge annotates the list itself: give KEY=VALUE or index:KEY=VALUE (with docker/metadata-action, set DOCKER_METADATA_ANNOTATIONS_LEVELS=index)'
+      )
+    return line.slice(level[0].length)
+  })
 }
 
 export function parseMergeInputs(get: InputSource, workspace: string, vars: Readonly<Record<string, string | undefined>>): MergeInputs {
-  if (!get('records').trim()) throw new InputError('records', 'Input "records": empty; give the directory the platform records were downloaded to (actions/download-artifact\'s path)')
+  if (!get('records').trim())
+    throw new InputError('records', 'Input "records": empty; give the directory the platform records were downloaded to (actions/download-artifact\'s path)')
   const records = resolvePath('records', get('records').trim(), workspace, 'directory')
   const tags = readList('tags', get('tags')).map((t) => parseReference('tags', t))
   if (tags.length === 0) throw new InputError('tags', 'Input "tags": empty; give at least one image reference to publish the list to')
   for (const t of tags) if (parseImageRef(t)?.digest) refuse('tags', t, 'give tags to publish to, not digests')
   const platforms = parsePlatforms('platforms', readList('platforms', get('platforms')))
-  if (platforms.length === 0) throw new InputError('platforms', 'Input "platforms": empty; list every platform the list must hold (the matrix\'s platforms), so that a missing one blocks the merge')
+  if (platforms.length === 0)
+    throw new InputError(
+      'platforms',
+      'Input "platforms": empty; list every platform the list must hold (the matrix\'s platforms), so that a missing one blocks the merge'
+    )
   const annotations = parseKeyValues('annotations', indexAnnotations(get('annotations')))
-  for (const key of Object.keys(annotations)) if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\.[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(key)) refuse('annotations', key, 'use annotation keys such as org.opencontainers.image.source (lower-case, dot-separated)')
+  for (const key of Object.keys(annotations))
+    if (!/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\.[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/.test(key))
+      refuse('annotations', key, 'use annotation keys such as org.opencontainers.image.source (lower-case, dot-separated)')
   const commitText = get('commit').trim() || vars.GITHUB_SHA?.trim() || ''
   if (commitText && !/^[0-9a-fA-F]{7,64}$|^[\w.-]{1,128}$/.test(commitText)) refuse('commit', commitText, 'use a commit SHA')
   return { records, tags, platforms, annotations, commit: commitText || undefined }

@@ -38,16 +38,21 @@ export function planMerge(records: readonly ReadRecord[], request: MergeRequest)
   const problems: string[] = []
   const expected = new Set(request.platforms)
   for (const r of records) {
-    if (!expected.has(r.record.platform)) problems.push(`${r.file}: platform ${r.record.platform} is not one of the expected platforms (${request.platforms.join(', ')})`)
+    if (!expected.has(r.record.platform))
+      problems.push(`${r.file}: platform ${r.record.platform} is not one of the expected platforms (${request.platforms.join(', ')})`)
   }
 
   // Commits: this run's, or at least one and the same for all.
   if (request.commit !== undefined) {
     const other = records.filter((r) => r.record.commit !== request.commit)
-    if (other.length) problems.push(`records from another commit than this run's ${request.commit}: ${other.map((r) => `${r.file} (${shortCommit(r.record.commit)})`).join(', ')}`)
+    if (other.length)
+      problems.push(
+        `records from another commit than this run's ${request.commit}: ${other.map((r) => `${r.file} (${shortCommit(r.record.commit)})`).join(', ')}`
+      )
   } else {
     const commits = [...new Set(records.map((r) => r.record.commit ?? ''))]
-    if (commits.length > 1) problems.push(`the records come from different commits: ${records.map((r) => `${r.file} (${shortCommit(r.record.commit)})`).join(', ')}`)
+    if (commits.length > 1)
+      problems.push(`the records come from different commits: ${records.map((r) => `${r.file} (${shortCommit(r.record.commit)})`).join(', ')}`)
   }
 
   const repositories = [...new Set(records.map((r) => r.record.repository.toLowerCase()))]
@@ -59,7 +64,9 @@ export function planMerge(records: readonly ReadRecord[], request: MergeRequest)
     for (const t of request.tags) {
       const ref = parseImageRef(t)
       if (ref && ref.registry.toLowerCase() !== recordsRef.registry.toLowerCase()) {
-        problems.push(`tag ${t} is on ${ref.registry}, the records' images on ${recordsRef.registry}: the merge tags on the registry the platforms were pushed to`)
+        problems.push(
+          `tag ${t} is on ${ref.registry}, the records' images on ${recordsRef.registry}: the merge tags on the registry the platforms were pushed to`
+        )
       }
     }
   }
@@ -67,7 +74,8 @@ export function planMerge(records: readonly ReadRecord[], request: MergeRequest)
   const platforms = request.platforms.map((platform): PlannedPlatform => {
     const found = records.filter((r) => r.record.platform === platform)
     if (found.length === 0) return { platform, problem: `${platform}: no record; its job did not finish, or its record was not downloaded` }
-    if (found.length > 1) return { platform, read: found[0], problem: `${platform}: ${found.length} records (${found.map((r) => r.file).join(', ')}); give each platform one job` }
+    if (found.length > 1)
+      return { platform, read: found[0], problem: `${platform}: ${found.length} records (${found.map((r) => r.file).join(', ')}); give each platform one job` }
     const [read] = found
     const r = read.record
     if (r.status !== 'passed') return { platform, read, problem: `${platform} failed in its own job${r.error ? `: ${r.error}` : ''}` }

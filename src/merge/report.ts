@@ -60,7 +60,9 @@ export function mergeReport(platforms: readonly MergedPlatform[], publish: Publi
   const rows = platforms.map(platformReport)
   const blocked = problems.length > 0 || rows.some((p) => p.status === 'failed')
   const passed = !blocked && publish !== undefined && publish.ok
-  const notes = blocked ? [...problems, 'Nothing was published: the list is made only when every expected platform has one passed record whose image is in the registry.'] : []
+  const notes = blocked
+    ? [...problems, 'Nothing was published: the list is made only when every expected platform has one passed record whose image is in the registry.']
+    : []
   return { platforms: rows, passed, advice: [], deltas: [], publish, notes }
 }
 

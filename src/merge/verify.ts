@@ -42,7 +42,8 @@ interface Descriptor {
 
 function descriptor(d: unknown, what: string): { digest: string; size: number } {
   const x = (d ?? {}) as Descriptor
-  if (typeof x.digest !== 'string' || !DIGEST.test(x.digest) || typeof x.size !== 'number' || !Number.isSafeInteger(x.size) || x.size < 0) throw new VerifyError(`${what} is not a valid descriptor`)
+  if (typeof x.digest !== 'string' || !DIGEST.test(x.digest) || typeof x.size !== 'number' || !Number.isSafeInteger(x.size) || x.size < 0)
+    throw new VerifyError(`${what} is not a valid descriptor`)
   return { digest: x.digest, size: x.size }
 }
 
@@ -63,9 +64,11 @@ export async function verifyRecord(client: RegistryClient, repo: ImageReference,
   const scope = repo.path
   const digest = record.manifest!.digest
   const res = await get(client, `/v2/${repo.path}/manifests/${digest}`, scope, ACCEPT)
-  if (res.status === 404) throw new VerifyError(`${record.platform}: manifest ${digest} is not in ${where} (the record names a digest that was never pushed there, or was changed)`)
+  if (res.status === 404)
+    throw new VerifyError(`${record.platform}: manifest ${digest} is not in ${where} (the record names a digest that was never pushed there, or was changed)`)
   if (res.status !== 200) throw new VerifyError(`${record.platform}: reading manifest ${digest} from ${where} failed: ${registryErrorText(res)}`)
-  if (sha256(res.body) !== digest) throw new VerifyError(`${record.platform}: ${where} answered for ${digest} with a manifest whose digest is ${sha256(res.body)}`)
+  if (sha256(res.body) !== digest)
+    throw new VerifyError(`${record.platform}: ${where} answered for ${digest} with a manifest whose digest is ${sha256(res.body)}`)
   let doc: { mediaType?: unknown; config?: unknown; layers?: unknown }
   try {
     doc = JSON.parse(res.body.toString('utf8')) as typeof doc
@@ -73,10 +76,12 @@ export async function verifyRecord(client: RegistryClient, repo: ImageReference,
     throw new VerifyError(`${record.platform}: manifest ${digest} in ${where} is not JSON`)
   }
   const mediaType = typeof doc.mediaType === 'string' ? doc.mediaType : String(res.headers['content-type'] ?? '').split(';')[0]
-  if (!IMAGE_MANIFESTS.has(mediaType) || !Array.isArray(doc.layers)) throw new VerifyError(`${record.platform}: ${digest} in ${where} is not an image manifest (${mediaType || 'no media type'})`)
+  if (!IMAGE_MANIFESTS.has(mediaType) || !Array.isArray(doc.layers))
+    throw new VerifyError(`${record.platform}: ${digest} in ${where} is not an image manifest (${mediaType || 'no media type'})`)
   const config = descriptor(doc.config, `${record.platform}: the config of ${digest}`)
   const layers = (doc.layers as unknown[]).map((l, i) => descriptor(l, `${record.platform}: layer ${i} of ${digest}`))
-  if (config.digest !== record.configDigest) throw new VerifyError(`${record.platform}: manifest ${digest} holds config ${config.digest}, not the tested ${record.configDigest}`)
+  if (config.digest !== record.configDigest)
+    throw new VerifyError(`${record.platform}: manifest ${digest} holds config ${config.digest}, not the tested ${record.configDigest}`)
 
   const blob = await get(client, `/v2/${repo.path}/blobs/${config.digest}`, scope)
   if (blob.status !== 200) throw new VerifyError(`${record.platform}: the config ${config.digest} could not be read from ${where}: ${registryErrorText(blob)}`)
@@ -102,10 +107,15 @@ export async function verifyRecord(client: RegistryClient, repo: ImageReference,
 }
 
 /** The list joining the verified manifests: an OCI index for OCI manifests, a Docker list for Docker ones; never mixed. */
-export function indexOf(manifests: readonly VerifiedManifest[], annotations: Readonly<Record<string, string>>): { digest: string; mediaType: string; bytes: Buffer } {
+export function indexOf(
+  manifests: readonly VerifiedManifest[],
+  annotations: Readonly<Record<string, string>>
+): { digest: string; mediaType: string; bytes: Buffer } {
   const types = [...new Set(manifests.map((m) => m.mediaType))]
   if (types.length > 1) {
-    throw new VerifyError(`the platforms' manifests are of different kinds (${manifests.map((m) => `${m.platform}: ${m.mediaType}`).join(', ')}); push every platform with the same smokestack version so that they are of one kind`)
+    throw new VerifyError(
+      `the platforms' manifests are of different kinds (${manifests.map((m) => `${m.platform}: ${m.mediaType}`).join(', ')}); push every platform with the same smokestack version so that they are of one kind`
+    )
   }
   const oci = types[0] === MEDIA.ociManifest
   if (!oci && Object.keys(annotations).length) throw new VerifyError('annotations need an OCI image index, and these platforms are Docker manifests')

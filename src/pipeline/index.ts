@@ -10,7 +10,16 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Inputs } from '../context.js'
 import { buildAll, sharedSolve } from '../build/index.js'
-import { cacheArgsAfterRestore, cacheServiceAvailable, hashBuildInputs, planCache, restoreBuildCache, saveBuildCache, type CacheHit, type CachePlan } from '../cache/index.js'
+import {
+  cacheArgsAfterRestore,
+  cacheServiceAvailable,
+  hashBuildInputs,
+  planCache,
+  restoreBuildCache,
+  saveBuildCache,
+  type CacheHit,
+  type CachePlan
+} from '../cache/index.js'
 import { CancelledError, docker, isCancelled, lastErrorLine } from '../docker/exec.js'
 import { platformSlug } from '../docker/platform.js'
 import { checkGrowth, compareToBaseline } from '../size/index.js'
@@ -88,7 +97,8 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
         runId: env.runId,
         tempDir,
         shared,
-        cacheArgs: (built) => (cachePlan.enabled ? cacheArgsAfterRestore(cachePlan, cacheHit ?? 'false', built.length === 1 ? platformSlug(built[0]) : 'all') : []),
+        cacheArgs: (built) =>
+          cachePlan.enabled ? cacheArgsAfterRestore(cachePlan, cacheHit ?? 'false', built.length === 1 ? platformSlug(built[0]) : 'all') : [],
         track: (ref) => env.resources.add('images', ref),
         onLine: (line) => reporter.debug(line),
         say: (line) => reporter.info(line)
@@ -150,7 +160,9 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
 
   // Saved after every platform built: a failed start or check does not make the cache worse.
   if (cachePlan.enabled && env.cacheStore && platforms.every((p) => builds.get(p)!.ok)) {
-    await reporter.phase('Build cache', () => saveBuildCache(cachePlan, cacheHit ?? 'false', env.cacheStore!, reporter, { timeoutMs: inputs.cacheTimeoutMs, cacheMode: env.vars.ACTIONS_CACHE_MODE }))
+    await reporter.phase('Build cache', () =>
+      saveBuildCache(cachePlan, cacheHit ?? 'false', env.cacheStore!, reporter, { timeoutMs: inputs.cacheTimeoutMs, cacheMode: env.vars.ACTIONS_CACHE_MODE })
+    )
   }
 
   const ordered = platforms.map((p) => outcomes.get(p)!)
@@ -178,7 +190,14 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
  * `load`: the tested image left in the engine under the user's tags for later steps, once it passed: the
  * engine's own platform (all of them, when they are one image on the containerd store), else the first.
  */
-async function load(inputs: Inputs, platforms: readonly PlatformOutcome[], host: string, sizeGated: boolean, notes: string[], reporter: Reporter): Promise<string[]> {
+async function load(
+  inputs: Inputs,
+  platforms: readonly PlatformOutcome[],
+  host: string,
+  sizeGated: boolean,
+  notes: string[],
+  reporter: Reporter
+): Promise<string[]> {
   if (inputs.tags.length === 0) {
     notes.push('load is true, but no tags are given: nothing was left in the engine under a name of yours.')
     return []
@@ -210,7 +229,13 @@ async function restoreCache(plan: CachePlan, inputs: Inputs, env: RunEnv, report
 }
 
 /** Compares compressed sizes with the baseline and applies `max-growth`; what could not be done is said plainly. */
-async function compare(inputs: Inputs, platforms: string[], outcomes: Map<string, PlatformOutcome>, notes: string[], reporter: Reporter): Promise<BaselineOutcome> {
+async function compare(
+  inputs: Inputs,
+  platforms: string[],
+  outcomes: Map<string, PlatformOutcome>,
+  notes: string[],
+  reporter: Reporter
+): Promise<BaselineOutcome> {
   const ref = inputs.compareTo!
   const current = new Map(
     platforms.flatMap((p) => {

@@ -58,12 +58,17 @@ export async function setUp(inputs: Inputs, env: RunEnv, reporter: Reporter): Pr
   }
   if (builder.driver !== 'docker') {
     const unlisted = unlistedPlatforms(builder, platforms)
-    if (unlisted.length) reporter.info(`No node of builder "${builder.name}" lists ${unlisted.join(', ')}; BuildKit builds them under emulation where a node has QEMU handlers, or the build fails.`)
+    if (unlisted.length)
+      reporter.info(
+        `No node of builder "${builder.name}" lists ${unlisted.join(', ')}; BuildKit builds them under emulation where a node has QEMU handlers, or the build fails.`
+      )
   }
 
   const advice = await reporter.phase('Dockerfile', async () => {
     if (inputs.remoteContext) {
-      reporter.info(`The build context is the Git repository ${inputs.context}: BuildKit fetches it, so its Dockerfile is not read here and the Dockerfile advice is skipped.`)
+      reporter.info(
+        `The build context is the Git repository ${inputs.context}: BuildKit fetches it, so its Dockerfile is not read here and the Dockerfile advice is skipped.`
+      )
       return []
     }
     const analysis = analyzeDockerfile({
@@ -75,7 +80,9 @@ export async function setUp(inputs: Inputs, env: RunEnv, reporter: Reporter): Pr
       buildArgs: inputs.buildArgs,
       ignore: inputs.ignoreAdvice
     })
-    reporter.info(`Stages: ${analysis.stages.map((s) => s.name ?? `#${s.index}`).join(', ')}; target: ${analysis.targetStage.name ?? `#${analysis.targetStage.index}`}`)
+    reporter.info(
+      `Stages: ${analysis.stages.map((s) => s.name ?? `#${s.index}`).join(', ')}; target: ${analysis.targetStage.name ?? `#${analysis.targetStage.index}`}`
+    )
     return analysis.findings.map((f) => (f.file ? { ...f, file: path.relative(env.workspace, f.file) } : f))
   })
   reporter.advice(advice)

@@ -39,7 +39,8 @@ export interface VerdictOptions {
 }
 
 function startReason(start: SmokeResult, findings: readonly Finding[]): FailureReason {
-  if (start.outcome === 'start-failed') return { kind: 'start-failed', message: start.message, explanation: explainStart(start.message, findings), outputTail: start.outputTail }
+  if (start.outcome === 'start-failed')
+    return { kind: 'start-failed', message: start.message, explanation: explainStart(start.message, findings), outputTail: start.outputTail }
   return { kind: 'crashed', message: start.message, outputTail: start.outputTail }
 }
 
@@ -50,7 +51,8 @@ export function platformVerdict(o: PlatformOutcome, options: VerdictOptions): Ve
   const findings = [...doctor, ...gates]
   const failed = (reason: FailureReason): Verdict => ({ status: 'failed', reason, findings })
   if (!o.build.ok) return failed({ kind: 'build', message: o.build.error ?? 'the build failed', logTail: o.build.logTail })
-  if (o.check === undefined || o.check.error !== undefined) return failed({ kind: 'check-error', message: `the image could not be checked: ${o.check?.error ?? 'the check did not run'}` })
+  if (o.check === undefined || o.check.error !== undefined)
+    return failed({ kind: 'check-error', message: `the image could not be checked: ${o.check?.error ?? 'the check did not run'}` })
   const start = o.check.start
   if (start && !start.passed) return failed(startReason(start, doctor))
   const error = doctor.find((f) => f.severity === 'error')

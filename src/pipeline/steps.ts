@@ -64,7 +64,13 @@ export async function checkPlatform(platform: string, build: BuildOutcome, input
     })
     log.push(`Start: ${start.outcome} — ${start.message}`)
     if (!start.passed && start.outputTail && start.outputTail.trim() !== start.message) {
-      log.push('Last lines of its output:', ...start.outputTail.split('\n').slice(-TAIL_LINES_IN_LOG).map((l) => `  ${l}`))
+      log.push(
+        'Last lines of its output:',
+        ...start.outputTail
+          .split('\n')
+          .slice(-TAIL_LINES_IN_LOG)
+          .map((l) => `  ${l}`)
+      )
     }
     for (const f of start.findings ?? []) log.push(`${f.severity} ${f.code}: ${f.message}`)
     return { outcome: { findings: [...findings, ...(start.findings ?? [])], start, durationMs: Date.now() - started }, log }
@@ -93,7 +99,9 @@ export async function testPlatform(platform: string, build: BuildOutcome, comman
     maxOutputBytes: 256 * 1024
   })
   const outputTail = tail(`${result.stdout}\n${result.stderr}`)
-  const log = [`Test command ${result.exitCode === 0 ? 'passed' : result.timedOut ? 'timed out' : `exited with code ${result.exitCode}`} in ${(result.durationMs / 1000).toFixed(1)} s`]
+  const log = [
+    `Test command ${result.exitCode === 0 ? 'passed' : result.timedOut ? 'timed out' : `exited with code ${result.exitCode}`} in ${(result.durationMs / 1000).toFixed(1)} s`
+  ]
   if (outputTail) log.push('Last lines of its output:', ...outputTail.split('\n').map((l) => `  ${l}`))
   return { outcome: { exitCode: result.exitCode, durationMs: result.durationMs, timedOut: result.timedOut, outputTail }, log }
 }
@@ -114,7 +122,11 @@ function sizeLog(o: SizeOutcome): string[] {
  * Measures every built platform: all of a shared build in one pass over its image, separately built ones each
  * on its own (at once). Returns per platform.
  */
-export async function sizePlatforms(builds: ReadonlyMap<string, BuildOutcome>, inputs: Inputs, containerdStore: boolean): Promise<Map<string, StepResult<SizeOutcome>>> {
+export async function sizePlatforms(
+  builds: ReadonlyMap<string, BuildOutcome>,
+  inputs: Inputs,
+  containerdStore: boolean
+): Promise<Map<string, StepResult<SizeOutcome>>> {
   const built = [...builds].filter(([, b]) => b.ok)
   const results = new Map<string, StepResult<SizeOutcome>>()
   const record = (platform: string, outcome: SizeOutcome): void => {
@@ -128,7 +140,10 @@ export async function sizePlatforms(builds: ReadonlyMap<string, BuildOutcome>, i
       if (shared.length === 0) return
       const started = Date.now()
       try {
-        const sizes = await measurePlatforms(shared[0][1].ref, shared.map(([p]) => p))
+        const sizes = await measurePlatforms(
+          shared[0][1].ref,
+          shared.map(([p]) => p)
+        )
         for (const [platform] of shared) record(platform, sizeOutcome(platform, sizes.get(platform)!, Date.now() - started, inputs))
       } catch (error) {
         for (const [platform] of shared) record(platform, failed(error, started))

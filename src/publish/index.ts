@@ -12,7 +12,17 @@ import type { Reporter } from '../pipeline/reporter.js'
 import { parseImageRef, repositoryName } from '../docker/reference.js'
 import { checkDestinations } from './preflight.js'
 import { clientPool, pushToTags, uploadImages, type ClientFor } from './push.js'
-import { asOciManifest, fromOciIndex, fromOciLayout, fromSavedImage, joinPlatforms, platformImages, saveImage, type PushSource, type SourceManifest } from './source.js'
+import {
+  asOciManifest,
+  fromOciIndex,
+  fromOciLayout,
+  fromSavedImage,
+  joinPlatforms,
+  platformImages,
+  saveImage,
+  type PushSource,
+  type SourceManifest
+} from './source.js'
 
 export interface PublishOptions {
   /** A directory of the run's own for the saved images. */
@@ -40,7 +50,12 @@ async function readTested(platforms: readonly PlatformOutcome[], spoolDir: strin
   }
   const images = source.manifests.filter((m) => m.platform !== 'unknown/unknown')
   const wanted = platforms.map((o) => o.platform).sort()
-  if (images.map((m) => m.platform).sort().join() !== wanted.join()) {
+  if (
+    images
+      .map((m) => m.platform)
+      .sort()
+      .join() !== wanted.join()
+  ) {
     throw new Error(`the image to publish holds ${images.map((m) => m.platform).join(', ')}, not exactly the tested ${wanted.join(', ')}`)
   }
   for (const o of platforms) {
@@ -74,10 +89,18 @@ async function withClients<T>(options: PublishOptions, work: (clientFor: ClientF
 
 function digestsOf(manifests: readonly SourceManifest[]): Pick<PublishOutcome, 'platformDigests' | 'compressedSizes'> {
   const images = manifests.filter((m) => m.platform !== 'unknown/unknown')
-  return { platformDigests: Object.fromEntries(images.map((m) => [m.platform, m.digest])), compressedSizes: Object.fromEntries(images.map((m) => [m.platform, m.compressedSize])) }
+  return {
+    platformDigests: Object.fromEntries(images.map((m) => [m.platform, m.digest])),
+    compressedSizes: Object.fromEntries(images.map((m) => [m.platform, m.compressedSize]))
+  }
 }
 
-export async function publishVerified(platforms: readonly PlatformOutcome[], tags: readonly string[], reporter: Reporter, options: PublishOptions): Promise<PublishOutcome> {
+export async function publishVerified(
+  platforms: readonly PlatformOutcome[],
+  tags: readonly string[],
+  reporter: Reporter,
+  options: PublishOptions
+): Promise<PublishOutcome> {
   return withClients(options, async (clientFor) => {
     try {
       await checkDestinations(tags, clientFor)
@@ -89,7 +112,11 @@ export async function publishVerified(platforms: readonly PlatformOutcome[], tag
         return failed(pushed.error, pushed.left, pushed.restored)
       }
       const digests = digestsOf(source.manifests)
-      reporter.info(`Published ${tags.join(', ')} (${source.index.digest}): ${Object.entries(digests.platformDigests).map(([p, d]) => `${p}=${d}`).join(', ')}`)
+      reporter.info(
+        `Published ${tags.join(', ')} (${source.index.digest}): ${Object.entries(digests.platformDigests)
+          .map(([p, d]) => `${p}=${d}`)
+          .join(', ')}`
+      )
       return { ok: true, digest: source.index.digest, ...digests, published: [...tags], restored: [] }
     } catch (error) {
       reporter.warning(`Publishing stopped: ${messageOf(error)}; nothing was published`)
@@ -103,7 +130,12 @@ export async function publishVerified(platforms: readonly PlatformOutcome[], tag
  * `tags` names; no tag, no list (the merge makes the list). Every manifest is an OCI image manifest of the tested
  * config and layers, however the engine keeps it, so that the merge joins manifests of one kind.
  */
-export async function publishByDigest(platforms: readonly PlatformOutcome[], tags: readonly string[], reporter: Reporter, options: PublishOptions): Promise<PublishOutcome> {
+export async function publishByDigest(
+  platforms: readonly PlatformOutcome[],
+  tags: readonly string[],
+  reporter: Reporter,
+  options: PublishOptions
+): Promise<PublishOutcome> {
   return withClients(options, async (clientFor) => {
     try {
       await checkDestinations(tags, clientFor)
@@ -112,7 +144,11 @@ export async function publishByDigest(platforms: readonly PlatformOutcome[], tag
       const images = { ...tested, manifests: tested.manifests.map(asOciManifest) }
       await uploadImages(images, [repository], clientFor, (line) => reporter.info(line))
       const digests = digestsOf(images.manifests)
-      reporter.info(`Pushed by digest to ${repositoryName(repository)}: ${Object.entries(digests.platformDigests).map(([p, d]) => `${p}=${d}`).join(', ')}`)
+      reporter.info(
+        `Pushed by digest to ${repositoryName(repository)}: ${Object.entries(digests.platformDigests)
+          .map(([p, d]) => `${p}=${d}`)
+          .join(', ')}`
+      )
       return { ok: true, ...digests, published: [], restored: [], byDigest: repositoryName(repository) }
     } catch (error) {
       reporter.warning(`Pushing by digest stopped: ${messageOf(error)}`)

@@ -27,7 +27,8 @@ async function checkDestination(domain: string, repo: string, client: RegistryCl
   if (ping.status === 400 && /HTTP request to an HTTPS server/i.test(ping.body.toString('utf8'))) {
     return `${where}: ${client.endpoint} answers only HTTPS, but the engine and buildx speak plain HTTP to a loopback address; reach the registry under a host name instead (one that resolves to it)`
   }
-  if (ping.status !== 200 && ping.status !== 401) return `${where}: ${reached.transport.scheme}://${client.endpoint}/v2/ answered HTTP ${ping.status}, not a registry API answer ${quoteAnswer(ping.body)}`
+  if (ping.status !== 200 && ping.status !== 401)
+    return `${where}: ${reached.transport.scheme}://${client.endpoint}/v2/ answered HTTP ${ping.status}, not a registry API answer ${quoteAnswer(ping.body)}`
   try {
     await client.login()
   } catch (e) {

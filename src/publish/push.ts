@@ -76,7 +76,9 @@ async function ensureBlob(client: RegistryClient, repo: string, blob: BlobSource
   if (!location) throw new PushError(`${client.domain} started an upload of ${digest} without saying where to send it`)
   if (blob.file === undefined) {
     await client.request({ method: 'DELETE', path: location, ...scope }).catch(() => undefined)
-    throw new PushError(`${client.domain} did not mount ${digest} from ${from} into ${repo} (it allows no cross-repository mount there); tag in the records' repository instead`)
+    throw new PushError(
+      `${client.domain} did not mount ${digest} from ${from} into ${repo} (it allows no cross-repository mount there); tag in the records' repository instead`
+    )
   }
   const file = blob.file
   const target = new URL(location, `https://${client.endpoint}`)
@@ -93,8 +95,23 @@ async function ensureBlob(client: RegistryClient, repo: string, blob: BlobSource
   if (put.status !== 201) fail(`uploading ${digest} to ${client.domain}/${repo}`, put)
 }
 
-async function putManifest(client: RegistryClient, repo: string, reference: string, mediaType: string, bytes: Buffer, expected: string, what: string): Promise<void> {
-  const res = await client.request({ method: 'PUT', path: `/v2/${repo}/manifests/${reference}`, headers: { 'Content-Type': mediaType }, body: bytes, repository: repo, actions: 'pull,push' })
+async function putManifest(
+  client: RegistryClient,
+  repo: string,
+  reference: string,
+  mediaType: string,
+  bytes: Buffer,
+  expected: string,
+  what: string
+): Promise<void> {
+  const res = await client.request({
+    method: 'PUT',
+    path: `/v2/${repo}/manifests/${reference}`,
+    headers: { 'Content-Type': mediaType },
+    body: bytes,
+    repository: repo,
+    actions: 'pull,push'
+  })
   if (res.status !== 201 && res.status !== 200) fail(`${what} to ${client.domain}/${repo} failed`, res)
   const got = res.headers['docker-content-digest']
   if (typeof got === 'string' && got !== expected) throw new PushError(`${client.domain}/${repo} stored ${reference} as ${got}, not ${expected}`)
@@ -126,7 +143,6 @@ function destinationsOf(tags: readonly string[]): Destination[] {
   })
 }
 
-
 export interface PushResult {
   published: string[]
   restored: string[]
@@ -148,14 +164,29 @@ function repositoriesOf(destinations: readonly Destination[]): ImageReference[] 
  * mounted from `mountFrom` (a repository on it), or from the first repository this upload filled there.
  * Throws a PushError on the first failure.
  */
-export async function uploadImages(images: ImageSet, repositories: readonly ImageReference[], clientFor: ClientFor, say: (line: string) => void, mountFrom?: ImageReference): Promise<void> {
+export async function uploadImages(
+  images: ImageSet,
+  repositories: readonly ImageReference[],
+  clientFor: ClientFor,
+  say: (line: string) => void,
+  mountFrom?: ImageReference
+): Promise<void> {
   const uploadedTo = new Map<string, string>() // registry → a repository holding the blobs
   if (mountFrom) uploadedTo.set(mountFrom.registry, mountFrom.path)
   for (const ref of repositories) {
     const client = clientFor(ref.registry)
     const from = uploadedTo.get(ref.registry)
     await mapLimit([...images.blobs.values()], 4, (blob) => ensureBlob(client, ref.path, blob, from === ref.path ? undefined : from))
-    for (const m of images.manifests) await putManifest(client, ref.path, m.digest, m.mediaType, m.bytes, m.digest, `the upload of the ${m.platform === 'unknown/unknown' ? 'attestation' : m.platform} manifest ${m.digest}`)
+    for (const m of images.manifests)
+      await putManifest(
+        client,
+        ref.path,
+        m.digest,
+        m.mediaType,
+        m.bytes,
+        m.digest,
+        `the upload of the ${m.platform === 'unknown/unknown' ? 'attestation' : m.platform} manifest ${m.digest}`
+      )
     if (!uploadedTo.has(ref.registry)) uploadedTo.set(ref.registry, ref.path)
     say(`Uploaded ${images.blobs.size} blobs and ${images.manifests.length} manifests to ${repositoryName(ref)}`)
   }
@@ -172,7 +203,15 @@ export async function publishIndex(index: PushSource['index'], tags: readonly st
   try {
     for (const d of destinations) previous.set(d.text, await previousOf(clientFor(d.ref.registry), d.ref.path, d.tag, index.digest))
     for (const ref of repositoriesOf(destinations)) {
-      await putManifest(clientFor(ref.registry), ref.path, index.digest, index.mediaType, index.bytes, index.digest, `the upload of the manifest list ${index.digest}`)
+      await putManifest(
+        clientFor(ref.registry),
+        ref.path,
+        index.digest,
+        index.mediaType,
+        index.bytes,
+        index.digest,
+        `the upload of the manifest list ${index.digest}`
+      )
     }
     // The tags, last; none moves once the run is cancelled.
     for (const d of destinations) {
@@ -214,7 +253,13 @@ async function rollBack(
     const scope = { repository: d.ref.path, actions: 'pull,push' } as const
     try {
       if (before?.manifest) {
-        const res = await client.request({ method: 'PUT', path: `/v2/${d.ref.path}/manifests/${d.tag}`, headers: { 'Content-Type': before.manifest.mediaType }, body: before.manifest.bytes, ...scope })
+        const res = await client.request({
+          method: 'PUT',
+          path: `/v2/${d.ref.path}/manifests/${d.tag}`,
+          headers: { 'Content-Type': before.manifest.mediaType },
+          body: before.manifest.bytes,
+          ...scope
+        })
         if (res.status === 201 || res.status === 200) {
           restored.push(text)
           continue

@@ -80,7 +80,7 @@ export async function saveImage(ref: string, dir: string): Promise<void> {
   } catch (error) {
     save.kill()
     const ended = await save.finished.catch(() => undefined)
-    throw new Error(`docker image save ${ref} failed: ${ended?.stderr.trim().split('\n').at(-1) || (error as Error).message}`)
+    throw new Error(`docker image save ${ref} failed: ${ended?.stderr.trim().split('\n').at(-1) || (error as Error).message}`, { cause: error })
   }
   const { exitCode, stderr } = await save.finished
   if (exitCode !== 0) throw new Error(`docker image save ${ref} failed (exit ${exitCode}): ${stderr.trim().split('\n').at(-1) || 'no output'}`)
@@ -151,7 +151,10 @@ export function fromOciIndex(dir: string): PushSource {
   }
   if (!index || !doc.manifests) throw new Error('the saved image is not a multi-platform image (no image index)')
   const blobs = new Map<string, BlobFile>()
-  const manifests = doc.manifests.map((d) => ({ ...manifestFrom(dir, d, platformKey(d.platform), blobs), ...(d.annotations ? { annotations: d.annotations } : {}) }))
+  const manifests = doc.manifests.map((d) => ({
+    ...manifestFrom(dir, d, platformKey(d.platform), blobs),
+    ...(d.annotations ? { annotations: d.annotations } : {})
+  }))
   return { index, manifests, blobs }
 }
 
@@ -164,12 +167,10 @@ const COMPRESSED_LAYER = /(\.tar\.gzip|\+gzip|\+zstd)$/
  */
 export function fromOciLayout(dir: string, platform: string): { manifests: SourceManifest[]; blobs: Map<string, BlobFile> } | undefined {
   if (!fs.existsSync(path.join(dir, 'index.json'))) return undefined
-  let doc = readDoc(path.join(dir, 'index.json'))
-  let entries: Descriptor[] = doc.manifests ?? []
+  let entries: Descriptor[] = readDoc(path.join(dir, 'index.json')).manifests ?? []
   for (let depth = 0; depth < 3 && entries.length === 1 && !entries[0].platform; depth++) {
     const next = readDoc(path.join(dir, 'blobs', ...entries[0].digest.split(':')))
     if (!next.manifests) break
-    doc = next
     entries = next.manifests
   }
   const blobs = new Map<string, BlobFile>()
@@ -177,7 +178,9 @@ export function fromOciLayout(dir: string, platform: string): { manifests: Sourc
     const m = manifestFrom(dir, d, d.platform ? platformKey(d.platform) : platform, blobs)
     return d.annotations ? { ...m, annotations: d.annotations } : m
   })
-  const layers = manifests.filter((m) => m.platform !== 'unknown/unknown').flatMap((m) => ((JSON.parse(m.bytes.toString('utf8')) as Doc).layers ?? []).map((l) => l.mediaType ?? ''))
+  const layers = manifests
+    .filter((m) => m.platform !== 'unknown/unknown')
+    .flatMap((m) => ((JSON.parse(m.bytes.toString('utf8')) as Doc).layers ?? []).map((l) => l.mediaType ?? ''))
   return layers.every((t) => COMPRESSED_LAYER.test(t)) ? { manifests, blobs } : undefined
 }
 
@@ -243,7 +246,12 @@ export async function fromSavedImage(dir: string, platform: string): Promise<{ m
     layers.push({ mediaType, digest: blob.digest, size: blob.size })
   }
   const bytes = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: config.size, digest: config.digest }, layers })
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.dockerManifest,
+      config: { mediaType: MEDIA.dockerConfig, size: config.size, digest: config.digest },
+      layers
+    })
   )
   const manifest: SourceManifest = {
     digest: sha256(bytes),
@@ -298,7 +306,13 @@ export function joinPlatforms(parts: { manifests: SourceManifest[]; blobs: Map<s
   const manifests = docker ? all : all.map((m) => (m.mediaType === MEDIA.dockerManifest ? asOciManifest(m) : m))
   const entries = manifests.map((m) => {
     const [os, architecture, variant] = m.platform.split('/')
-    return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length, platform: { architecture, os, ...(variant ? { variant } : {}) }, ...(m.annotations ? { annotations: m.annotations } : {}) }
+    return {
+      mediaType: m.mediaType,
+      digest: m.digest,
+      size: m.bytes.length,
+      platform: { architecture, os, ...(variant ? { variant } : {}) },
+      ...(m.annotations ? { annotations: m.annotations } : {})
+    }
   })
   const mediaType = docker ? MEDIA.dockerList : MEDIA.ociIndex
   const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests: entries }))

@@ -113,7 +113,23 @@ function probe(r: Reader, v: Json, field: string): ProbeOutcome {
 
 function results(r: Reader, v: Json): RecordResults {
   const o = r.object(v, 'results')
-  r.only(o, 'results', ['status', 'error', 'imageId', 'configDigest', 'size', 'compressedSize', 'layers', 'buildMs', 'checkMs', 'sizeMs', 'smoke', 'test', 'findings', 'digest', 'localRef'])
+  r.only(o, 'results', [
+    'status',
+    'error',
+    'imageId',
+    'configDigest',
+    'size',
+    'compressedSize',
+    'layers',
+    'buildMs',
+    'checkMs',
+    'sizeMs',
+    'smoke',
+    'test',
+    'findings',
+    'digest',
+    'localRef'
+  ])
   let smoke: RecordResults['smoke']
   if (o.smoke !== undefined) {
     const s = r.object(o.smoke, 'results.smoke')
@@ -131,7 +147,11 @@ function results(r: Reader, v: Json): RecordResults {
   if (o.test !== undefined) {
     const t = r.object(o.test, 'results.test')
     r.only(t, 'results.test', ['exitCode', 'durationMs', 'timedOut'])
-    test = { exitCode: r.count(t.exitCode, 'results.test.exitCode'), durationMs: r.count(t.durationMs, 'results.test.durationMs'), timedOut: r.bool(t.timedOut, 'results.test.timedOut') }
+    test = {
+      exitCode: r.count(t.exitCode, 'results.test.exitCode'),
+      durationMs: r.count(t.durationMs, 'results.test.durationMs'),
+      timedOut: r.bool(t.timedOut, 'results.test.timedOut')
+    }
   }
   return {
     status: r.oneOf(o.status, 'results.status', ['passed', 'failed'] as const),
@@ -162,8 +182,24 @@ export function parseRecord(text: string, file: string): PlatformRecord {
     throw new RecordError(`${file}: not JSON (${(e as Error).message})`)
   }
   const o = r.object(doc, 'the record')
-  if (o.schema !== RECORD_SCHEMA) r.fail('schema', `is ${JSON.stringify(o.schema)}; this smokestack reads records of schema ${RECORD_SCHEMA} (written by smokestack with push: by-digest)`)
-  r.only(o, 'the record', ['schema', 'tool', 'repository', 'platform', 'status', 'manifest', 'configDigest', 'sizes', 'results', 'findings', 'error', 'commit', 'runId', 'runAttempt'])
+  if (o.schema !== RECORD_SCHEMA)
+    r.fail('schema', `is ${JSON.stringify(o.schema)}; this smokestack reads records of schema ${RECORD_SCHEMA} (written by smokestack with push: by-digest)`)
+  r.only(o, 'the record', [
+    'schema',
+    'tool',
+    'repository',
+    'platform',
+    'status',
+    'manifest',
+    'configDigest',
+    'sizes',
+    'results',
+    'findings',
+    'error',
+    'commit',
+    'runId',
+    'runAttempt'
+  ])
   const tool = r.object(o.tool, 'tool')
   r.only(tool, 'tool', ['name', 'version'])
   if (tool.name !== 'smokestack') r.fail('tool.name', 'is not smokestack')
@@ -185,7 +221,11 @@ export function parseRecord(text: string, file: string): PlatformRecord {
     status: r.oneOf(o.status, 'status', ['passed', 'failed'] as const),
     manifest,
     configDigest: r.optString(o.configDigest, 'configDigest', DIGEST),
-    sizes: { size: r.optCount(sizes.size, 'sizes.size'), compressedSize: r.optCount(sizes.compressedSize, 'sizes.compressedSize'), layers: r.optCount(sizes.layers, 'sizes.layers') },
+    sizes: {
+      size: r.optCount(sizes.size, 'sizes.size'),
+      compressedSize: r.optCount(sizes.compressedSize, 'sizes.compressedSize'),
+      layers: r.optCount(sizes.layers, 'sizes.layers')
+    },
     results: results(r, o.results),
     findings: r.array(o.findings, 'findings', 500).map((c, i) => r.string(c, `findings[${i}]`)),
     error: r.optString(o.error, 'error'),

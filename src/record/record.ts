@@ -51,7 +51,8 @@ function compact<T extends object>(value: T): T {
 export function recordsOf(report: RunReport, context: RecordContext): PlatformRecord[] {
   const results = resultsDocument(report)
   const pushed = report.publish?.ok === true
-  const notPushed = report.publish?.error ?? (report.platforms.some((p) => p.status === 'failed') ? 'nothing was pushed: not every platform of this job passed' : undefined)
+  const notPushed =
+    report.publish?.error ?? (report.platforms.some((p) => p.status === 'failed') ? 'nothing was pushed: not every platform of this job passed' : undefined)
   return report.platforms.map((p) =>
     compact<PlatformRecord>({
       schema: RECORD_SCHEMA,
@@ -120,7 +121,11 @@ export interface RecordInputs {
  * The records of a `push: by-digest` run, written to `record-dir` when set: from its report, or, for a run that
  * stopped before building, one failed record per requested platform. Undefined for any other push mode.
  */
-export function emitRecords(inputs: RecordInputs, outcome: { report: RunReport } | { error: string }, context: Omit<RecordContext, 'repository'>): { records: PlatformRecord[]; files: string[] } | undefined {
+export function emitRecords(
+  inputs: RecordInputs,
+  outcome: { report: RunReport } | { error: string },
+  context: Omit<RecordContext, 'repository'>
+): { records: PlatformRecord[]; files: string[] } | undefined {
   if (inputs.push !== 'by-digest') return undefined
   const ref = parseImageRef(inputs.tags[0])
   const full = { ...context, repository: ref ? repositoryName(ref) : inputs.tags[0] }

@@ -27,8 +27,18 @@ export function renderJunit(report: RunReport): string {
     const time = secs((p.buildMs ?? 0) + (p.checkMs ?? 0) + (p.test?.durationMs ?? 0))
     const head = `    <testcase classname="smokestack" name="${xmlText(p.platform)}" time="${time}">`
     if (p.status === 'passed') return `${head}</testcase>`
-    const details = [p.headline ?? 'failed', ...p.findings.filter((f) => f.severity === 'error').map((f) => `${f.code}: ${f.message}${f.fix ? ` Fix: ${f.fix}` : ''}`), failureOutput(p) ?? ''].filter(Boolean).join('\n')
-    return [head, `      <failure message="${xmlText(p.headline ?? 'failed')}" type="${xmlText(p.reason?.kind ?? 'failed')}">${xmlText(details)}</failure>`, '    </testcase>'].join('\n')
+    const details = [
+      p.headline ?? 'failed',
+      ...p.findings.filter((f) => f.severity === 'error').map((f) => `${f.code}: ${f.message}${f.fix ? ` Fix: ${f.fix}` : ''}`),
+      failureOutput(p) ?? ''
+    ]
+      .filter(Boolean)
+      .join('\n')
+    return [
+      head,
+      `      <failure message="${xmlText(p.headline ?? 'failed')}" type="${xmlText(p.reason?.kind ?? 'failed')}">${xmlText(details)}</failure>`,
+      '    </testcase>'
+    ].join('\n')
   })
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -87,7 +87,17 @@ export function buildReport(result: PipelineResult, options: ReportOptions): Run
     }
   })
   const passed = platforms.every((p) => p.status === 'passed') && (result.publish === undefined || result.publish.ok)
-  return { platforms, passed, advice: result.advice, deltas, baselineRef: result.baseline?.ref, publish: result.publish, cacheHit: result.cacheHit, notes: result.notes, loaded: result.loaded }
+  return {
+    platforms,
+    passed,
+    advice: result.advice,
+    deltas,
+    baselineRef: result.baseline?.ref,
+    publish: result.publish,
+    cacheHit: result.cacheHit,
+    notes: result.notes,
+    loaded: result.loaded
+  }
 }
 
 const START_TEXT: Record<string, string> = {

@@ -38,7 +38,16 @@ export function resultsDocument(report: RunReport): Record<string, ResultsEntry>
         buildMs: p.buildMs,
         checkMs: p.checkMs,
         sizeMs: p.sizeMs,
-        smoke: p.start ? { outcome: p.start.outcome, exitCode: p.start.exitCode, durationMs: p.start.durationMs, message: p.start.message, health: p.start.health, probes: p.start.probes } : undefined,
+        smoke: p.start
+          ? {
+              outcome: p.start.outcome,
+              exitCode: p.start.exitCode,
+              durationMs: p.start.durationMs,
+              message: p.start.message,
+              health: p.start.health,
+              probes: p.start.probes
+            }
+          : undefined,
         test: p.test ? { exitCode: p.test.exitCode, durationMs: p.test.durationMs, timedOut: p.test.timedOut } : undefined,
         findings: p.findings.map((f) => ({ severity: f.severity, code: f.code, message: f.message, file: f.file, line: f.line, fix: f.fix })),
         digest: p.digest,
@@ -55,7 +64,9 @@ export function runDocument(report: RunReport): Record<string, unknown> {
     digest: report.publish?.digest,
     results: resultsDocument(report),
     deltas: report.deltas.length ? report.deltas : undefined,
-    publish: report.publish ? { ok: report.publish.ok, published: report.publish.published, restored: report.publish.restored, error: report.publish.error } : undefined,
+    publish: report.publish
+      ? { ok: report.publish.ok, published: report.publish.published, restored: report.publish.restored, error: report.publish.error }
+      : undefined,
     advice: report.advice,
     notes: report.notes
   }
@@ -71,7 +82,9 @@ export function computeOutputs(report: RunReport): Record<string, string> {
   return {
     size: largest(report.platforms.map((p) => p.size)),
     'compressed-size': largest(report.platforms.map((p) => p.compressedSize)),
-    sizes: JSON.stringify(Object.fromEntries(sized.map((p) => [p.platform, { size: p.size, compressedSize: p.compressedSize, layers: p.layers, delta: p.delta?.bytes }]))),
+    sizes: JSON.stringify(
+      Object.fromEntries(sized.map((p) => [p.platform, { size: p.size, compressedSize: p.compressedSize, layers: p.layers, delta: p.delta?.bytes }]))
+    ),
     'size-delta': grown ? String(grown.bytes) : '',
     results: JSON.stringify(resultsDocument(report)),
     // Only when every tag holds the list: a partial publish is in `published`, and said in the summary.

@@ -76,7 +76,14 @@ export function renderSummary(report: RunReport, title = 'smokestack'): string {
   for (const p of report.platforms) {
     const lines = details(p)
     if (lines.length === 0) continue
-    out.push(`<details${p.status === 'failed' ? ' open' : ''}><summary>${ICON[p.status]} ${escapeHtml(p.platform)}</summary>`, '', ...lines, '', '</details>', '')
+    out.push(
+      `<details${p.status === 'failed' ? ' open' : ''}><summary>${ICON[p.status]} ${escapeHtml(p.platform)}</summary>`,
+      '',
+      ...lines,
+      '',
+      '</details>',
+      ''
+    )
   }
   if (report.publish) out.push(...publishLines(report), '')
   if (report.advice.length) {
@@ -94,7 +101,9 @@ function publishLines(report: RunReport): string[] {
   }
   if (p.ok) return [`Published ${p.published.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')} as <code>${escapeHtml(p.digest ?? '')}</code>.`]
   const lines = [`**❌ Publishing failed:** ${inlineMarkdown(p.error ?? 'unknown error')}`]
-  lines.push(p.published.length ? `Published before it stopped: ${p.published.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')}.` : 'Nothing was published.')
+  lines.push(
+    p.published.length ? `Published before it stopped: ${p.published.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')}.` : 'Nothing was published.'
+  )
   if (p.restored.length) lines.push(`Put back as they were: ${p.restored.map((t) => `<code>${escapeHtml(t)}</code>`).join(', ')}.`)
   return lines
 }

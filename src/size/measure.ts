@@ -67,7 +67,11 @@ export async function measureImage(ref: string, options: MeasureOptions = {}): P
  * Measures each platform of the multi-platform image `ref` (containerd image store) in one pass over the saved
  * archive: every blob is read once, whichever platforms share it.
  */
-export async function measurePlatforms(ref: string, platforms: readonly string[], options: Pick<MeasureOptions, 'largest'> = {}): Promise<Map<string, ImageSize>> {
+export async function measurePlatforms(
+  ref: string,
+  platforms: readonly string[],
+  options: Pick<MeasureOptions, 'largest'> = {}
+): Promise<Map<string, ImageSize>> {
   const summary = await scanSavedImage(ref)
   return new Map(platforms.map((platform) => [platform, sizeOf(ociPlatformImage(summary, platform), undefined, undefined, options.largest)]))
 }
@@ -326,7 +330,6 @@ function resolveLink(links: Map<string, string>, path: string): string {
   for (let hops = 0; hops < 16 && links.has(path); hops++) path = links.get(path)!
   return path
 }
-
 
 /**
  * The layers with the instruction that made each, oldest first: the config's history entries that made a layer

@@ -308,7 +308,8 @@ class ArchiveReader {
     try {
       for await (const e of extract) {
         const h = e.header
-        const type: FsEntry['type'] = h.type === 'file' || h.type === 'contiguous-file' ? 'file' : h.type === 'directory' ? 'dir' : h.type === 'symlink' ? 'symlink' : 'other'
+        const type: FsEntry['type'] =
+          h.type === 'file' || h.type === 'contiguous-file' ? 'file' : h.type === 'directory' ? 'dir' : h.type === 'symlink' ? 'symlink' : 'other'
         const entry: FsEntry = { type, mode: (h.mode ?? 0) & 0o7777, size: type === 'file' ? (h.size ?? 0) : 0, layer: 0 }
         if (type === 'symlink') entry.linkTarget = (h.linkname ?? '').slice(0, 4096)
         if (type === 'file' && into && limit > 0) await this.collect(e as AsyncIterable<Buffer>, limit, keep, into)
@@ -397,7 +398,8 @@ async function fetchWants(view: PrefetchImageFs, wants: Wants, reader: ArchiveRe
   // A file reached as a leaf is about to be read: fetch its first read now (as readFile would ask for it).
   const prefetchFile = async (p: string): Promise<void> => {
     const entry = view.stats.get(p)
-    if (!entry || entry.type !== 'file' || entry.size === 0 || entry.size > limits.maxFileBytes || view.blocks.has(p) || !wantsContent(p.slice(1), entry.mode)) return
+    if (!entry || entry.type !== 'file' || entry.size === 0 || entry.size > limits.maxFileBytes || view.blocks.has(p) || !wantsContent(p.slice(1), entry.mode))
+      return
     const last = Math.floor((entry.size - 1) / BLOCK_SIZE)
     const blocks = new Set<number>(entry.size <= WHOLE_FILE_BYTES ? Array.from({ length: last + 1 }, (_, i) => i) : [0, last])
     if (reader.bytesKept + blocks.size * BLOCK_SIZE > limits.maxKeptBytes) return
@@ -408,7 +410,8 @@ async function fetchWants(view: PrefetchImageFs, wants: Wants, reader: ArchiveRe
   for (const p of wants.listings)
     tasks.push(async () => {
       const listing = await reader.list(p)
-      if (listing && 'tooLarge' in listing) reader.notices.push(`The directory \`${p}\` is too large to list, so the files an /etc/ld.so.conf include names there were not read.`)
+      if (listing && 'tooLarge' in listing)
+        reader.notices.push(`The directory \`${p}\` is too large to list, so the files an /etc/ld.so.conf include names there were not read.`)
       view.listings.set(p, listing)
     })
   for (const [p, blocks] of wants.blocks) {
@@ -563,7 +566,14 @@ export async function examineInContainer(
       config,
       notices,
       untracedLoops,
-      stats: { requests: reader.requests, bytesStreamed: reader.bytesStreamed, bytesKept: reader.bytesKept, bytesRead: view.bytesRead, rounds, durationMs: Date.now() - started }
+      stats: {
+        requests: reader.requests,
+        bytesStreamed: reader.bytesStreamed,
+        bytesKept: reader.bytesKept,
+        bytesRead: view.bytesRead,
+        rounds,
+        durationMs: Date.now() - started
+      }
     }
   } finally {
     if (id) await removeContainer(api, id)

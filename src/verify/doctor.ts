@@ -82,7 +82,9 @@ export async function examineImage(ref: string, platform: string, opts: ExamineO
       }
     } catch (err) {
       if (method === 'api') throw err
-      opts.onFallback?.(`reading ${ref} through docker save: ${err instanceof ContainerFsUnavailable ? '' : 'the engine API failed: '}${(err as Error).message}`)
+      opts.onFallback?.(
+        `reading ${ref} through docker save: ${err instanceof ContainerFsUnavailable ? '' : 'the engine API failed: '}${(err as Error).message}`
+      )
     }
   }
   return examineArchive(ref, platform, opts)

@@ -360,7 +360,13 @@ export function describeElf(elf: ElfInfo): string {
   const kind = elf.type === 'shared' && elf.linkage !== 'dynamic' ? 'executable' : elf.type
   const parts = [`ELF ${elf.bits}-bit ${elf.endian === 'little' ? 'LSB' : 'MSB'} ${kind}`, elf.machine]
   if (elf.armFloat) parts.push(`${elf.armFloat}-float ABI`)
-  parts.push(elf.linkage === 'dynamic' ? `dynamically linked${elf.interpreter ? ` (interpreter ${elf.interpreter})` : ''}` : elf.linkage === 'static-pie' ? 'static-pie linked' : 'statically linked')
+  parts.push(
+    elf.linkage === 'dynamic'
+      ? `dynamically linked${elf.interpreter ? ` (interpreter ${elf.interpreter})` : ''}`
+      : elf.linkage === 'static-pie'
+        ? 'static-pie linked'
+        : 'statically linked'
+  )
   if (elf.needed.length > 0) parts.push(`needs ${elf.needed.join(', ')}`)
   if (elf.go) parts.push('Go')
   return parts.join(', ')

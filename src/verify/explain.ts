@@ -12,7 +12,7 @@ const EXPLAINS: Array<{ pattern: RegExp; codes: FindingCode[]; meaning: string; 
     codes: ['arch-mismatch', 'not-executable-format', 'shebang-crlf'],
     meaning: 'the kernel does not recognise the program as something it can run',
     generic:
-      'Either the binary is built for another CPU architecture than the image platform (cross-compile it for the target: `FROM --platform=$BUILDPLATFORM` and `GOOS=$TARGETOS GOARCH=$TARGETARCH` for Go, or the target\'s cross compiler), or it is a script without a `#!` line (add `#!/bin/sh`).'
+      "Either the binary is built for another CPU architecture than the image platform (cross-compile it for the target: `FROM --platform=$BUILDPLATFORM` and `GOOS=$TARGETOS GOARCH=$TARGETARCH` for Go, or the target's cross compiler), or it is a script without a `#!` line (add `#!/bin/sh`)."
   },
   {
     pattern: /error while loading shared libraries|cannot open shared object file/i,
@@ -47,7 +47,8 @@ const EXPLAINS: Array<{ pattern: RegExp; codes: FindingCode[]; meaning: string; 
   {
     pattern: /no such file or directory|not found/i,
     codes: ['entrypoint-missing', 'missing-loader', 'interpreter-missing', 'shebang-crlf', 'missing-library', 'arch-mismatch'],
-    meaning: 'either the program, or the loader it needs (for a dynamically linked binary), or the interpreter named on its `#!` line (for a script) is missing from the image',
+    meaning:
+      'either the program, or the loader it needs (for a dynamically linked binary), or the interpreter named on its `#!` line (for a script) is missing from the image',
     generic:
       'Check that the final stage copies the program to the path ENTRYPOINT/CMD names. For a binary built on another base image (e.g. with glibc, run on alpine/musl or scratch), link it statically (`CGO_ENABLED=0` for Go) or use a matching base image; for a script, make sure its interpreter is installed and that the file has LF line endings.'
   }

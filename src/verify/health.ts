@@ -39,7 +39,13 @@ export function healthcheckOf(config: unknown): Healthcheck | undefined {
   const hc = (config && typeof config === 'object' ? (config as Record<string, unknown>).Healthcheck : undefined) as Record<string, unknown> | undefined
   const test = Array.isArray(hc?.Test) ? hc.Test.filter((x): x is string => typeof x === 'string') : []
   if (test.length === 0 || test[0] === 'NONE' || (test[0] !== 'CMD' && test[0] !== 'CMD-SHELL') || test.length < 2) return undefined
-  return { test, intervalMs: nsToMs(hc!.Interval), timeoutMs: nsToMs(hc!.Timeout), startPeriodMs: nsToMs(hc!.StartPeriod), retries: typeof hc!.Retries === 'number' ? hc!.Retries : undefined }
+  return {
+    test,
+    intervalMs: nsToMs(hc!.Interval),
+    timeoutMs: nsToMs(hc!.Timeout),
+    startPeriodMs: nsToMs(hc!.StartPeriod),
+    retries: typeof hc!.Retries === 'number' ? hc!.Retries : undefined
+  }
 }
 
 /** The HEALTHCHECK as the Dockerfile would say it, quoted safely and short. */
@@ -75,10 +81,21 @@ export function planHealth(hc: Healthcheck | undefined, mode: HealthMode, timeou
   }
   if (mode === 'false') return { use: false, createArgs: ['--no-healthcheck'], note: `HEALTHCHECK ${healthcheckText(hc)} not used (smoke-health: false).` }
   const probeTimeout = Math.min(hc.timeoutMs ?? 30_000, timeoutMs)
-  const own = [`every ${seconds(hc.intervalMs ?? 30_000)}`, hc.startPeriodMs ? `after a ${seconds(hc.startPeriodMs)} start period` : ''].filter(Boolean).join(' ')
+  const own = [`every ${seconds(hc.intervalMs ?? 30_000)}`, hc.startPeriodMs ? `after a ${seconds(hc.startPeriodMs)} start period` : '']
+    .filter(Boolean)
+    .join(' ')
   return {
     use: true,
-    createArgs: ['--health-interval', `${HEALTH_INTERVAL_MS}ms`, '--health-start-period', `${timeoutMs}ms`, '--health-timeout', `${probeTimeout}ms`, '--health-retries', String(hc.retries ?? 3)],
+    createArgs: [
+      '--health-interval',
+      `${HEALTH_INTERVAL_MS}ms`,
+      '--health-start-period',
+      `${timeoutMs}ms`,
+      '--health-timeout',
+      `${probeTimeout}ms`,
+      '--health-retries',
+      String(hc.retries ?? 3)
+    ],
     note: `HEALTHCHECK ${healthcheckText(hc)} decides: probed every ${seconds(HEALTH_INTERVAL_MS)} for up to ${seconds(timeoutMs)} (smoke-timeout), each probe up to ${seconds(probeTimeout)}; the image's own timing (${own}) is for production, not for this check.`
   }
 }
@@ -130,11 +147,16 @@ function portOf(hc: Healthcheck | undefined, output: string): number | undefined
 /** What made a probe fail. A command the image lacks never starts: that cause is final. */
 export function probeCause(p: HealthProbe, hc?: Healthcheck): ProbeCause {
   const out = p.output
-  const missing = /exec: "([^"]+)": (?:executable file not found in \$PATH|stat [^:]+: no such file or directory)/.exec(out) ?? (p.exitCode === 127 ? /(?:^|\s)(?:\S+: )?(?:line \d+: )?([^\s:]+): (?:command )?not found/m.exec(out) : null)
+  const missing =
+    /exec: "([^"]+)": (?:executable file not found in \$PATH|stat [^:]+: no such file or directory)/.exec(out) ??
+    (p.exitCode === 127 ? /(?:^|\s)(?:\S+: )?(?:line \d+: )?([^\s:]+): (?:command )?not found/m.exec(out) : null)
   if (missing || p.exitCode === 127) return { kind: 'command-missing', program: missing?.[1] ?? (hc?.test[0] === 'CMD' ? hc.test[1] : undefined) }
   if (/health check exceeded timeout/i.test(out)) return { kind: 'timeout' }
   if (/connection refused|ECONNREFUSED|couldn't connect to server|failed to connect/i.test(out)) return { kind: 'refused', port: portOf(hc, out) }
-  const http = /returned error: (\d{3})|HTTP\/\d(?:\.\d)? (\d{3})|status(?: code)?:? (\d{3})\b|\b(\d{3}) (?:Internal Server Error|Service Unavailable|Not Found|Bad Gateway|Forbidden|Unauthorized)/i.exec(out)
+  const http =
+    /returned error: (\d{3})|HTTP\/\d(?:\.\d)? (\d{3})|status(?: code)?:? (\d{3})\b|\b(\d{3}) (?:Internal Server Error|Service Unavailable|Not Found|Bad Gateway|Forbidden|Unauthorized)/i.exec(
+      out
+    )
   if (http) return { kind: 'http', status: Number(http[1] ?? http[2] ?? http[3] ?? http[4]) }
   return { kind: 'exit', code: p.exitCode }
 }
@@ -160,7 +182,13 @@ export function healthFinding(hc: Healthcheck, log: readonly HealthProbe[], time
   // The log itself is in the result (health.log), shown in a code block: container output is not put in Markdown here.
   const cmd = `\`HEALTHCHECK ${healthcheckText(hc)}\``
   if (!failed) {
-    return { severity: 'error', code: 'unhealthy', message: `${cmd} did not report healthy within ${seconds(timeoutMs)}: no probe finished in that time.`, fix: 'Raise `smoke-timeout` if the server needs longer to start, or make the probe answer faster.', platform }
+    return {
+      severity: 'error',
+      code: 'unhealthy',
+      message: `${cmd} did not report healthy within ${seconds(timeoutMs)}: no probe finished in that time.`,
+      fix: 'Raise `smoke-timeout` if the server needs longer to start, or make the probe answer faster.',
+      platform
+    }
   }
   const cause = probeCause(failed, hc)
   const quoted = said ? ` (${codeSpan(said)})` : ''
@@ -182,10 +210,28 @@ export function healthFinding(hc: Healthcheck, log: readonly HealthProbe[], time
         platform
       }
     case 'http':
-      return { severity: 'error', code: 'unhealthy', message: `${cmd} got HTTP ${cause.status} from the server${quoted}: it is up, but its health endpoint fails.`, fix: 'Look at what the health endpoint checks (a missing dependency, configuration or file); the health log shows its answer.', platform }
+      return {
+        severity: 'error',
+        code: 'unhealthy',
+        message: `${cmd} got HTTP ${cause.status} from the server${quoted}: it is up, but its health endpoint fails.`,
+        fix: 'Look at what the health endpoint checks (a missing dependency, configuration or file); the health log shows its answer.',
+        platform
+      }
     case 'timeout':
-      return { severity: 'error', code: 'unhealthy', message: `${cmd} did not finish in time${quoted}.`, fix: 'Make the health endpoint answer quickly, or raise `smoke-timeout`.', platform }
+      return {
+        severity: 'error',
+        code: 'unhealthy',
+        message: `${cmd} did not finish in time${quoted}.`,
+        fix: 'Make the health endpoint answer quickly, or raise `smoke-timeout`.',
+        platform
+      }
     default:
-      return { severity: 'error', code: 'unhealthy', message: `${cmd} failed with exit code ${cause.code} until the end of the check (${seconds(timeoutMs)})${quoted}.`, fix: 'Run the HEALTHCHECK command in the container to see why it fails, or raise `smoke-timeout` if the server needs longer to start.', platform }
+      return {
+        severity: 'error',
+        code: 'unhealthy',
+        message: `${cmd} failed with exit code ${cause.code} until the end of the check (${seconds(timeoutMs)})${quoted}.`,
+        fix: 'Run the HEALTHCHECK command in the container to see why it fails, or raise `smoke-timeout` if the server needs longer to start.',
+        platform
+      }
   }
 }

@@ -1,7 +1,17 @@
 /** Looking inside images before they start. */
 export { explainStart, explainStartFailure, explanationText, type StartExplanation } from './explain.js'
 export { examineImage, type ExamineOptions, type ExamineStats, type ImageReport } from './doctor.js'
-export { examineInContainer, PrefetchImageFs, analyzeWithPrefetch, entryFromGoMode, ContainerFsUnavailable, EXAMINE_LABEL, EXAMINE_ROLE, type ContainerAnalysis, type FetchLimits } from './container-fs.js'
+export {
+  examineInContainer,
+  PrefetchImageFs,
+  analyzeWithPrefetch,
+  entryFromGoMode,
+  ContainerFsUnavailable,
+  EXAMINE_LABEL,
+  EXAMINE_ROLE,
+  type ContainerAnalysis,
+  type FetchLimits
+} from './container-fs.js'
 export { architectureMismatch, loaderFlavor } from './loader-paths.js'
 export {
   analyzeStart,

@@ -7,7 +7,18 @@
 import type { Finding } from '../types.js'
 import { describeElf, isElf, parseElf, type ByteSource, type ElfInfo } from './elf.js'
 import { normalizeImagePath, type ImageConfig, type ImageFs, type ResolveResult } from './rootfs.js'
-import { architectureMismatch, distroOf, expandOrigin, isMuslBuiltin, ldSoConfDirs, loaderFlavor, loadersInImage, multiarchTriplet, muslDirs, type Distro } from './loader-paths.js'
+import {
+  architectureMismatch,
+  distroOf,
+  expandOrigin,
+  isMuslBuiltin,
+  ldSoConfDirs,
+  loaderFlavor,
+  loadersInImage,
+  multiarchTriplet,
+  muslDirs,
+  type Distro
+} from './loader-paths.js'
 import { shellCommand, shellScript } from './shell-command.js'
 import { describeUnresolved, errnoText, hopTarget, traceUnresolved, type Unresolved } from './unresolved.js'
 
@@ -104,7 +115,9 @@ function modeText(mode: number): string {
 }
 
 function notRegularFix(type: string | undefined): string {
-  return type === 'dir' ? 'Point ENTRYPOINT/CMD at the program inside that directory, or copy the program itself (not its directory) to that path.' : 'Point ENTRYPOINT/CMD at a regular executable file.'
+  return type === 'dir'
+    ? 'Point ENTRYPOINT/CMD at the program inside that directory, or copy the program itself (not its directory) to that path.'
+    : 'Point ENTRYPOINT/CMD at a regular executable file.'
 }
 
 function notExecutableFix(path: string): string {
@@ -118,12 +131,13 @@ function loaderAbsence(image: ImageFs, interp: string, loader: ResolveResult, tr
   const detail = describeUnresolved(trace, interp)
   if (trace.reason === 'loop') return `which cannot be resolved: ${detail}`
   if (trace.reason === 'not-dir') return `which cannot be reached: ${detail}`
-  if (trace.hops.length === 1 && hopTarget(trace.hops[0]!) === trace.at) return `which is not in the image (\`${trace.hops[0]!.link}\` is a link to the missing \`${trace.at}\`)`
+  if (trace.hops.length === 1 && hopTarget(trace.hops[0]!) === trace.at)
+    return `which is not in the image (\`${trace.hops[0]!.link}\` is a link to the missing \`${trace.at}\`)`
   return `which is not in the image${detail ? ` (${detail})` : ''}`
 }
 
 const CROSS_COMPILE_FIX =
-  'Cross-compile for the target platform: build in a stage `FROM --platform=$BUILDPLATFORM …` and, for Go, `GOOS=$TARGETOS GOARCH=$TARGETARCH` (and `GOARM` from `$TARGETVARIANT` for arm); for C/C++ use the target\'s cross compiler (e.g. `aarch64-linux-gnu-gcc`, `arm-linux-gnueabihf-gcc`); for a downloaded binary, pick the file for `$TARGETARCH`.'
+  "Cross-compile for the target platform: build in a stage `FROM --platform=$BUILDPLATFORM …` and, for Go, `GOOS=$TARGETOS GOARCH=$TARGETARCH` (and `GOARM` from `$TARGETVARIANT` for arm); for C/C++ use the target's cross compiler (e.g. `aarch64-linux-gnu-gcc`, `arm-linux-gnueabihf-gcc`); for a downloaded binary, pick the file for `$TARGETARCH`."
 
 /** Everything the start analysis needs while it walks. */
 class Analysis {
@@ -228,7 +242,13 @@ class Analysis {
     }
     if (elf.interpreter === undefined) {
       if (!mismatch)
-        this.add({ severity: 'notice', code: 'static-binary', message: `${role} \`${path}\` is ${elf.linkage === 'static-pie' ? 'a static-pie' : 'a static'} ${elf.machine} binary: it needs no loader or shared libraries.`, evidence: describeElf(elf), file: path })
+        this.add({
+          severity: 'notice',
+          code: 'static-binary',
+          message: `${role} \`${path}\` is ${elf.linkage === 'static-pie' ? 'a static-pie' : 'a static'} ${elf.machine} binary: it needs no loader or shared libraries.`,
+          evidence: describeElf(elf),
+          file: path
+        })
       return info
     }
     const loader = this.image.realpath(elf.interpreter)
@@ -299,7 +319,12 @@ class Analysis {
     const loader = exe.interpreter!
     const flavor = loaderFlavor(loader)
     const executableRpath = exe.runpath.length === 0 ? exe.rpath.map((d) => normalizeImagePath(expandOrigin(d, dirname(resolved), exe))) : []
-    const queue: Array<{ name: string; by: string; byElf: ElfInfo; byPath: string }> = exe.needed.map((name) => ({ name, by: path, byElf: exe, byPath: resolved }))
+    const queue: Array<{ name: string; by: string; byElf: ElfInfo; byPath: string }> = exe.needed.map((name) => ({
+      name,
+      by: path,
+      byElf: exe,
+      byPath: resolved
+    }))
     const seen = new Set<string>(queue.map((q) => q.name))
     let examined = 0
     while (queue.length > 0 && examined < MAX_LIBRARIES) {
@@ -307,7 +332,9 @@ class Analysis {
       examined++
       if (flavor === 'musl' && isMuslBuiltin(name)) continue
       const dirs = name.includes('/') ? [] : this.librarySearch(byElf, byPath, executableRpath, flavor, loader)
-      const candidates = name.includes('/') ? [normalizeImagePath(name.startsWith('/') ? name : `${this.workingDir}/${name}`)] : dirs.map((d) => `${d === '/' ? '' : d}/${name}`)
+      const candidates = name.includes('/')
+        ? [normalizeImagePath(name.startsWith('/') ? name : `${this.workingDir}/${name}`)]
+        : dirs.map((d) => `${d === '/' ? '' : d}/${name}`)
       let found: { path: string; elf: ElfInfo } | undefined
       const incompatible: string[] = []
       for (const candidate of candidates) {
@@ -360,7 +387,13 @@ class Analysis {
     const arg = space < 0 ? '' : trimmed.slice(space).trim()
     info.interpreter = interp
     if (!interp) {
-      this.add({ severity: 'error', code: 'not-executable-format', message: `${role} \`${path}\` has an empty \`#!\` line.`, fix: 'Name the interpreter on the first line, e.g. `#!/bin/sh`.', file: path })
+      this.add({
+        severity: 'error',
+        code: 'not-executable-format',
+        message: `${role} \`${path}\` has an empty \`#!\` line.`,
+        fix: 'Name the interpreter on the first line, e.g. `#!/bin/sh`.',
+        file: path
+      })
       return info
     }
     if (depth >= MAX_INTERPRETER_DEPTH) return info
@@ -391,7 +424,8 @@ class Analysis {
   private reportCrlf(path: string, role: string, line: string): boolean {
     const body = line.replace(/^[ \t]+/, '')
     const space = body.search(/[ \t]/)
-    const fix = 'Convert the script to LF line endings (`dos2unix`, or `sed -i "s/\\r$//"` in the Dockerfile) and keep them with `*.sh text eol=lf` in `.gitattributes`.'
+    const fix =
+      'Convert the script to LF line endings (`dos2unix`, or `sed -i "s/\\r$//"` in the Dockerfile) and keep them with `*.sh text eol=lf` in `.gitattributes`.'
     const evidence = `first line: ${JSON.stringify('#!' + line)}`
     const shown = (word: string): string => `\`${word.replace(/\r$/, '')}\\r\``
     if (space < 0) {
@@ -407,7 +441,12 @@ class Analysis {
       return true
     }
     const interp = body.slice(0, space)
-    const last = body.slice(space).trim().split(/[ \t]+/).at(-1)! + '\r'
+    const last =
+      body
+        .slice(space)
+        .trim()
+        .split(/[ \t]+/)
+        .at(-1)! + '\r'
     const program = basename(interp) === 'env' ? envProgram(body.slice(space)) : undefined
     if (program === last && !this.lookup(program).found) {
       this.add({
@@ -432,10 +471,23 @@ class Analysis {
   }
 
   private reportMissingInterpreter(path: string, role: string, shebang: string, program: string, viaEnv = false, trace?: Unresolved): void {
-    const pkg: Record<string, string> = { bash: 'bash', python3: 'python3', python: 'python3', node: 'nodejs', perl: 'perl', ruby: 'ruby', zsh: 'zsh', sh: 'busybox' }
+    const pkg: Record<string, string> = {
+      bash: 'bash',
+      python3: 'python3',
+      python: 'python3',
+      node: 'nodejs',
+      perl: 'perl',
+      ruby: 'ruby',
+      zsh: 'zsh',
+      sh: 'busybox'
+    }
     const name = pkg[program] ?? program
     const install =
-      this.distro === 'alpine' ? `\`RUN apk add --no-cache ${name}\`` : this.distro === 'debian' ? `\`RUN apt-get update && apt-get install -y --no-install-recommends ${name}\`` : `a base image that has \`${program}\``
+      this.distro === 'alpine'
+        ? `\`RUN apk add --no-cache ${name}\``
+        : this.distro === 'debian'
+          ? `\`RUN apt-get update && apt-get install -y --no-install-recommends ${name}\``
+          : `a base image that has \`${program}\``
     const hasSh = this.image.realpath('/bin/sh').ok
     const rewrite = /^(bash|zsh|ksh)$/.test(program) && hasSh ? `, or rewrite the script for POSIX sh and start it with \`#!/bin/sh\`` : ''
     this.add({

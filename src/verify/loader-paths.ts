@@ -90,7 +90,14 @@ function glob(image: ImageFs, pattern: string): string[] {
   const dir = abs.slice(0, abs.lastIndexOf('/')) || '/'
   const base = abs.slice(abs.lastIndexOf('/') + 1)
   if (!base.includes('*') && !base.includes('?')) return image.realpath(abs).ok ? [abs] : []
-  const re = new RegExp('^' + base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$')
+  const re = new RegExp(
+    '^' +
+      base
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]') +
+      '$'
+  )
   const r = image.realpath(dir)
   if (!r.ok) return []
   return (image.readdir(r.path) ?? [])
@@ -133,7 +140,11 @@ export function ldSoConfDirs(image: ImageFs): string[] {
 export function muslDirs(image: ImageFs, loader: string): string[] {
   const arch = /ld-musl-(.+)\.so\.1$/.exec(loader)?.[1]
   const text = arch ? readText(image, `/etc/ld-musl-${arch}.path`) : undefined
-  if (text !== undefined) return text.split(/[:\n]/).map((d) => d.trim()).filter((d) => d.startsWith('/'))
+  if (text !== undefined)
+    return text
+      .split(/[:\n]/)
+      .map((d) => d.trim())
+      .filter((d) => d.startsWith('/'))
   return ['/lib', '/usr/local/lib', '/usr/lib']
 }
 
@@ -143,7 +154,5 @@ export function isMuslBuiltin(name: string): boolean {
 }
 
 export function expandOrigin(dir: string, origin: string, elf: ElfInfo): string {
-  return dir
-    .replace(/\$ORIGIN|\$\{ORIGIN\}/g, origin)
-    .replace(/\$LIB|\$\{LIB\}/g, elf.bits === 64 ? 'lib64' : 'lib')
+  return dir.replace(/\$ORIGIN|\$\{ORIGIN\}/g, origin).replace(/\$LIB|\$\{LIB\}/g, elf.bits === 64 ? 'lib64' : 'lib')
 }

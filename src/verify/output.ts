@@ -11,6 +11,7 @@ export const TAIL_CHARS = 4000
 export const DETAIL_CHARS = 300
 
 // CSI and OSC sequences, then any other ESC sequence, then C0/C1 controls but tab and newline.
+// eslint-disable-next-line no-control-regex -- control characters are what this removes
 const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]/g
 
 /** Text with escapes and control characters removed and workflow commands defused, line by line. */

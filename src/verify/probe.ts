@@ -103,7 +103,18 @@ function nsenterProber(pid: number, sudo: boolean): Prober {
     way: 'nsenter',
     description: `from inside its network namespace (${prefix.join(' ')} --net, the runner's Node)`,
     async attempt(probes, timeoutMs) {
-      const args = [...prefix.slice(1), '--target', String(pid), '--net', '--', process.execPath, '-e', PROBE_NODE_SCRIPT, String(timeoutMs), ...triples(probes)]
+      const args = [
+        ...prefix.slice(1),
+        '--target',
+        String(pid),
+        '--net',
+        '--',
+        process.execPath,
+        '-e',
+        PROBE_NODE_SCRIPT,
+        String(timeoutMs),
+        ...triples(probes)
+      ]
       const r = await run(prefix[0]!, args, { allowFailure: true, timeoutMs: timeoutMs * 2 + 5_000, maxOutputBytes: 64 * 1024 })
       return parseProbeOutput(r.stdout, probes.length)
     },
@@ -116,7 +127,27 @@ async function containerProber(target: string, image: string, lifetimeMs: number
   const seconds = Math.ceil(lifetimeMs / 1000) + 30
   // Removed by us; and, should that fail, by the engine once its sleep ends (--rm).
   const started = await docker(
-    ['run', '--detach', '--rm', '--name', name, '--network', `container:${target}`, '--label', 'org.smokestack.role=probe', '--security-opt', 'no-new-privileges', '--pids-limit', '64', '--memory', '64m', '--entrypoint', 'sleep', image, String(seconds)],
+    [
+      'run',
+      '--detach',
+      '--rm',
+      '--name',
+      name,
+      '--network',
+      `container:${target}`,
+      '--label',
+      'org.smokestack.role=probe',
+      '--security-opt',
+      'no-new-privileges',
+      '--pids-limit',
+      '64',
+      '--memory',
+      '64m',
+      '--entrypoint',
+      'sleep',
+      image,
+      String(seconds)
+    ],
     { allowFailure: true, timeoutMs: 60_000 }
   )
   if (started.exitCode !== 0) return `the probe container could not start: ${started.stderr.trim().split('\n').at(-1) ?? ''}`
@@ -141,7 +172,12 @@ async function containerProber(target: string, image: string, lifetimeMs: number
  * A prober for the running container `target` (name, id, pid). nsenter is used only when the
  * process the engine named is in the container's cgroup; otherwise the probe container.
  */
-export async function openProber(choice: ProbeChoice, target: { name: string; id: string; pid: number }, image: string, lifetimeMs: number): Promise<{ prober?: Prober; note: string; error?: string }> {
+export async function openProber(
+  choice: ProbeChoice,
+  target: { name: string; id: string; pid: number },
+  image: string,
+  lifetimeMs: number
+): Promise<{ prober?: Prober; note: string; error?: string }> {
   if (choice.way === 'nsenter') {
     if (belongsTo(target.pid, target.id)) return { prober: nsenterProber(target.pid, choice.sudo), note: choice.why }
     const missing = await ensureProbeImage(image)

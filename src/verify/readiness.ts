@@ -5,7 +5,17 @@
  */
 import type { Finding, ProbeOutcome, SmokeResult } from '../types.js'
 import type { Inspector, ContainerState } from './container-state.js'
-import { engineTime, healthCannotPass, healthFinding, healthProbes, healthcheckText, mergeProbes, type HealthPlan, type HealthProbe, type Healthcheck } from './health.js'
+import {
+  engineTime,
+  healthCannotPass,
+  healthFinding,
+  healthProbes,
+  healthcheckText,
+  mergeProbes,
+  type HealthPlan,
+  type HealthProbe,
+  type Healthcheck
+} from './health.js'
 import { openProber, type ProbeChoice, type Prober } from './probe.js'
 import type { Probe } from '../inputs/probes.js'
 import { detailLine } from './output.js'
@@ -83,7 +93,11 @@ export async function waitReady(r: ReadinessRequest, inspector: Inspector, start
           prober = opened.prober
           proberError = opened.error
           if (prober) for (const p of probes) p.via = prober.way
-          r.log?.(prober ? `Probing ${r.probes.map((p) => p.text).join(', ')} ${prober.description}: ${opened.note}; the container keeps --network ${r.network}.` : `Probes cannot run: ${opened.error}`)
+          r.log?.(
+            prober
+              ? `Probing ${r.probes.map((p) => p.text).join(', ')} ${prober.description}: ${opened.note}; the container keeps --network ${r.network}.`
+              : `Probes cannot run: ${opened.error}`
+          )
         }
         if (prober) {
           const answers = await prober.attempt(pending, Math.min(PROBE_ATTEMPT_MS, Math.max(200, deadline - Date.now())))
@@ -142,7 +156,9 @@ export async function waitReady(r: ReadinessRequest, inspector: Inspector, start
       message: proberError
         ? `The probe ${p.probe} could not run: ${proberError}.`
         : `The probe ${p.probe} did not pass within ${s(r.timeoutMs)}: ${p.attempts} attempt${p.attempts === 1 ? '' : 's'}, the last ${p.last ?? 'without an answer'}.`,
-      fix: proberError ? 'Check the `probe-image` input (an image with busybox `sh`, `nc`, `timeout` and `sleep`).' : 'Check the port and path the server answers on inside the container, and that it starts without a network (the check has none: `smoke-network`).',
+      fix: proberError
+        ? 'Check the `probe-image` input (an image with busybox `sh`, `nc`, `timeout` and `sleep`).'
+        : 'Check the port and path the server answers on inside the container, and that it starts without a network (the check has none: `smoke-network`).',
       platform: r.platform
     })
   }
@@ -158,7 +174,14 @@ export async function waitReady(r: ReadinessRequest, inspector: Inspector, start
 export function readyResult(w: Extract<Readiness, { kind: 'ready' }>, stopped: string): SmokeResult {
   const what = w.result.health ? `healthy in ${s(w.durationMs)}` : `probe ok in ${s(w.durationMs)}`
   const probes = w.result.probes?.length ? `; ${w.result.probes.map((p) => `${p.probe}: ${p.last}`).join(', ')}` : ''
-  return { outcome: w.result.health ? 'healthy' : 'probe-ok', passed: true, exitCode: null, durationMs: w.durationMs, message: `${what}${probes}; ${stopped}`, ...w.result }
+  return {
+    outcome: w.result.health ? 'healthy' : 'probe-ok',
+    passed: true,
+    exitCode: null,
+    durationMs: w.durationMs,
+    message: `${what}${probes}; ${stopped}`,
+    ...w.result
+  }
 }
 
 /** The result of a server that was not ready at the end of the check. */

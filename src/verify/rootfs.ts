@@ -42,8 +42,7 @@ export interface FsEntry {
 }
 
 export type ResolveResult =
-  | { ok: true; path: string }
-  | { ok: false; reason: 'missing' | 'loop' | 'not-dir'; /** The path at which resolution stopped. */ path: string }
+  { ok: true; path: string } | { ok: false; reason: 'missing' | 'loop' | 'not-dir'; /** The path at which resolution stopped. */ path: string }
 
 /** Read access to an image's merged filesystem. Paths are absolute inside the image. */
 export interface ImageFs {
@@ -81,7 +80,12 @@ export function normalizeImagePath(p: string): string {
  * `..` is clamped at `/`, and more than {@link MAX_SYMLINK_HOPS} hops is a loop. `onHop` hears of
  * every link followed (its path and its target as written).
  */
-export function resolveInRoot(lstat: (p: string) => FsEntry | undefined, p: string, followLast = true, onHop?: (link: string, target: string) => void): ResolveResult {
+export function resolveInRoot(
+  lstat: (p: string) => FsEntry | undefined,
+  p: string,
+  followLast = true,
+  onHop?: (link: string, target: string) => void
+): ResolveResult {
   const pending = p.split('/').reverse()
   const done: string[] = []
   let hops = 0
@@ -190,7 +194,11 @@ export class LayeredTree {
       return
     }
     if (e.type === 'hardlink') {
-      const target = this.find(normalizeImagePath(e.linkTarget ?? '').split('/').filter(Boolean))
+      const target = this.find(
+        normalizeImagePath(e.linkTarget ?? '')
+          .split('/')
+          .filter(Boolean)
+      )
       const size = target?.entry.type === 'file' ? target.entry.size : 0
       dir.children!.set(name, { entry: { type: 'file', mode: e.mode, size, layer }, content: target?.content })
       return
@@ -587,7 +595,9 @@ function pickImage(json: Map<string, unknown>, links: Map<string, string>, optio
   const get = (p: string): unknown => json.get(resolveLink(p, links))
   const manifest = json.get('manifest.json')
   if (Array.isArray(manifest) && manifest.length > 0) {
-    const items = manifest.filter((m): m is { Config: string; Layers: string[]; RepoTags?: string[] } => typeof m?.Config === 'string' && Array.isArray(m?.Layers))
+    const items = manifest.filter(
+      (m): m is { Config: string; Layers: string[]; RepoTags?: string[] } => typeof m?.Config === 'string' && Array.isArray(m?.Layers)
+    )
     const parsed = items.map((m) => ({ m, raw: get(m.Config) }))
     const chosen =
       parsed.find((x) => options.ref && x.m.RepoTags?.includes(options.ref) && configPlatformMatches(x.raw, options.platform)) ??

@@ -13,11 +13,76 @@ export type ShellCommand = { kind: 'simple'; program: string; viaExec: boolean }
 /** Scripts longer than this are not read. */
 const MAX_SCRIPT = 8192
 
-const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'do', 'done', 'case', 'esac', 'while', 'until', 'for', 'in', 'function', 'select', '!', '{', '}', '[[', ']]', 'time', 'coproc'])
+const KEYWORDS = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'do',
+  'done',
+  'case',
+  'esac',
+  'while',
+  'until',
+  'for',
+  'in',
+  'function',
+  'select',
+  '!',
+  '{',
+  '}',
+  '[[',
+  ']]',
+  'time',
+  'coproc'
+])
 /** Builtins of POSIX sh, bash and busybox ash: no program of the image runs. */
 const BUILTINS = new Set([
-  ':', '.', 'source', 'eval', 'exit', 'return', 'break', 'continue', 'export', 'readonly', 'local', 'set', 'unset', 'shift', 'cd', 'pwd', 'echo', 'printf', 'test', '[',
-  'true', 'false', 'read', 'trap', 'ulimit', 'umask', 'wait', 'alias', 'unalias', 'command', 'type', 'hash', 'getopts', 'times', 'jobs', 'fg', 'bg', 'kill', 'let', 'declare', 'typeset', 'builtin', 'enable', 'shopt'
+  ':',
+  '.',
+  'source',
+  'eval',
+  'exit',
+  'return',
+  'break',
+  'continue',
+  'export',
+  'readonly',
+  'local',
+  'set',
+  'unset',
+  'shift',
+  'cd',
+  'pwd',
+  'echo',
+  'printf',
+  'test',
+  '[',
+  'true',
+  'false',
+  'read',
+  'trap',
+  'ulimit',
+  'umask',
+  'wait',
+  'alias',
+  'unalias',
+  'command',
+  'type',
+  'hash',
+  'getopts',
+  'times',
+  'jobs',
+  'fg',
+  'bg',
+  'kill',
+  'let',
+  'declare',
+  'typeset',
+  'builtin',
+  'enable',
+  'shopt'
 ])
 
 interface Word {
@@ -61,7 +126,7 @@ function lex(script: string, env: (name: string) => string | undefined): Lex {
     word().text += expand(name, quoted) ?? ''
     return i + 1 + (braced ? braced[0].length : name.length)
   }
-  for (let i = 0; i < script.length; ) {
+  for (let i = 0; i < script.length;) {
     const c = script[i]!
     if (c === ' ' || c === '\t') {
       if (cur) words.push(cur)
@@ -80,7 +145,7 @@ function lex(script: string, env: (name: string) => string | undefined): Lex {
       const w = word()
       w.literal = false
       let j = i + 1
-      for (; j < script.length && script[j] !== '"'; ) {
+      for (; j < script.length && script[j] !== '"';) {
         const d = script[j]!
         if (d === '`' || d === '\\') return { ok: false, reason: d === '`' ? 'a command substitution in backquotes' : 'a backslash escape' }
         if (d === '$') {

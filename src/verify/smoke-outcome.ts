@@ -64,7 +64,13 @@ export function classifySmoke(raw: RawOutcome, acceptedExitCodes: number[], cont
   }
   if (raw.stillRunning) {
     const stopped = raw.killed ? 'it ignored SIGTERM, so it was killed and removed' : 'stopped and removed'
-    return { ...base, exitCode: null, outcome: 'running', passed: true, message: `still running after ${(raw.durationMs / 1000).toFixed(1)} s: it started; ${stopped}` }
+    return {
+      ...base,
+      exitCode: null,
+      outcome: 'running',
+      passed: true,
+      message: `still running after ${(raw.durationMs / 1000).toFixed(1)} s: it started; ${stopped}`
+    }
   }
   const code = raw.exitCode ?? -1
   // runc reports a failed execve from inside the container, after the task was created: the
@@ -80,5 +86,13 @@ export function classifySmoke(raw: RawOutcome, acceptedExitCodes: number[], cont
 
 /** Not started at all: the image has no command (neither ENTRYPOINT nor CMD, and no smoke-args). */
 export function notStarted(reason: string, findings?: Finding[]): SmokeResult {
-  return { outcome: 'not-started', passed: false, exitCode: null, durationMs: 0, message: `not started: ${reason}`, detail: `not started: ${reason}`, ...(findings ? { findings } : {}) }
+  return {
+    outcome: 'not-started',
+    passed: false,
+    exitCode: null,
+    durationMs: 0,
+    message: `not started: ${reason}`,
+    detail: `not started: ${reason}`,
+    ...(findings ? { findings } : {})
+  }
 }

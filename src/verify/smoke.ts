@@ -138,18 +138,41 @@ async function check(r: SmokeRequest, inspector: Inspector): Promise<SmokeResult
   const created = await docker(smokeCreateArgs(r, health.createArgs), { allowFailure: true, timeoutMs: 120_000 })
   if (created.exitCode !== 0) {
     await remove(r.containerName)
-    return failed({ outcome: 'start-failed', exitCode: null, durationMs: 0, message: `the container could not be created: ${created.stderr.trim().split('\n').at(-1) ?? ''}` }, '')
+    return failed(
+      {
+        outcome: 'start-failed',
+        exitCode: null,
+        durationMs: 0,
+        message: `the container could not be created: ${created.stderr.trim().split('\n').at(-1) ?? ''}`
+      },
+      ''
+    )
   }
   const started = Date.now()
   try {
     const start = await docker(['start', r.containerName], { allowFailure: true, timeoutMs: r.timeoutMs + 30_000 })
     if (start.exitCode !== 0) {
-      return classifySmoke({ startError: `${start.stderr}\n${start.stdout}`, exitCode: null, stillRunning: false, output: await logs(r.containerName), durationMs: Date.now() - started }, r.acceptedExitCodes)
+      return classifySmoke(
+        {
+          startError: `${start.stderr}\n${start.stdout}`,
+          exitCode: null,
+          stillRunning: false,
+          output: await logs(r.containerName),
+          durationMs: Date.now() - started
+        },
+        r.acceptedExitCodes
+      )
     }
     if (!health.use && probes.length === 0) return withAdvice(await untilTimeout(r, inspector, started))
     const waited = await waitReady({ ...r, health, healthcheck, probes, probeChoice, probeImage }, inspector, started)
     if (waited.kind === 'exited') {
-      const raw = { exitCode: waited.state.exitCode, stillRunning: false, output: await logs(r.containerName), durationMs: waited.durationMs, mustRun: health.use ? ('healthy' as const) : ('probed' as const) }
+      const raw = {
+        exitCode: waited.state.exitCode,
+        stillRunning: false,
+        output: await logs(r.containerName),
+        durationMs: waited.durationMs,
+        mustRun: health.use ? ('healthy' as const) : ('probed' as const)
+      }
       return { ...classifySmoke(raw, r.acceptedExitCodes, context), ...waited.result }
     }
     // Ready or not, the verdict is in: the container is removed at once, without a stop's grace period.
@@ -173,7 +196,10 @@ async function untilTimeout(r: SmokeRequest, inspector: Inspector, started: numb
   }
   const stillRunning = exitCode === null
   const killed = stillRunning ? await stop(r.containerName, inspector) : false
-  return classifySmoke({ exitCode, stillRunning, killed, output: await logs(r.containerName), durationMs }, r.acceptedExitCodes, { network: r.network, platform: r.platform })
+  return classifySmoke({ exitCode, stillRunning, killed, output: await logs(r.containerName), durationMs }, r.acceptedExitCodes, {
+    network: r.network,
+    platform: r.platform
+  })
 }
 
 /** Stops a container that is still running; true when it had to be killed. */

@@ -80,6 +80,7 @@ export function describeUnresolved(u: Unresolved, p: string): string | undefined
   }
   const stop = u.reason === 'not-dir' ? `${q(u.at)} is not a directory` : `${q(u.at)} does not exist`
   if (u.hops.length === 0) return u.at === wanted ? undefined : stop
-  if (u.hops.length === 1 && u.reason === 'missing' && hopTarget(u.hops[0]!) === u.at) return `${q(u.hops[0]!.link)} is a link to ${q(u.hops[0]!.target)}, which does not exist`
+  if (u.hops.length === 1 && u.reason === 'missing' && hopTarget(u.hops[0]!) === u.at)
+    return `${q(u.hops[0]!.link)} is a link to ${q(u.hops[0]!.target)}, which does not exist`
   return `following ${hopList(u.hops)}: ${stop}`
 }

@@ -56,8 +56,22 @@ describe('run() when every platform passes', () => {
     const amd64 = engine.docker.built(ref, 'linux/amd64')
     const arm64 = engine.docker.built(ref, 'linux/arm64')
     expect(results()).toEqual({
-      'linux/amd64': expect.objectContaining({ status: 'passed', size: amd64.uncompressedBytes, compressedSize: amd64.compressedBytes, layers: 2, configDigest: amd64.configDigest, localRef: ref }),
-      'linux/arm64': expect.objectContaining({ status: 'passed', size: arm64.uncompressedBytes, compressedSize: arm64.compressedBytes, layers: 2, configDigest: arm64.configDigest, localRef: ref })
+      'linux/amd64': expect.objectContaining({
+        status: 'passed',
+        size: amd64.uncompressedBytes,
+        compressedSize: amd64.compressedBytes,
+        layers: 2,
+        configDigest: amd64.configDigest,
+        localRef: ref
+      }),
+      'linux/arm64': expect.objectContaining({
+        status: 'passed',
+        size: arm64.uncompressedBytes,
+        compressedSize: arm64.compressedBytes,
+        layers: 2,
+        configDigest: arm64.configDigest,
+        localRef: ref
+      })
     })
     expect(results()['linux/amd64'].smoke).toMatchObject({ outcome: 'exited', exitCode: 0 })
     expect(JSON.parse(out.sizes)).toEqual({
@@ -86,7 +100,12 @@ describe('run() when platforms fail', () => {
     engine.reset({
       store: 'containerd',
       platforms: {
-        'linux/amd64': { start: { startError: 'failed to create task for container: OCI runtime create failed: unable to start container process: exec: "/app": stat /app: no such file or directory: unknown' } },
+        'linux/amd64': {
+          start: {
+            startError:
+              'failed to create task for container: OCI runtime create failed: unable to start container process: exec: "/app": stat /app: no such file or directory: unknown'
+          }
+        },
         'linux/arm64': { start: { exitCode: 2, output: 'reading config\nfatal: /etc/app.toml: permission denied\n' } },
         // An x86-64 program in the arm/v7 image: it starts (the host runs it natively), the doctor sees it.
         'linux/arm/v7': { image: { programPlatform: 'linux/amd64' } }
@@ -103,7 +122,12 @@ describe('run() when platforms fail', () => {
     // The runtime's words, then what they mean.
     expect(amd64.message).toMatch(/^linux\/amd64: exec \/app: no such file or directory: "exec \/app: no such file or directory" means /)
     const arm64 = errors.find((e) => e.title === 'smokestack: linux/arm64 failed')!
-    expect(arm64.message.split('\n')).toEqual(['linux/arm64: exited with code 2', 'Last lines of its output:', 'reading config', 'fatal: /etc/app.toml: permission denied'])
+    expect(arm64.message.split('\n')).toEqual([
+      'linux/arm64: exited with code 2',
+      'Last lines of its output:',
+      'reading config',
+      'fatal: /etc/app.toml: permission denied'
+    ])
     // A finding that is the failure is annotated as itself, once, not repeated as a failure annotation.
     expect(errors.filter((e) => e.title?.includes('linux/arm/v7') || e.message.startsWith('linux/arm/v7'))).toEqual([
       { title: 'smokestack: arch-mismatch', message: expect.stringMatching(/^linux\/arm\/v7: /) }
@@ -130,7 +154,10 @@ describe('run() with bad input', () => {
   it('names the advice that fail-on-advice stops at, annotated on its Dockerfile line, before building', async () => {
     ws.dockerfile(ADVISED_DOCKERFILE)
     await runAction({ 'fail-on-advice': 'true' })
-    expect(core.warning).toHaveBeenCalledWith(expect.stringContaining('`apk add` without --no-cache'), expect.objectContaining({ title: 'smokestack: apk-cache', file: 'Dockerfile', startLine: 2 }))
+    expect(core.warning).toHaveBeenCalledWith(
+      expect.stringContaining('`apk add` without --no-cache'),
+      expect.objectContaining({ title: 'smokestack: apk-cache', file: 'Dockerfile', startLine: 2 })
+    )
     expect(core.setFailed).toHaveBeenCalledWith(expect.stringMatching(/^fail-on-advice is true .*: apk-cache$/))
     expect(engine.commands((a) => a[1] === 'build')).toEqual([])
   })
@@ -150,7 +177,14 @@ describe('run() log', () => {
     const rmArm64 = engine.calls.find(rmOf('linux-arm64'))!
     const rmAmd64 = engine.calls.find(rmOf('linux-amd64'))!
     expect(rmArm64.order).toBeLessThan(rmAmd64.order)
-    expect(groups()).toEqual(['linux/amd64: build', 'linux/amd64: look inside and start', 'linux/amd64: size', 'linux/arm64: build', 'linux/arm64: look inside and start', 'linux/arm64: size'])
+    expect(groups()).toEqual([
+      'linux/amd64: build',
+      'linux/amd64: look inside and start',
+      'linux/amd64: size',
+      'linux/arm64: build',
+      'linux/arm64: look inside and start',
+      'linux/arm64: size'
+    ])
     // arm64's groups waited for amd64's: nothing of a platform is printed before the platforms before it are done.
     const firstGroup = core.startGroup.mock.invocationCallOrder[core.startGroup.mock.calls.findIndex(([t]) => t.startsWith('linux/'))]
     expect(firstGroup).toBeGreaterThan(rmAmd64.order)
@@ -181,7 +215,11 @@ describe('run() secrets and state', () => {
 
   it('saves the post step\u2019s state before each container and image exists', async () => {
     await runAction({})
-    const states = core.saveState.mock.calls.map(([key, value], i) => ({ key, leftovers: parseLeftovers(String(value)), order: core.saveState.mock.invocationCallOrder[i] }))
+    const states = core.saveState.mock.calls.map(([key, value], i) => ({
+      key,
+      leftovers: parseLeftovers(String(value)),
+      order: core.saveState.mock.invocationCallOrder[i]
+    }))
     expect(new Set(states.map((s) => s.key))).toEqual(new Set([STATE_KEY]))
     const stateBefore = (c: Call) => states.filter((s) => s.order < c.order).at(-1)?.leftovers
     const build = engine.calls.find((c) => c.args[1] === 'build')!
@@ -193,6 +231,11 @@ describe('run() secrets and state', () => {
     const last = states.at(-1)!.leftovers
     expect(last.containers).toEqual([])
     expect(last.images).toEqual([expect.stringMatching(ALL)])
-    expect(last.dirs).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${ws.temp}/smokestack-scratch-`)), expect.stringMatching(new RegExp(`^${ws.temp}/smokestack-`))]))
+    expect(last.dirs).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${ws.temp}/smokestack-scratch-`)),
+        expect.stringMatching(new RegExp(`^${ws.temp}/smokestack-`))
+      ])
+    )
   })
 })

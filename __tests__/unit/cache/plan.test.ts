@@ -1,5 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
-import { cacheArgsAfterRestore, cacheBuildArgsFor, cacheKey, cacheServiceAvailable, cacheServiceVersion, planCache, type CachePlanInput } from '../../../src/cache/plan.js'
+import {
+  cacheArgsAfterRestore,
+  cacheBuildArgsFor,
+  cacheKey,
+  cacheServiceAvailable,
+  cacheServiceVersion,
+  planCache,
+  type CachePlanInput
+} from '../../../src/cache/plan.js'
 
 const base: CachePlanInput = {
   mode: 'auto',

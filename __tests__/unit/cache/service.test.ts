@@ -128,8 +128,18 @@ describe.each(['v1', 'v2'] as const)('cache service %s', (version) => {
     const entry = server.committedEntries().find((e) => e.key === first.key)
     expect(entry?.size).toBeGreaterThan(0)
     const calls = server.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/\d+$/, 'N')}`)
-    if (version === 'v1') expect(calls).toEqual(expect.arrayContaining(['POST /_apis/artifactcache/caches', 'PATCH /_apis/artifactcache/caches/N', 'POST /_apis/artifactcache/caches/N']))
-    else expect(calls).toEqual(expect.arrayContaining(['POST /twirp/github.actions.results.api.v1.CacheService/CreateCacheEntry', 'PUT /devstoreaccount1/actions-cache/N', 'POST /twirp/github.actions.results.api.v1.CacheService/FinalizeCacheEntryUpload']))
+    if (version === 'v1')
+      expect(calls).toEqual(
+        expect.arrayContaining(['POST /_apis/artifactcache/caches', 'PATCH /_apis/artifactcache/caches/N', 'POST /_apis/artifactcache/caches/N'])
+      )
+    else
+      expect(calls).toEqual(
+        expect.arrayContaining([
+          'POST /twirp/github.actions.results.api.v1.CacheService/CreateCacheEntry',
+          'PUT /devstoreaccount1/actions-cache/N',
+          'POST /twirp/github.actions.results.api.v1.CacheService/FinalizeCacheEntryUpload'
+        ])
+      )
 
     // The next run: nothing on disk.
     await rm(path.join(work, 'runner-temp'), { recursive: true, force: true })
@@ -227,7 +237,10 @@ describe('local Azure Blob endpoint', () => {
 
     const finalized = (await (await twirp('FinalizeCacheEntryUpload', { key, version: 'v', size_bytes: String(whole.length) })).json()) as { ok: boolean }
     expect(finalized.ok).toBe(true)
-    const found = (await (await twirp('GetCacheEntryDownloadURL', { key, restore_keys: [], version: 'v' })).json()) as { signed_download_url: string; matched_key: string }
+    const found = (await (await twirp('GetCacheEntryDownloadURL', { key, restore_keys: [], version: 'v' })).json()) as {
+      signed_download_url: string
+      matched_key: string
+    }
     expect(found.matched_key).toBe(key)
     const ranged = await fetch(found.signed_download_url, { headers: { Range: 'bytes=990-1009' } })
     expect(ranged.status).toBe(206)

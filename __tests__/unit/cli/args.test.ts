@@ -55,15 +55,22 @@ describe('parseCommandLine', () => {
 
   it('joins repeated list flags with commas and line flags with newlines, aliases included', () => {
     const { inputs } = parseCommandLine([
-      '--platform', 'linux/amd64',
+      '--platform',
+      'linux/amd64',
       '--platforms=linux/arm64,linux/arm/v7',
-      '--build-arg', 'A=1',
-      '--build-arg', 'B=x,y',
-      '--label', 'org.opencontainers.image.title=app',
-      '-t', 'ghcr.io/o/app:1',
-      '--tag', 'ghcr.io/o/app:latest',
+      '--build-arg',
+      'A=1',
+      '--build-arg',
+      'B=x,y',
+      '--label',
+      'org.opencontainers.image.title=app',
+      '-t',
+      'ghcr.io/o/app:1',
+      '--tag',
+      'ghcr.io/o/app:latest',
       '--smoke-run-arg=--user=1000',
-      '--smoke-exit-code', '3'
+      '--smoke-exit-code',
+      '3'
     ])
     expect(inputs.platforms).toBe('linux/amd64,linux/arm64,linux/arm/v7')
     expect(inputs['build-args']).toBe('A=1\nB=x,y')
@@ -108,24 +115,38 @@ describe('flags through parseInputs', () => {
   it('yields the same inputs the action would get', () => {
     const inputs = inputsFrom([
       'app',
-      '--file', 'app/Other.Dockerfile',
-      '--platform', 'linux/amd64,linux/arm64',
-      '--build-arg', 'VERSION=1.2',
-      '--build-arg', 'LIST=a,b',
-      '--tag', 'ghcr.io/o/app:1',
+      '--file',
+      'app/Other.Dockerfile',
+      '--platform',
+      'linux/amd64,linux/arm64',
+      '--build-arg',
+      'VERSION=1.2',
+      '--build-arg',
+      'LIST=a,b',
+      '--tag',
+      'ghcr.io/o/app:1',
       '--push',
-      '--max-size', '20MB',
-      '--size-metric', 'compressed',
-      '--compare-to', 'ghcr.io/o/app:latest',
-      '--max-growth', '5%',
-      '--smoke-args', 'serve --port "8080"',
-      '--smoke-timeout', '1m30s',
-      '--smoke-exit-codes', '3,4',
+      '--max-size',
+      '20MB',
+      '--size-metric',
+      'compressed',
+      '--compare-to',
+      'ghcr.io/o/app:latest',
+      '--max-growth',
+      '5%',
+      '--smoke-args',
+      'serve --port "8080"',
+      '--smoke-timeout',
+      '1m30s',
+      '--smoke-exit-codes',
+      '3,4',
       '--smoke-run-arg=--env=A=B',
       '--smoke-run-arg=--user 1000',
       '--no-smoke',
-      '--setup-qemu', 'false',
-      '--builder', 'ci'
+      '--setup-qemu',
+      'false',
+      '--builder',
+      'ci'
     ])
     expect(inputs).toMatchObject({
       context: path.join(workspace, 'app'),
@@ -148,9 +169,18 @@ describe('flags through parseInputs', () => {
     })
   })
 
-  it('leaves unset flags to the inputs\' defaults', () => {
+  it("leaves unset flags to the inputs' defaults", () => {
     const inputs = inputsFrom(['app'])
-    expect(inputs).toMatchObject({ platforms: [], push: false, smoke: true, smokeTimeoutMs: 10_000, smokeNetwork: 'none', sizeMetric: 'disk', setupQemu: 'auto', cache: 'auto' })
+    expect(inputs).toMatchObject({
+      platforms: [],
+      push: false,
+      smoke: true,
+      smokeTimeoutMs: 10_000,
+      smokeNetwork: 'none',
+      sizeMetric: 'disk',
+      setupQemu: 'auto',
+      cache: 'auto'
+    })
     expect(inputs.file).toBe(path.join(workspace, 'app', 'Dockerfile'))
   })
 
@@ -180,7 +210,16 @@ describe('flags through parseInputs', () => {
 
 describe("flags in buildx's own syntax, and the command's own", () => {
   it('reads --secret as buildx does: a file (src), an environment variable (env), or the variable named like the id', () => {
-    const cl = parseCommandLine(['--secret', 'id=npmrc,src=/home/me/.npmrc', '--secret', 'id=tok,env=GH_TOKEN', '--secret', 'id=AWS_KEY', '--secret', 'type=file,id=k,source=key.pem'])
+    const cl = parseCommandLine([
+      '--secret',
+      'id=npmrc,src=/home/me/.npmrc',
+      '--secret',
+      'id=tok,env=GH_TOKEN',
+      '--secret',
+      'id=AWS_KEY',
+      '--secret',
+      'type=file,id=k,source=key.pem'
+    ])
     expect(cl.inputs['secret-files']).toBe('npmrc=/home/me/.npmrc\nk=key.pem')
     expect(cl.inputs['secret-envs']).toBe('tok=GH_TOKEN,AWS_KEY=AWS_KEY')
     expect(cl.inputs.secrets).toBeUndefined()

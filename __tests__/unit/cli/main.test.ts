@@ -70,11 +70,19 @@ describe('smokestack (the command line)', () => {
   it('prints the whole run as JSON with --json, the sizes being what the images hold', async () => {
     const run = await cli('.', ...PLATFORMS, '--json')
     expect(run.status).toBe(0)
-    const doc = JSON.parse(run.stdout) as { passed: boolean; results: Record<string, { status: string; size: number; compressedSize: number; localRef: string }> }
+    const doc = JSON.parse(run.stdout) as {
+      passed: boolean
+      results: Record<string, { status: string; size: number; compressedSize: number; localRef: string }>
+    }
     expect(doc.passed).toBe(true)
     for (const p of ['linux/amd64', 'linux/arm64']) {
       const image = engine.docker.built(buildArg('--tag'), p)
-      expect(doc.results[p]).toMatchObject({ status: 'passed', size: image.uncompressedBytes, compressedSize: image.compressedBytes, localRef: buildArg('--tag') })
+      expect(doc.results[p]).toMatchObject({
+        status: 'passed',
+        size: image.uncompressedBytes,
+        compressedSize: image.compressedBytes,
+        localRef: buildArg('--tag')
+      })
     }
     expect(buildArg('--tag')).toMatch(/^smokestack-local\/[0-9a-f]{8}:all$/)
   })

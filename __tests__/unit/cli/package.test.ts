@@ -14,7 +14,13 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 describe('the package', () => {
   it('installs from its tarball and runs', () => {
-    const env = { ...process.env, npm_config_cache: path.join(dir, 'cache'), npm_config_update_notifier: 'false', npm_config_audit: 'false', npm_config_fund: 'false' }
+    const env = {
+      ...process.env,
+      npm_config_cache: path.join(dir, 'cache'),
+      npm_config_update_notifier: 'false',
+      npm_config_audit: 'false',
+      npm_config_fund: 'false'
+    }
     const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: ROOT, env, encoding: 'utf8' }).trim().split('\n').at(-1)!
     const tarball = path.join(dir, name)
     // Only what a user runs: the bundles, the actions' metadata, README and licence.

@@ -34,7 +34,11 @@ describe('parseSimpleYaml', () => {
     )
     expect(doc).toEqual({
       name: 'app',
-      inputs: { a: { description: "It's `quoted`: yes", default: 'x\ty' }, b: { description: 'line one\nline two\n', required: 'true' }, c: { description: 'folded text' } },
+      inputs: {
+        a: { description: "It's `quoted`: yes", default: 'x\ty' },
+        b: { description: 'line one\nline two\n', required: 'true' },
+        c: { description: 'folded text' }
+      },
       runs: { using: 'node24' }
     })
   })
@@ -79,7 +83,13 @@ describe('the reference generated from action.yml', () => {
 
   it('covers the merge action too: its inputs and outputs, in its own tables', () => {
     const merge = readActionMetadata(mergeYml)
-    expect(merge.inputs.map((i) => [i.name, i.required])).toEqual([['records', true], ['tags', true], ['platforms', true], ['annotations', false], ['commit', false]])
+    expect(merge.inputs.map((i) => [i.name, i.required])).toEqual([
+      ['records', true],
+      ['tags', true],
+      ['platforms', true],
+      ['annotations', false],
+      ['commit', false]
+    ])
     const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
     const section = readme.slice(readme.indexOf('<!-- merge-inputs:start -->'), readme.indexOf('<!-- merge-outputs:end -->'))
     for (const i of merge.inputs) expect(section).toContain(`| \`${i.name}\` | ${MERGE_INPUT_TYPES[i.name]} | ${i.required ? 'yes' : 'no'} |`)
@@ -91,7 +101,10 @@ describe('the migration table from docker/build-push-action', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')
   const table = readme.slice(readme.indexOf('<!-- migration:start -->'), readme.indexOf('<!-- migration:end -->'))
   const rows = new Map(
-    [...table.matchAll(/^\| (?:output )?`([a-z-]+)` \| ([a-z ]+) \|(.*)\|$/gm)].map((m) => [`${m[0].startsWith('| output') ? 'output ' : ''}${m[1]}`, { status: m[2], how: m[3] }])
+    [...table.matchAll(/^\| (?:output )?`([a-z-]+)` \| ([a-z ]+) \|(.*)\|$/gm)].map((m) => [
+      `${m[0].startsWith('| output') ? 'output ' : ''}${m[1]}`,
+      { status: m[2], how: m[3] }
+    ])
   )
   // The names of docker/build-push-action's action.yml, kept in a fixture (its header says which version).
   const fixture = fs.readFileSync(path.join(ROOT, '__tests__/fixtures/build-push-action/names.txt'), 'utf8').split('\n')
@@ -123,5 +136,21 @@ describe('the migration table from docker/build-push-action', () => {
     const ours = new Set([...action.inputs.map((i) => i.name), ...action.outputs.map((o) => `output ${o.name}`)])
     const missing = [...rows.keys()].filter((name) => !ours.has(name) && !(name === 'output metadata'))
     expect(missing).toEqual([])
+  })
+})
+
+describe('the actions metadata', () => {
+  it.each(['action.yml', 'merge/action.yml'])('%s is YAML the runner reads, and reads the same as the generator reads it', async (file) => {
+    const { parse } = await import('yaml')
+    const text = fs.readFileSync(path.join(ROOT, file), 'utf8')
+    const doc = parse(text, { strict: true, uniqueKeys: true }) as {
+      inputs: Record<string, { description: string; default?: string }>
+      outputs: Record<string, { description: string }>
+      runs: { using: string }
+    }
+    expect(doc.runs.using).toBe('node24')
+    const ours = readActionMetadata(text)
+    expect(ours.inputs.map((i) => [i.name, i.description])).toEqual(Object.entries(doc.inputs).map(([name, i]) => [name, i.description]))
+    expect(ours.outputs.map((o) => [o.name, o.description])).toEqual(Object.entries(doc.outputs).map(([name, o]) => [name, o.description]))
   })
 })

@@ -25,13 +25,20 @@ const failed: PlatformOutcome = {
       {
         severity: 'error',
         code: 'missing-loader',
-        message: 'Entrypoint `/code/hellodocker-go` needs glibc\'s `/lib/ld-linux-aarch64.so.1`, which is not in the image.',
+        message: "Entrypoint `/code/hellodocker-go` needs glibc's `/lib/ld-linux-aarch64.so.1`, which is not in the image.",
         fix: 'Build with CGO_ENABLED=0.',
         evidence: 'PT_INTERP /lib/ld-linux-aarch64.so.1\nimage has /lib/ld-musl-aarch64.so.1',
         file: '/code/hellodocker-go'
       }
     ],
-    start: { outcome: 'start-failed', passed: false, exitCode: 127, durationMs: 90, message: 'exec /code/hellodocker-go: no such file or directory', outputTail: 'exec /code/hellodocker-go: no such file or directory\n' }
+    start: {
+      outcome: 'start-failed',
+      passed: false,
+      exitCode: 127,
+      durationMs: 90,
+      message: 'exec /code/hellodocker-go: no such file or directory',
+      outputTail: 'exec /code/hellodocker-go: no such file or directory\n'
+    }
   },
   size: { size: 13_200_000, compressedSize: 6_100_000, layers: 3, largestLayers: [], durationMs: 50 }
 }
@@ -83,7 +90,12 @@ describe('renderTable', () => {
     const [head, row] = renderTable(reportOf([broken]), plain)
     expect(head).not.toContain('Change')
     expect(row.split(/\s{2,}/)).toEqual(['linux/arm/v7', '✘ failed', '–', '–', '–', '–', '2.0 s', '–'])
-    const withDelta = renderTable(reportOf([passed], { baseline: { ref: 'b', available: true, growthGateSkipped: false, deltas: [{ platform: 'linux/amd64', bytes: 150_000, percent: 5, change: 'changed' }] } }), plain)
+    const withDelta = renderTable(
+      reportOf([passed], {
+        baseline: { ref: 'b', available: true, growthGateSkipped: false, deltas: [{ platform: 'linux/amd64', bytes: 150_000, percent: 5, change: 'changed' }] }
+      }),
+      plain
+    )
     expect(withDelta[0]).toContain('Change')
     expect(withDelta[1]).toContain('+150 kB (+5.0%)')
   })
@@ -98,7 +110,14 @@ describe('renderTable', () => {
 
 describe('renderReport', () => {
   it('explains a failed platform under the table: the error, each finding with its fix and evidence, the output', () => {
-    const unexplained: PlatformOutcome = { ...failed, check: { durationMs: 1, findings: [], start: { ...failed.check!.start!, outputTail: 'standard_init_linux.go:228: exec user process caused: no such file' } } }
+    const unexplained: PlatformOutcome = {
+      ...failed,
+      check: {
+        durationMs: 1,
+        findings: [],
+        start: { ...failed.check!.start!, outputTail: 'standard_init_linux.go:228: exec user process caused: no such file' }
+      }
+    }
     const plainError = renderReport(reportOf([unexplained]), plain).split('\n')
     expect(plainError).toContain(
       '  error exec /code/hellodocker-go: no such file or directory: "exec /code/hellodocker-go: no such file or directory" means either the program, or the loader it needs (for a dynamically linked binary), or the interpreter named on its `#!` line (for a script) is missing from the image. Check that the final stage copies the program to the path ENTRYPOINT/CMD names. For a binary built on another base image (e.g. with glibc, run on alpine/musl or scratch), link it statically (`CGO_ENABLED=0` for Go) or use a matching base image; for a script, make sure its interpreter is installed and that the file has LF line endings.'

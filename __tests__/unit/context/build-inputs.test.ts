@@ -74,7 +74,11 @@ describe('the inputs shared with docker/build-push-action', () => {
       annotations: ['manifest:org.opencontainers.image.description=An app, with a comma', 'org.opencontainers.image.title=app'],
       ssh: ['default', `key=${path.join(workspace, 'id_ed25519')}`],
       secretEnvs: [{ id: 'token', env: 'MY_TOKEN' }],
-      buildContexts: [`assets=${path.join(workspace, 'assets')}`, 'alpine=docker-image://alpine:3.12.2', `layout=oci-layout://${path.join(workspace, 'layout')}@sha256:${'b'.repeat(64)}`],
+      buildContexts: [
+        `assets=${path.join(workspace, 'assets')}`,
+        'alpine=docker-image://alpine:3.12.2',
+        `layout=oci-layout://${path.join(workspace, 'layout')}@sha256:${'b'.repeat(64)}`
+      ],
       pull: true,
       network: 'host',
       addHosts: ['db:10.0.0.2', 'cache=192.168.1.9', 'v6:[::1]', 'gw:host-gateway'],
@@ -97,12 +101,18 @@ describe('the inputs shared with docker/build-push-action', () => {
     expect(parse({ sbom: 'true' }).build.attests).toEqual(['type=sbom'])
     expect(parse({ sbom: 'generator=img:1' }).build.attests).toEqual(['type=sbom,generator=img:1'])
     expect(parse({ provenance: 'true' }, {}).build.attests).toEqual(['type=provenance'])
-    expect(parse({ attests: 'type=sbom,generator=g:1\ntype=provenance,mode=max' }).build.attests).toEqual(['type=sbom,generator=g:1', `type=provenance,mode=max,${builderId}`])
+    expect(parse({ attests: 'type=sbom,generator=g:1\ntype=provenance,mode=max' }).build.attests).toEqual([
+      'type=sbom,generator=g:1',
+      `type=provenance,mode=max,${builderId}`
+    ])
     // A dedicated input wins over the attests entry of its type.
-    expect(parse({ sbom: 'false', attests: 'type=sbom,generator=g:1\ntype=provenance,mode=min' }).build.attests).toEqual(['type=sbom,disabled=true', `type=provenance,mode=min,${builderId}`])
+    expect(parse({ sbom: 'false', attests: 'type=sbom,generator=g:1\ntype=provenance,mode=min' }).build.attests).toEqual([
+      'type=sbom,disabled=true',
+      `type=provenance,mode=min,${builderId}`
+    ])
   })
 
-  it('take a Git context, with the github-token for the workflow\'s own repository only', () => {
+  it("take a Git context, with the github-token for the workflow's own repository only", () => {
     const own = parse({ context: 'https://github.com/o/r.git#main:app', file: 'app/Dockerfile', 'github-token': 'ghs_tokentoken' })
     expect(own).toMatchObject({ context: 'https://github.com/o/r.git#main:app', file: 'app/Dockerfile', remoteContext: true })
     expect(own.secrets).toEqual([{ id: 'GIT_AUTH_TOKEN.github.com', value: 'ghs_tokentoken' }])
@@ -113,7 +123,13 @@ describe('the inputs shared with docker/build-push-action', () => {
     expect(own2.secrets).toEqual([{ id: 'GIT_AUTH_TOKEN', value: 'mine1234' }])
     expect(parse({ context: '{{defaultContext}}:sub/dir' }).context).toBe(`https://github.com/o/r.git#${'a'.repeat(40)}:sub/dir`)
     expect(parse({ context: '{{defaultContext}}' }).context).toBe(`https://github.com/o/r.git#${'a'.repeat(40)}`)
-    for (const url of ['git@github.com:o/r.git', 'git://example.com/o/r.git#v1.2', 'ssh://git@example.com/o/r.git', 'github.com/o/r', 'https://example.com/o/r#main']) {
+    for (const url of [
+      'git@github.com:o/r.git',
+      'git://example.com/o/r.git#v1.2',
+      'ssh://git@example.com/o/r.git',
+      'github.com/o/r',
+      'https://example.com/o/r#main'
+    ]) {
       expect(parse({ context: url }).context).toBe(url)
     }
   })
@@ -184,7 +200,7 @@ const refused: [string, Record<string, string>, RegExp, NodeJS.ProcessEnv][] = [
   ['file', { context: 'https://github.com/o/r.git', file: '../Dockerfile' }, /path inside the repository/, ACTIONS_ENV],
   ['load', { load: 'sometimes' }, /true or false/, ACTIONS_ENV],
   ['outputs', { outputs: 'type=local,dest=out' }, /not supported: smokestack loads every platform/, ACTIONS_ENV],
-  ['call', { call: 'check' }, /not supported: a build method/, ACTIONS_ENV],
+  ['call', { call: 'check' }, /not supported: a build method/, ACTIONS_ENV]
 ]
 
 describe('inputs that take effect with push and after the checks', () => {

@@ -74,7 +74,7 @@ describe('secrets in docker/build-push-action syntax', () => {
     expect(maskLines(secrets[1].value)).toEqual(['abcd,efgh=ij'])
   })
 
-  it('keeps a value\'s own spaces and quotes', () => {
+  it("keeps a value's own spaces and quotes", () => {
     expect(parseSecrets('secrets', 'A=  two  spaces  \nJ={"k":"v"}')).toEqual([
       { id: 'A', value: '  two  spaces  ' },
       { id: 'J', value: '{"k":"v"}' }

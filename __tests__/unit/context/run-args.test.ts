@@ -122,7 +122,12 @@ describe('smoke-run-args: the allow-list, read like the docker command line', ()
   })
 
   it('takes one or more options per line, lines in order', () => {
-    expect(parseRunArgs('smoke-run-args', '--env=A=1\n\n  -u 1000 --read-only  \n--tmpfs /tmp')).toEqual(['--env=A=1', '--user=1000', '--read-only', '--tmpfs=/tmp'])
+    expect(parseRunArgs('smoke-run-args', '--env=A=1\n\n  -u 1000 --read-only  \n--tmpfs /tmp')).toEqual([
+      '--env=A=1',
+      '--user=1000',
+      '--read-only',
+      '--tmpfs=/tmp'
+    ])
   })
 
   it('has at least 30 hostile or careless lines and 30 ordinary ones', () => {

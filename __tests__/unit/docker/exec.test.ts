@@ -7,7 +7,8 @@ describe('lastErrorLine', () => {
     expect(lastErrorLine(stderr)).toBe('ERROR: failed to solve: stage "nope" not found')
   })
   it("takes the daemon's error, not the CLI's pointer to --help", () => {
-    const stderr = "Unable to find image 'nope:latest' locally\ndocker: Error response from daemon: pull access denied for nope, repository does not exist.\nRun 'docker run --help' for more information\n"
+    const stderr =
+      "Unable to find image 'nope:latest' locally\ndocker: Error response from daemon: pull access denied for nope, repository does not exist.\nRun 'docker run --help' for more information\n"
     expect(lastErrorLine(stderr)).toBe('docker: Error response from daemon: pull access denied for nope, repository does not exist.')
   })
   it('falls back to the last non-empty line', () => {

@@ -97,7 +97,10 @@ describe('stages', () => {
 
   it('reads a # escape=` file with backtick continuations and a CRLF, BOM-prefixed file', () => {
     const backtick = analyze(lines('# escape=`', 'FROM alpine:3.19 AS a', 'RUN echo `', '    hi', 'FROM a'))
-    expect(backtick.stages.map((s) => [s.line, s.endLine])).toEqual([[2, 4], [5, 5]])
+    expect(backtick.stages.map((s) => [s.line, s.endLine])).toEqual([
+      [2, 4],
+      [5, 5]
+    ])
     const crlf = analyze('\uFEFFFROM alpine:3.19\r\nRUN apk add \\\r\n  curl\r\n')
     expect(crlf.findings.map((f) => [f.code, f.line, f.endLine])).toEqual([['apk-cache', 2, 3]])
   })

@@ -45,7 +45,13 @@ describe('the Dockerfile corpus', () => {
     const file = path.join('fixtures/dockerfiles', name, expected.file)
     const report = lintFile(
       { path: file, content: fs.readFileSync(path.join(ROOT, file), 'utf8') },
-      { platforms: expected.platforms, nativePlatforms: expected.nativePlatforms, buildArgs: expected.buildArgs, ignore: [], ...(expected.target && { target: expected.target }) }
+      {
+        platforms: expected.platforms,
+        nativePlatforms: expected.nativePlatforms,
+        buildArgs: expected.buildArgs,
+        ignore: [],
+        ...(expected.target && { target: expected.target })
+      }
     )
     expect({ chain: report.chain, unused: report.stages.filter((s) => s.role === 'unused').map((s) => s.label) }).toEqual({
       chain: expected.chain,

@@ -15,8 +15,32 @@ function rng(seed: number): () => number {
   }
 }
 
-const seeds = ['examples/hello-go/Dockerfile', 'examples/hello-go-cgo/Dockerfile', 'examples/cross-compile/Dockerfile'].map((f) => fs.readFileSync(path.resolve(f), 'utf8'))
-const pieces = ['\\\n', '${', '}', '$', 'FROM', ' AS ', '--platform=', '--from=', 'ARG X=${Y:-', '<<EOF\n', '\nEOF\n', '# escape=`\n', '"', "'", '\r\n', '\0', '\u202e', 'COPY --from=-1 / /', 'FROM $UNSET', 'RUN go build &&', '\n\n\n']
+const seeds = ['examples/hello-go/Dockerfile', 'examples/hello-go-cgo/Dockerfile', 'examples/cross-compile/Dockerfile'].map((f) =>
+  fs.readFileSync(path.resolve(f), 'utf8')
+)
+const pieces = [
+  '\\\n',
+  '${',
+  '}',
+  '$',
+  'FROM',
+  ' AS ',
+  '--platform=',
+  '--from=',
+  'ARG X=${Y:-',
+  '<<EOF\n',
+  '\nEOF\n',
+  '# escape=`\n',
+  '"',
+  "'",
+  '\r\n',
+  '\0',
+  '\u202e',
+  'COPY --from=-1 / /',
+  'FROM $UNSET',
+  'RUN go build &&',
+  '\n\n\n'
+]
 
 function mutate(text: string, next: () => number): string {
   let out = text
@@ -42,11 +66,17 @@ describe('the Dockerfile reader on hostile input', () => {
       const content = mutate(seeds[i % seeds.length], next)
       const t0 = Date.now()
       try {
-        const a = analyzeDockerfile({ path: 'Dockerfile', content, platforms: ['linux/amd64', 'linux/arm64'], nativePlatforms: ['linux/amd64'], buildArgs: { X: '1' } })
+        const a = analyzeDockerfile({
+          path: 'Dockerfile',
+          content,
+          platforms: ['linux/amd64', 'linux/arm64'],
+          nativePlatforms: ['linux/amd64'],
+          buildArgs: { X: '1' }
+        })
         expect(a.stages.length).toBeGreaterThan(0)
         analyses++
       } catch (e) {
-        if (!(e instanceof DockerfileError)) throw new Error(`case ${i} threw ${String(e)} for:\n${JSON.stringify(content)}`)
+        if (!(e instanceof DockerfileError)) throw new Error(`case ${i} threw ${String(e)} for:\n${JSON.stringify(content)}`, { cause: e })
         refusals++
       }
       expect(Date.now() - t0).toBeLessThan(1000)

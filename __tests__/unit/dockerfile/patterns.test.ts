@@ -46,7 +46,11 @@ describe('issue: a pattern that backtracks for ever', () => {
     const results = ['#', '##', '%', '%%'].map((op) => expand(`\${X${op}*a*a*a*a*a*a*c}`, env).length)
     const replaced = ['/', '//'].map((op) => expand(`\${X${op}*a*a*a*a*a*a*c/-}`, env).length)
     const found = ['/', '//'].map((op) => expand(`\${X${op}a*a*a*a*a*a*b/-}`, env))
-    expect([results, replaced, found]).toEqual([[3001, 3001, 3001, 3001], [3001, 3001], ['-', '-']])
+    expect([results, replaced, found]).toEqual([
+      [3001, 3001, 3001, 3001],
+      [3001, 3001],
+      ['-', '-']
+    ])
   })
 })
 
@@ -63,7 +67,10 @@ function rng(seed: number): () => number {
 
 /** The same operators by exhaustive search over cut points: slow, obviously right, only for short strings. */
 function reference(value: string, op: string, pattern: string, replacement = ''): string {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[\\s\\S]*').replace(/\?/g, '[\\s\\S]')
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '[\\s\\S]*')
+    .replace(/\?/g, '[\\s\\S]')
   const whole = new RegExp(`^(?:${source})$`)
   const n = value.length
   const cuts = [...Array(n + 1).keys()]

@@ -9,9 +9,10 @@ function analyze(content: string, options: Partial<DockerfileInput> = {}) {
   return analyzeDockerfile({ path: 'Dockerfile', content, platforms: ['linux/amd64'], nativePlatforms: AMD64, buildArgs: {}, ...options })
 }
 const codes = (content: string, options: Partial<DockerfileInput> = {}): string[] =>
-  analyze(content, options).findings.map((f) => `${f.code}@${f.line}`).sort()
-const chain = (content: string, options: Partial<DockerfileInput> = {}): string[] =>
-  analyze(content, options).chain.map((s) => s.name ?? `#${s.index}`)
+  analyze(content, options)
+    .findings.map((f) => `${f.code}@${f.line}`)
+    .sort()
+const chain = (content: string, options: Partial<DockerfileInput> = {}): string[] => analyze(content, options).chain.map((s) => s.name ?? `#${s.index}`)
 
 describe('COPY --from beside other flags', () => {
   const file = (flags: string): string =>
@@ -33,13 +34,7 @@ describe('COPY --from beside other flags', () => {
 })
 
 describe('stage names made of platform arguments, resolved per platform', () => {
-  const perOs = lines(
-    'FROM alpine:3.19 AS binary-linux',
-    'COPY app /app',
-    'FROM alpine:3.19 AS binary-windows',
-    'FROM binary-$TARGETOS',
-    'ENTRYPOINT ["/app"]'
-  )
+  const perOs = lines('FROM alpine:3.19 AS binary-linux', 'COPY app /app', 'FROM alpine:3.19 AS binary-windows', 'FROM binary-$TARGETOS', 'ENTRYPOINT ["/app"]')
   it('FROM binary-$TARGETOS is the linux stage on linux', () => {
     const analysis = analyze(perOs)
     expect(analysis.stages[2].baseStage).toBe(0)
@@ -57,13 +52,21 @@ describe('stage names made of platform arguments, resolved per platform', () => 
   it.each([
     [['linux/amd64'], ['build_amd64', 'build', '#4']],
     [['linux/arm/v7'], ['build_armv7', 'build', '#4']],
-    [['linux/amd64', 'linux/arm/v7'], ['build_amd64', 'build_armv7', 'build', '#4']]
+    [
+      ['linux/amd64', 'linux/arm/v7'],
+      ['build_amd64', 'build_armv7', 'build', '#4']
+    ]
   ])('FROM build_${TARGETARCH}${TARGETVARIANT} for %j', (platforms, expected) => {
     expect(chain(perArch, { platforms })).toEqual(expected)
   })
 
   it('COPY --from=tools-${TARGETARCH} follows the stage of the platform built', () => {
-    const content = lines('FROM alpine:3.19 AS tools-amd64', 'FROM alpine:3.19 AS tools-arm64', 'FROM alpine:3.19', 'COPY --chown=0:0 --from=tools-${TARGETARCH} /t /t')
+    const content = lines(
+      'FROM alpine:3.19 AS tools-amd64',
+      'FROM alpine:3.19 AS tools-arm64',
+      'FROM alpine:3.19',
+      'COPY --chown=0:0 --from=tools-${TARGETARCH} /t /t'
+    )
     expect(chain(content, { platforms: ['linux/arm64'] })).toEqual(['tools-arm64', '#2'])
   })
 
@@ -85,7 +88,11 @@ describe('references broken by substitution', () => {
     return 'accepted'
   }
   it.each([
-    ['an empty tag', lines('ARG GO_VERSION=', 'FROM golang:${GO_VERSION}'), 'Dockerfile:2: base image "golang:${GO_VERSION}" expands to "golang:", which is not a valid image reference: the tag after ":" is empty.'],
+    [
+      'an empty tag',
+      lines('ARG GO_VERSION=', 'FROM golang:${GO_VERSION}'),
+      'Dockerfile:2: base image "golang:${GO_VERSION}" expands to "golang:", which is not a valid image reference: the tag after ":" is empty.'
+    ],
     ['an upper-case name', lines('ARG NAME=Alpine', 'FROM ${NAME}:3.19'), 'the repository name must be lowercase'],
     ['an empty path component', lines('ARG ORG=', 'FROM ghcr.io/${ORG}/app:1'), 'empty path component'],
     ['a bad digest', lines('FROM alpine@sha256:xyz'), 'is not a digest']
@@ -120,7 +127,13 @@ describe('false positives of the advice', () => {
 
   it('cgo-on-musl: a static link made through a variable is static', () => {
     const content = (value: string): string =>
-      lines('FROM golang:1.22 AS build', `ARG LD_EXTRA="${value}"`, 'RUN go build -ldflags="-s -w ${LD_EXTRA}" -o /app .', 'FROM alpine:3.19', 'COPY --from=build /app /app')
+      lines(
+        'FROM golang:1.22 AS build',
+        `ARG LD_EXTRA="${value}"`,
+        'RUN go build -ldflags="-s -w ${LD_EXTRA}" -o /app .',
+        'FROM alpine:3.19',
+        'COPY --from=build /app /app'
+      )
     expect(codes(content('-extldflags -static'))).toEqual([])
     expect(codes(content('-X main.v=1'))).toEqual(['cgo-on-musl@3'])
   })
@@ -139,9 +152,12 @@ describe('false positives of the advice', () => {
       )
     const options = { platforms: ['linux/amd64', 'linux/arm64'] }
     expect(codes(content('--platform=$BUILDPLATFORM'), options)).toEqual([])
-    expect(codes(lines('FROM --platform=$BUILDPLATFORM golang:1.22 AS gen', 'RUN CGO_ENABLED=0 go build -o /app .', 'FROM scratch', 'COPY --from=gen /app /app'), options)).toEqual([
-      'buildplatform-without-targetarch@2'
-    ])
+    expect(
+      codes(
+        lines('FROM --platform=$BUILDPLATFORM golang:1.22 AS gen', 'RUN CGO_ENABLED=0 go build -o /app .', 'FROM scratch', 'COPY --from=gen /app /app'),
+        options
+      )
+    ).toEqual(['buildplatform-without-targetarch@2'])
   })
 
   it.each([
@@ -192,7 +208,9 @@ describe('misses of the advice', () => {
   })
 
   it('go run build.go compiles under emulation', () => {
-    expect(codes(lines('FROM golang:1.22 AS build', 'RUN go run build.go', 'FROM scratch', 'COPY --from=build /app /app'), both)).toEqual(['emulated-compile@1'])
+    expect(codes(lines('FROM golang:1.22 AS build', 'RUN go run build.go', 'FROM scratch', 'COPY --from=build /app /app'), both)).toEqual([
+      'emulated-compile@1'
+    ])
   })
 
   it.each([
@@ -208,7 +226,9 @@ describe('misses of the advice', () => {
 describe('wording of the emulated-compile fix', () => {
   const fix = (content: string): string => analyze(content, { platforms: ['linux/arm64'] }).findings.find((f) => f.code === 'emulated-compile')?.fix ?? ''
   it('does not offer CGO_ENABLED=0 to a build that needs cgo', () => {
-    const tags = fix(lines('FROM golang:1.22-alpine', 'RUN apk add --no-cache gcc musl-dev', 'RUN go build -tags "sqlite_omit_load_extension libsqlite3" -o /app .'))
+    const tags = fix(
+      lines('FROM golang:1.22-alpine', 'RUN apk add --no-cache gcc musl-dev', 'RUN go build -tags "sqlite_omit_load_extension libsqlite3" -o /app .')
+    )
     expect(tags).not.toContain('CGO_ENABLED=0')
     expect(tags).toContain('xx-go build')
     expect(tags).toContain('xx-apk add')
@@ -249,10 +269,30 @@ describe('found by running the reader over real files', () => {
   })
 
   it.each([
-    ['a tool copied into a golang image (a linter image)', lines('FROM golang:1.22', 'COPY $TARGETPLATFORM/golangci-lint /usr/bin/', 'CMD ["golangci-lint"]'), 'Dockerfile', []],
-    ['a program built elsewhere, run on golang on purpose', lines('FROM golang:1.22 AS build', 'RUN go build -o /hugo .', 'FROM golang:1.22', 'COPY --from=build /hugo /usr/bin/hugo'), 'Dockerfile', []],
-    ['a builder image by its file name', lines('FROM golang:1.22', 'RUN apt-get update && apt-get install -y ruby && rm -rf /var/lib/apt/lists/*'), 'Dockerfile.builder', []],
-    ['a compile in the shipped golang stage', lines('FROM golang:1.22', 'COPY . .', 'RUN go build -o /usr/bin/app .', 'CMD ["app"]'), 'Dockerfile', ['toolchain-final-stage@1']]
+    [
+      'a tool copied into a golang image (a linter image)',
+      lines('FROM golang:1.22', 'COPY $TARGETPLATFORM/golangci-lint /usr/bin/', 'CMD ["golangci-lint"]'),
+      'Dockerfile',
+      []
+    ],
+    [
+      'a program built elsewhere, run on golang on purpose',
+      lines('FROM golang:1.22 AS build', 'RUN go build -o /hugo .', 'FROM golang:1.22', 'COPY --from=build /hugo /usr/bin/hugo'),
+      'Dockerfile',
+      []
+    ],
+    [
+      'a builder image by its file name',
+      lines('FROM golang:1.22', 'RUN apt-get update && apt-get install -y ruby && rm -rf /var/lib/apt/lists/*'),
+      'Dockerfile.builder',
+      []
+    ],
+    [
+      'a compile in the shipped golang stage',
+      lines('FROM golang:1.22', 'COPY . .', 'RUN go build -o /usr/bin/app .', 'CMD ["app"]'),
+      'Dockerfile',
+      ['toolchain-final-stage@1']
+    ]
   ])('toolchain-final-stage: %s', (_name, content, path, expected) => {
     expect(codes(content, { path })).toEqual(expected)
   })

@@ -67,14 +67,7 @@ describe('cgo-on-musl', () => {
     ],
     [
       'ENV set in an earlier stage the build stage derives from',
-      lines(
-        'FROM golang:1.15 AS base',
-        'ENV CGO_ENABLED=0',
-        'FROM base AS build',
-        'RUN go build -o /app .',
-        'FROM alpine:3.12',
-        'COPY --from=build /app /app'
-      ),
+      lines('FROM golang:1.15 AS base', 'ENV CGO_ENABLED=0', 'FROM base AS build', 'RUN go build -o /app .', 'FROM alpine:3.12', 'COPY --from=build /app /app'),
       {},
       []
     ],
@@ -121,13 +114,30 @@ describe('cgo-on-musl', () => {
     ['a statically linked cgo build', TUTORIAL.replace('go build', `go build -ldflags '-extldflags "-static"'`), {}, []],
     [
       'heredoc RUN',
-      lines('# syntax=docker/dockerfile:1', 'FROM golang:1.15 AS build', 'RUN <<EOF', 'set -e', 'go build -o /app .', 'EOF', 'FROM alpine:3.12', 'COPY --from=build /app /app'),
+      lines(
+        '# syntax=docker/dockerfile:1',
+        'FROM golang:1.15 AS build',
+        'RUN <<EOF',
+        'set -e',
+        'go build -o /app .',
+        'EOF',
+        'FROM alpine:3.12',
+        'COPY --from=build /app /app'
+      ),
       {},
       ['cgo-on-musl@3']
     ],
     [
       'heredoc RUN with the setting exported',
-      lines('FROM golang:1.15 AS build', 'RUN <<EOF bash', 'export CGO_ENABLED=0', 'go build -o /app .', 'EOF', 'FROM alpine:3.12', 'COPY --from=build /app /app'),
+      lines(
+        'FROM golang:1.15 AS build',
+        'RUN <<EOF bash',
+        'export CGO_ENABLED=0',
+        'go build -o /app .',
+        'EOF',
+        'FROM alpine:3.12',
+        'COPY --from=build /app /app'
+      ),
       {},
       []
     ],
@@ -137,7 +147,12 @@ describe('cgo-on-musl', () => {
       {},
       []
     ],
-    ['exec-form RUN through sh -c', TUTORIAL.replace('RUN go build -o hellodocker-go .', 'RUN ["sh", "-c", "CGO_ENABLED=0 go build -o hellodocker-go ."]'), {}, []],
+    [
+      'exec-form RUN through sh -c',
+      TUTORIAL.replace('RUN go build -o hellodocker-go .', 'RUN ["sh", "-c", "CGO_ENABLED=0 go build -o hellodocker-go ."]'),
+      {},
+      []
+    ],
     ['exec-form RUN', TUTORIAL.replace('RUN go build -o hellodocker-go .', 'RUN ["go", "build", "-o", "hellodocker-go", "."]'), {}, ['cgo-on-musl@4']],
     [
       'lower-case keywords and "as", COPY --from by index',
@@ -153,7 +168,12 @@ describe('cgo-on-musl', () => {
     ],
     [
       'files reach the target through RUN --mount=from',
-      lines('FROM golang:1.15 AS build', 'RUN go build -o /app .', 'FROM alpine:3.12', 'RUN --mount=from=build,source=/app,target=/mnt/app cp /mnt/app /usr/local/bin/app'),
+      lines(
+        'FROM golang:1.15 AS build',
+        'RUN go build -o /app .',
+        'FROM alpine:3.12',
+        'RUN --mount=from=build,source=/app,target=/mnt/app cp /mnt/app /usr/local/bin/app'
+      ),
       {},
       ['cgo-on-musl@2']
     ],
@@ -165,7 +185,14 @@ describe('cgo-on-musl', () => {
     ],
     [
       'ARG-substituted images: golang:${GO_VERSION} and $BASE',
-      lines('ARG GO_VERSION=1.15', 'ARG BASE=alpine:3.12', 'FROM golang:${GO_VERSION} AS build', 'RUN go build -o /app .', 'FROM $BASE', 'COPY --from=build /app /app'),
+      lines(
+        'ARG GO_VERSION=1.15',
+        'ARG BASE=alpine:3.12',
+        'FROM golang:${GO_VERSION} AS build',
+        'RUN go build -o /app .',
+        'FROM $BASE',
+        'COPY --from=build /app /app'
+      ),
       {},
       ['cgo-on-musl@4']
     ],
@@ -177,7 +204,14 @@ describe('cgo-on-musl', () => {
     ],
     [
       '# escape=` with backtick continuations',
-      lines('# escape=`', 'FROM golang:1.15 AS build', 'RUN go mod download && `', '    CGO_ENABLED=0 go build -o /app .', 'FROM alpine:3.12', 'COPY --from=build /app /app'),
+      lines(
+        '# escape=`',
+        'FROM golang:1.15 AS build',
+        'RUN go mod download && `',
+        '    CGO_ENABLED=0 go build -o /app .',
+        'FROM alpine:3.12',
+        'COPY --from=build /app /app'
+      ),
       {},
       []
     ],
@@ -230,12 +264,7 @@ describe('cross-compiling from $BUILDPLATFORM', () => {
       { platforms: ALL },
       ['buildplatform-without-targetarch@4']
     ],
-    [
-      'cross-compiling still runs cgo for the native platform',
-      crossCompile.replace('CGO_ENABLED=0 ', ''),
-      { platforms: ALL },
-      ['cgo-on-musl@5']
-    ]
+    ['cross-compiling still runs cgo for the native platform', crossCompile.replace('CGO_ENABLED=0 ', ''), { platforms: ALL }, ['cgo-on-musl@5']]
   ]
   it.each(cases)('%s', (_name, content, options, expected) => {
     expect(advice(content, options)).toEqual(expected)
@@ -249,8 +278,18 @@ describe('emulated-compile', () => {
     ['no --platform, a non-native platform requested', build('FROM golang:1.21'), { platforms: ALL }, ['emulated-compile@1']],
     ['no --platform, only native platforms requested', build('FROM golang:1.21'), { platforms: ['linux/amd64', 'linux/386'] }, []],
     ['--platform=$TARGETPLATFORM', build('FROM --platform=$TARGETPLATFORM golang:1.21'), { platforms: ['linux/arm64'] }, ['emulated-compile@1']],
-    ['--platform=$BUILDPLATFORM', build('FROM --platform=$BUILDPLATFORM golang:1.21', 'RUN CGO_ENABLED=0 GOARCH=$TARGETARCH go build -o /app .'), { platforms: ALL }, []],
-    ['on an arm64 host, arm/v7 is native', build('FROM golang:1.21'), { platforms: ['linux/arm64', 'linux/arm/v7'], nativePlatforms: ['linux/arm64', 'linux/arm/v7', 'linux/arm/v6'] }, []],
+    [
+      '--platform=$BUILDPLATFORM',
+      build('FROM --platform=$BUILDPLATFORM golang:1.21', 'RUN CGO_ENABLED=0 GOARCH=$TARGETARCH go build -o /app .'),
+      { platforms: ALL },
+      []
+    ],
+    [
+      'on an arm64 host, arm/v7 is native',
+      build('FROM golang:1.21'),
+      { platforms: ['linux/arm64', 'linux/arm/v7'], nativePlatforms: ['linux/arm64', 'linux/arm/v7', 'linux/arm/v6'] },
+      []
+    ],
     ['a literal non-native --platform', build('FROM --platform=linux/arm64 golang:1.21'), { platforms: ['linux/amd64'] }, ['emulated-compile@1']],
     ['gcc counts as compiling', build('FROM debian:bookworm', 'RUN gcc -O2 -o /app main.c'), { platforms: ALL }, ['emulated-compile@1']],
     ['cargo build counts as compiling', build('FROM rust:1.75', 'RUN cargo build --release'), { platforms: ALL }, ['emulated-compile@1']],
@@ -298,7 +337,11 @@ describe('package caches in shipped stages', () => {
       lines('FROM debian:bookworm', 'RUN apt-get update \\', '  && apt-get install -y --no-install-recommends curl \\', '  && rm -rf /var/lib/apt/lists/*'),
       []
     ],
-    ['apt-get install cleaned in a later RUN', lines('FROM debian:bookworm', 'RUN apt-get update && apt-get install -y curl', 'RUN rm -rf /var/lib/apt/lists/*'), ['apt-cache@2']]
+    [
+      'apt-get install cleaned in a later RUN',
+      lines('FROM debian:bookworm', 'RUN apt-get update && apt-get install -y curl', 'RUN rm -rf /var/lib/apt/lists/*'),
+      ['apt-cache@2']
+    ]
   ]
   it.each(cases)('%s', (_name, content, expected) => {
     expect(advice(content)).toEqual(expected)

@@ -94,7 +94,7 @@ describe('smokestack lint', () => {
     expect(err).toContain(message)
   })
 
-  it('prints a Dockerfile\'s control characters escaped', async () => {
+  it("prints a Dockerfile's control characters escaped", async () => {
     const { out } = await lint('hostile.Dockerfile')
     expect(out).not.toContain('\x1b')
     expect(printable('a\x1b[31mb\u202ec')).toBe('a\\u{1b}[31mb\\u{202e}c')
@@ -132,7 +132,11 @@ describe('ignore comments', () => {
 
 describe('the ignore-advice input', () => {
   it('takes Dockerfile advice codes, comma or newline separated, and refuses others naming the known ones', () => {
-    expect(parseAdviceCodes('ignore-advice', 'apt-cache, APK-CACHE\ntoolchain-final-stage,apt-cache')).toEqual(['apt-cache', 'apk-cache', 'toolchain-final-stage'])
+    expect(parseAdviceCodes('ignore-advice', 'apt-cache, APK-CACHE\ntoolchain-final-stage,apt-cache')).toEqual([
+      'apt-cache',
+      'apk-cache',
+      'toolchain-final-stage'
+    ])
     expect(parseAdviceCodes('ignore-advice', '')).toEqual([])
     let error: unknown
     try {
@@ -141,14 +145,17 @@ describe('the ignore-advice input', () => {
       error = e
     }
     expect(error).toBeInstanceOf(InputError)
-    expect((error as Error).message).toMatch(/^Input "ignore-advice": "missing-loader" is not valid; use codes of the Dockerfile advice: cgo-on-musl, emulated-compile, .*apt-cache/)
+    expect((error as Error).message).toMatch(
+      /^Input "ignore-advice": "missing-loader" is not valid; use codes of the Dockerfile advice: cgo-on-musl, emulated-compile, .*apt-cache/
+    )
   })
 })
 
 describe('the bundled command line', () => {
   it('dispatches `smokestack lint` before anything of the build pipeline, with its own exit codes', () => {
     const cli = path.resolve(import.meta.dirname, '../../../dist/cli/index.js')
-    const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'lint', ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [cli, 'lint', ...args], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } })
     const help = run('--help')
     expect([help.status, help.stdout.startsWith('Usage: smokestack lint')]).toEqual([0, true])
     const found = run('--format', 'json')

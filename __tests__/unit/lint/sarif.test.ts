@@ -17,7 +17,10 @@ const validate = ajv.compile(schema)
 
 const options = { platforms: ['linux/amd64', 'linux/arm64'], nativePlatforms: ['linux/amd64'], buildArgs: {}, ignore: [] }
 const files = [
-  { path: 'build/app one/Dockerfile', content: 'FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM alpine:3.19\nRUN apk add \\\n  curl\nCOPY --from=build /app /app\n' },
+  {
+    path: 'build/app one/Dockerfile',
+    content: 'FROM golang:1.22 AS build\nRUN go build -o /app .\nFROM alpine:3.19\nRUN apk add \\\n  curl\nCOPY --from=build /app /app\n'
+  },
   { path: 'broken.Dockerfile', content: 'RUN echo\nFROM alpine\n' },
   { path: 'clean.Dockerfile', content: 'FROM scratch\n' }
 ]
@@ -49,11 +52,18 @@ describe('SARIF', () => {
       const info = FINDING_CODES[rule.id as keyof typeof FINDING_CODES]
       expect([rule.shortDescription.text, rule.help.text]).toEqual([info.title, info.help])
     }
-    const results = log.runs[0].results.map((r: { ruleId: string; ruleIndex: number; level: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; endLine: number } } }> }) => {
-      const { artifactLocation, region } = r.locations[0].physicalLocation
-      expect(rules[r.ruleIndex].id).toBe(r.ruleId)
-      return [r.ruleId, r.level, artifactLocation.uri, region.startLine, region.endLine]
-    })
+    const results = log.runs[0].results.map(
+      (r: {
+        ruleId: string
+        ruleIndex: number
+        level: string
+        locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number; endLine: number } } }>
+      }) => {
+        const { artifactLocation, region } = r.locations[0].physicalLocation
+        expect(rules[r.ruleIndex].id).toBe(r.ruleId)
+        return [r.ruleId, r.level, artifactLocation.uri, region.startLine, region.endLine]
+      }
+    )
     expect(results).toEqual([
       ['cgo-on-musl', 'warning', 'build/app%20one/Dockerfile', 2, 2],
       ['emulated-compile', 'warning', 'build/app%20one/Dockerfile', 1, 1],

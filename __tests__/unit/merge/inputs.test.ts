@@ -29,7 +29,10 @@ function refused(values: Record<string, string>): InputError {
 
 describe('merge inputs', () => {
   it('reads the records directory, tags, platforms, annotations, and the commit from GITHUB_SHA', () => {
-    const i = parse({ annotations: 'org.opencontainers.image.source=https://x.test/a\nindex:org.opencontainers.image.version=1.0' }, { GITHUB_SHA: 'a'.repeat(40) })
+    const i = parse(
+      { annotations: 'org.opencontainers.image.source=https://x.test/a\nindex:org.opencontainers.image.version=1.0' },
+      { GITHUB_SHA: 'a'.repeat(40) }
+    )
     expect(i).toEqual({
       records: path.join(workspace, 'records'),
       tags: ['ghcr.io/o/app:1.0', 'ghcr.io/o/app:latest'],

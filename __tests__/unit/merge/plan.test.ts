@@ -25,7 +25,13 @@ function record(platform: string, overrides: Partial<PlatformRecord> = {}): Read
       manifest: { digest: digest('1'), compressedSize: 100 },
       configDigest: digest('c'),
       sizes: { size: 300, compressedSize: 100, layers: 2 },
-      results: { status: 'passed', findings: [], smoke: { outcome: 'exited', exitCode: 0, durationMs: 5, message: 'exited with code 0' }, buildMs: 1000, checkMs: 200 },
+      results: {
+        status: 'passed',
+        findings: [],
+        smoke: { outcome: 'exited', exitCode: 0, durationMs: 5, message: 'exited with code 0' },
+        buildMs: 1000,
+        checkMs: 200
+      },
       findings: [],
       commit: SHA,
       ...overrides
@@ -46,7 +52,12 @@ describe('the merge plan', () => {
 
   it('blocks on a failed, a missing, a duplicated and an unpushed platform, naming each', () => {
     const records = [
-      record('linux/amd64', { status: 'failed', error: 'exec /app: no such file or directory', manifest: undefined, results: { status: 'failed', findings: [] } }),
+      record('linux/amd64', {
+        status: 'failed',
+        error: 'exec /app: no such file or directory',
+        manifest: undefined,
+        results: { status: 'failed', findings: [] }
+      }),
       record('linux/arm/v7'),
       { ...record('linux/arm/v7'), file: 'again/linux-arm-v7.json' }
     ]
@@ -55,7 +66,14 @@ describe('the merge plan', () => {
       'linux/arm64: no record; its job did not finish, or its record was not downloaded',
       'linux/arm/v7: 2 records (record-linux-arm-v7/linux-arm-v7.json, again/linux-arm-v7.json); give each platform one job'
     ])
-    const unpushed = planMerge([record('linux/amd64', { manifest: undefined, error: 'nothing was pushed: not every platform of this job passed' }), record('linux/arm64'), record('linux/arm/v7')], request)
+    const unpushed = planMerge(
+      [
+        record('linux/amd64', { manifest: undefined, error: 'nothing was pushed: not every platform of this job passed' }),
+        record('linux/arm64'),
+        record('linux/arm/v7')
+      ],
+      request
+    )
     expect(planProblems(unpushed)).toEqual(['linux/amd64: its job pushed nothing (nothing was pushed: not every platform of this job passed)'])
   })
 
@@ -71,11 +89,13 @@ describe('the merge plan', () => {
 
   it('refuses a platform not asked for, two repositories, and a tag on another registry', () => {
     const records = [...all(), record('linux/s390x')]
-    expect(planProblems(planMerge(records, request))).toEqual(['record-linux-s390x/linux-s390x.json: platform linux/s390x is not one of the expected platforms (linux/amd64, linux/arm64, linux/arm/v7)'])
+    expect(planProblems(planMerge(records, request))).toEqual([
+      'record-linux-s390x/linux-s390x.json: platform linux/s390x is not one of the expected platforms (linux/amd64, linux/arm64, linux/arm/v7)'
+    ])
     const twoRepos = [record('linux/amd64', { repository: '127.0.0.1:5000/other' }), record('linux/arm64'), record('linux/arm/v7')]
     expect(planProblems(planMerge(twoRepos, request))[0]).toMatch(/^the records name different repositories: .*\(127\.0\.0\.1:5000\/other\)/)
     expect(planProblems(planMerge(all(), { ...request, tags: ['ghcr.io/o/app:1'] }))).toEqual([
-      'tag ghcr.io/o/app:1 is on ghcr.io, the records\' images on 127.0.0.1:5000: the merge tags on the registry the platforms were pushed to'
+      "tag ghcr.io/o/app:1 is on ghcr.io, the records' images on 127.0.0.1:5000: the merge tags on the registry the platforms were pushed to"
     ])
   })
 })
@@ -86,7 +106,9 @@ function verified(platform: string, mediaType: string = MEDIA.ociManifest, c = '
 
 describe('the merged list', () => {
   it('is an OCI index of OCI manifests, with the annotations, in the expected order', () => {
-    const index = indexOf([verified('linux/amd64', MEDIA.ociManifest, '1'), verified('linux/arm/v7', MEDIA.ociManifest, '2')], { 'org.opencontainers.image.source': 'https://example.test/app' })
+    const index = indexOf([verified('linux/amd64', MEDIA.ociManifest, '1'), verified('linux/arm/v7', MEDIA.ociManifest, '2')], {
+      'org.opencontainers.image.source': 'https://example.test/app'
+    })
     const doc = JSON.parse(index.bytes.toString()) as { mediaType: string; manifests: { digest: string; platform: unknown }[]; annotations: unknown }
     expect(index.mediaType).toBe(MEDIA.ociIndex)
     expect(doc.manifests.map((m) => [m.digest, m.platform])).toEqual([
@@ -104,24 +126,41 @@ describe('the merged list', () => {
 
 describe('the merge report', () => {
   it('renders every platform with its results and registry sizes, and the outputs a single run gives', () => {
-    const platforms = all().map((r, i) => ({ platform: r.record.platform, record: r.record, verified: { ...verified(r.record.platform, MEDIA.ociManifest, String(i + 1)), compressedSize: 1000 + i } }))
+    const platforms = all().map((r, i) => ({
+      platform: r.record.platform,
+      record: r.record,
+      verified: { ...verified(r.record.platform, MEDIA.ociManifest, String(i + 1)), compressedSize: 1000 + i }
+    }))
     const publish = { ok: true, digest: digest('9'), platformDigests: {}, compressedSizes: {}, published: ['127.0.0.1:5000/app:1.0'], restored: [] }
     const report = mergeReport(platforms, publish, [])
     expect(report.passed).toBe(true)
     expect(mergeFailure(report)).toBeUndefined()
     const out = computeOutputs(report)
     expect(out.digest).toBe(digest('9'))
-    expect(JSON.parse(out.sizes)).toEqual({ 'linux/amd64': { size: 300, compressedSize: 1000, layers: 2 }, 'linux/arm64': { size: 300, compressedSize: 1001, layers: 2 }, 'linux/arm/v7': { size: 300, compressedSize: 1002, layers: 2 } })
+    expect(JSON.parse(out.sizes)).toEqual({
+      'linux/amd64': { size: 300, compressedSize: 1000, layers: 2 },
+      'linux/arm64': { size: 300, compressedSize: 1001, layers: 2 },
+      'linux/arm/v7': { size: 300, compressedSize: 1002, layers: 2 }
+    })
     expect(JSON.parse(out.results)['linux/arm64']).toMatchObject({ status: 'passed', digest: digest('2'), configDigest: digest('c') })
     const summary = renderSummary(report, 'smokestack merge')
     expect(summary).toContain('**✅ 3/3 platforms passed · published')
     expect(summary).toContain('| `linux/arm/v7` | ✅ passed |')
   })
   it('says what blocked the merge and that nothing was published', () => {
-    const plan = planMerge([record('linux/amd64', { status: 'failed', error: 'crashed (2)', manifest: undefined, results: { status: 'failed', findings: [] } })], request)
-    const report = mergeReport(plan.platforms.map((p) => ({ platform: p.platform, record: p.read?.record, problem: p.problem })), undefined, plan.problems)
+    const plan = planMerge(
+      [record('linux/amd64', { status: 'failed', error: 'crashed (2)', manifest: undefined, results: { status: 'failed', findings: [] } })],
+      request
+    )
+    const report = mergeReport(
+      plan.platforms.map((p) => ({ platform: p.platform, record: p.read?.record, problem: p.problem })),
+      undefined,
+      plan.problems
+    )
     expect(report.passed).toBe(false)
-    expect(mergeFailure(report)).toBe('Nothing was published: linux/amd64 failed in its own job: crashed (2); linux/arm64: no record; its job did not finish, or its record was not downloaded; linux/arm/v7: no record; its job did not finish, or its record was not downloaded')
+    expect(mergeFailure(report)).toBe(
+      'Nothing was published: linux/amd64 failed in its own job: crashed (2); linux/arm64: no record; its job did not finish, or its record was not downloaded; linux/arm/v7: no record; its job did not finish, or its record was not downloaded'
+    )
     expect(renderSummary(report, 'smokestack merge')).toContain('3 of 3 platforms failed')
   })
 })

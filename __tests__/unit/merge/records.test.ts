@@ -14,7 +14,19 @@ const context = { repository: '127.0.0.1:5000/app', version: '1.2.3', vars }
 
 function pushedReport() {
   const amd64 = { ...passedAmd64, size: { ...passedAmd64.size!, configDigest: C1 } }
-  return buildReport(result([amd64], { publish: { ok: true, platformDigests: { 'linux/amd64': D1 }, compressedSizes: { 'linux/amd64': 1234 }, published: [], restored: [], byDigest: '127.0.0.1:5000/app' } }), { sizeGated: false })
+  return buildReport(
+    result([amd64], {
+      publish: {
+        ok: true,
+        platformDigests: { 'linux/amd64': D1 },
+        compressedSizes: { 'linux/amd64': 1234 },
+        published: [],
+        restored: [],
+        byDigest: '127.0.0.1:5000/app'
+      }
+    }),
+    { sizeGated: false }
+  )
 }
 
 let dir: string
@@ -47,7 +59,11 @@ describe('records of a by-digest run', () => {
   it('of a failed run say failed, name the cause and push nothing, for the passed platform too', () => {
     const report = buildReport(result([passedAmd64, missingLoaderArm64]), { sizeGated: false })
     const [amd64, arm64] = recordsOf(report, context)
-    expect(arm64).toMatchObject({ status: 'failed', findings: ['missing-loader'], error: expect.stringMatching(/^exec \/app: no such file or directory: .* Here: loader \/lib\/ld-linux-aarch64\.so\.1 is missing/) })
+    expect(arm64).toMatchObject({
+      status: 'failed',
+      findings: ['missing-loader'],
+      error: expect.stringMatching(/^exec \/app: no such file or directory: .* Here: loader \/lib\/ld-linux-aarch64\.so\.1 is missing/)
+    })
     expect(arm64.manifest).toBeUndefined()
     expect(amd64).toMatchObject({ status: 'passed', error: 'nothing was pushed: not every platform of this job passed' })
     expect(amd64.manifest).toBeUndefined()
@@ -62,7 +78,11 @@ describe('records of a by-digest run', () => {
   })
 
   it('for a run that stopped before building: one failed record per requested platform', () => {
-    const emitted = emitRecords({ push: 'by-digest', tags: ['127.0.0.1:5000/app:x'], platforms: ['linux/amd64', 'linux/arm64'], recordDir: dir }, { error: 'no engine' }, { version: '1', vars })
+    const emitted = emitRecords(
+      { push: 'by-digest', tags: ['127.0.0.1:5000/app:x'], platforms: ['linux/amd64', 'linux/arm64'], recordDir: dir },
+      { error: 'no engine' },
+      { version: '1', vars }
+    )
     expect(emitted?.records.map((r) => [r.platform, r.status, r.error, r.repository])).toEqual([
       ['linux/amd64', 'failed', 'no engine', '127.0.0.1:5000/app'],
       ['linux/arm64', 'failed', 'no engine', '127.0.0.1:5000/app']
@@ -97,7 +117,9 @@ describe('reading a record strictly', () => {
     expect(refused({ ...good(), extra: true })).toMatch(/the record has unknown fields: extra/)
     expect(refused({ ...good(), tool: { name: 'other', version: '1' } })).toMatch(/tool\.name is not smokestack/)
     expect(refused({ ...good(), results: { ...good().results, status: 'failed' } })).toMatch(/status is passed, but results\.status is not/)
-    expect(refused({ ...good(), results: { ...good().results, findings: [{ severity: 'fatal', code: 'x', message: 'm' }] } })).toMatch(/results\.findings\[0\]\.severity/)
+    expect(refused({ ...good(), results: { ...good().results, findings: [{ severity: 'fatal', code: 'x', message: 'm' }] } })).toMatch(
+      /results\.findings\[0\]\.severity/
+    )
     expect(refused({ ...good(), configDigest: undefined })).toMatch(/configDigest is missing, while a manifest was pushed/)
     expect(refused({ ...good(), commit: 'a b; rm -rf' })).toMatch(/commit is not valid/)
   })

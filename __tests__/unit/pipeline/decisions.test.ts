@@ -45,11 +45,16 @@ describe('build arguments', () => {
     expect(args).toContain('--provenance=false')
   })
   it('reads the metadata file and the failing step', () => {
-    expect(parseBuildMetadata('{"containerimage.config.digest":"sha256:aa","containerimage.digest":"sha256:bb"}')).toEqual({ configDigest: 'sha256:aa', imageDigest: 'sha256:bb' })
+    expect(parseBuildMetadata('{"containerimage.config.digest":"sha256:aa","containerimage.digest":"sha256:bb"}')).toEqual({
+      configDigest: 'sha256:aa',
+      imageDigest: 'sha256:bb'
+    })
     expect(parseBuildMetadata('not json')).toEqual({})
-    expect(buildFailureSummary('#5 [2/3] RUN make\n#5 ERROR: process "/bin/sh -c make" did not complete\n------\nERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2\n')).toBe(
-      'failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2'
-    )
+    expect(
+      buildFailureSummary(
+        '#5 [2/3] RUN make\n#5 ERROR: process "/bin/sh -c make" did not complete\n------\nERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2\n'
+      )
+    ).toBe('failed to solve: process "/bin/sh -c make" did not complete successfully: exit code: 2')
   })
 })
 
@@ -124,7 +129,16 @@ describe('platforms and QEMU', () => {
 })
 
 describe('start check', () => {
-  const req = { image: 'img', platform: 'linux/arm64', containerName: 'c1', timeoutMs: 10_000, acceptedExitCodes: [], network: 'none', runArgs: ['--env=A=1'], args: ['--version'] }
+  const req = {
+    image: 'img',
+    platform: 'linux/arm64',
+    containerName: 'c1',
+    timeoutMs: 10_000,
+    acceptedExitCodes: [],
+    network: 'none',
+    runArgs: ['--env=A=1'],
+    args: ['--version']
+  }
   it('creates the container sandboxed', () => {
     const args = smokeCreateArgs(req)
     expect(args[0]).toBe('create')
@@ -171,7 +185,10 @@ describe('registry manifests', () => {
   it('splits references', () => {
     expect(splitReference('127.0.0.1:5000/a/b:1.0')).toEqual({ repository: '127.0.0.1:5000/a/b', tag: '1.0' })
     expect(splitReference('127.0.0.1:5000/a/b')).toEqual({ repository: '127.0.0.1:5000/a/b', tag: 'latest' })
-    expect(splitReference('ghcr.io/o/a:v1@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toEqual({ repository: 'ghcr.io/o/a', tag: 'v1' })
+    expect(splitReference('ghcr.io/o/a:v1@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).toEqual({
+      repository: 'ghcr.io/o/a',
+      tag: 'v1'
+    })
   })
   it('reads an index, skipping attestations', () => {
     const raw = JSON.stringify({

@@ -124,7 +124,9 @@ describe('pipeline() and the Dockerfile advice', () => {
   it('with fail-on-advice, stops before building and names the advice, which it reported first', async () => {
     ws.dockerfile(ADVISED_DOCKERFILE)
     const reporter = new RecordingReporter()
-    await expect(runPipeline({ 'fail-on-advice': 'true' }, reporter)).rejects.toThrow('fail-on-advice is true and the Dockerfile advice found 1 pitfall(s): apk-cache')
+    await expect(runPipeline({ 'fail-on-advice': 'true' }, reporter)).rejects.toThrow(
+      'fail-on-advice is true and the Dockerfile advice found 1 pitfall(s): apk-cache'
+    )
     expect(reporter.advice).toHaveBeenCalledTimes(1)
     expect(reporter.advice.mock.calls[0][0]).toEqual([expect.objectContaining({ code: 'apk-cache', file: 'Dockerfile', line: 2, severity: 'warning' })])
     expect(engine.calls.filter(isBuild)).toEqual([])
@@ -148,7 +150,11 @@ describe('pipeline() and the growth gate', () => {
     const result = await runPipeline({ 'compare-to': BASE, 'max-growth': '5%' }, reporter)
     expect(result.baseline).toMatchObject({ ref: BASE, available: false, growthGateSkipped: true, deltas: [] })
     expect(result.baseline?.reason).toContain(`${BASE}: not found`)
-    expect(result.notes).toEqual([expect.stringMatching(/^Baseline 127\.0\.0\.1:5000\/app:base not compared: .*not found\. The max-growth gate was NOT applied: without a baseline there is no growth to check\.$/)])
+    expect(result.notes).toEqual([
+      expect.stringMatching(
+        /^Baseline 127\.0\.0\.1:5000\/app:base not compared: .*not found\. The max-growth gate was NOT applied: without a baseline there is no growth to check\.$/
+      )
+    ])
     expect(reporter.texts('warning')).toContainEqual(expect.stringContaining('The max-growth gate was NOT applied'))
     // A missing baseline fails nothing.
     expect(result.platforms.map((o) => platformVerdict(o, { sizeGated: true }).status)).toEqual(['passed', 'passed'])
@@ -159,7 +165,12 @@ describe('pipeline() and the growth gate', () => {
     const result = await runPipeline({ 'compare-to': BASE, 'max-growth': '5%' })
     const [amd64, arm64] = result.platforms
     expect(result.baseline).toMatchObject({ available: true, growthGateSkipped: false })
-    expect(result.baseline?.deltas.find((d) => d.platform === 'linux/amd64')).toMatchObject({ change: 'changed', baseline: 2_000, current: amd64.size!.compressedSize, bytes: amd64.size!.compressedSize! - 2_000 })
+    expect(result.baseline?.deltas.find((d) => d.platform === 'linux/amd64')).toMatchObject({
+      change: 'changed',
+      baseline: 2_000,
+      current: amd64.size!.compressedSize,
+      bytes: amd64.size!.compressedSize! - 2_000
+    })
     expect(platformVerdict(amd64, { sizeGated: true }).reason).toMatchObject({ kind: 'budget', finding: { code: 'size-growth', platform: 'linux/amd64' } })
     expect(platformVerdict(arm64, { sizeGated: true }).status).toBe('passed')
     expect(result.notes).toEqual([])

@@ -35,7 +35,7 @@ const CHECKS_AT_ONCE = Math.min(PLATFORMS.length, Math.max(2, os.availableParall
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Waits until `cond` holds, for at most `ms` (a hold that would deadlock a sequential pipeline ends instead). */
 async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  for (const end = Date.now() + ms; !cond() && Date.now() < end; ) await sleep(2)
+  for (const end = Date.now() + ms; !cond() && Date.now() < end;) await sleep(2)
 }
 
 jest.setTimeout(10_000)
@@ -63,7 +63,12 @@ function expectReportedOnce(reporter: RecordingReporter, platform: string, steps
   }
   expect(mine.filter((e) => e.kind !== 'started' && e.kind !== 'finished').map((e) => e.kind)).toEqual(['done'])
   expect(mine.at(-1)?.kind).toBe('done')
-  expect(mine.filter((e) => e.kind === 'started').map((e) => (e.kind === 'started' ? e.step : '')).sort()).toEqual([...steps].sort())
+  expect(
+    mine
+      .filter((e) => e.kind === 'started')
+      .map((e) => (e.kind === 'started' ? e.step : ''))
+      .sort()
+  ).toEqual([...steps].sort())
 }
 
 beforeEach(() => script('containerd'))
@@ -113,7 +118,8 @@ describe('pipeline() on the containerd image store', () => {
     const reporter = new RecordingReporter()
     // amd64 finishes last: its start check waits until the two others are done.
     engine.holdCommands(async (c) => {
-      if (isWait(c) && forPlatform('linux/amd64')(c)) await Promise.race([Promise.all([reporter.done('linux/arm64'), reporter.done('linux/arm/v7')]), sleep(2000)])
+      if (isWait(c) && forPlatform('linux/amd64')(c))
+        await Promise.race([Promise.all([reporter.done('linux/arm64'), reporter.done('linux/arm/v7')]), sleep(2000)])
     })
     const { result } = await runPipeline({}, reporter)
     expect(reporter.doneOrder()).toEqual(['linux/arm64', 'linux/arm/v7', 'linux/amd64'])
@@ -123,7 +129,11 @@ describe('pipeline() on the containerd image store', () => {
 
   it('lets the other platforms finish when one fails its build: the shared solve is retried per platform', async () => {
     const error = 'process "/bin/sh -c make" did not complete successfully: exit code: 2'
-    script('containerd', { 'linux/arm64': { buildFails: ['#7 [build 3/4] RUN make', '#7 0.412 cc: error: unrecognized option', `#7 ERROR: ${error}`, `ERROR: failed to solve: ${error}`] } })
+    script('containerd', {
+      'linux/arm64': {
+        buildFails: ['#7 [build 3/4] RUN make', '#7 0.412 cc: error: unrecognized option', `#7 ERROR: ${error}`, `ERROR: failed to solve: ${error}`]
+      }
+    })
     const { result, reporter } = await runPipeline({})
 
     expect(engine.commands((a) => a[1] === 'build').map((a) => [a[a.indexOf('--platform') + 1], a[a.indexOf('--tag') + 1]])).toEqual([
@@ -144,7 +154,10 @@ describe('pipeline() on the containerd image store', () => {
     for (const o of [amd64, armv7]) {
       const ref = `smokestack-local/run1:${o.platform.replace(/\//g, '-')}`
       expect(o.build).toMatchObject({ ok: true, shared: false, ref, configDigest: engine.docker.built(ref, o.platform).configDigest })
-      expect(o.size).toMatchObject({ size: engine.docker.built(ref, o.platform).uncompressedBytes, compressedSize: engine.docker.built(ref, o.platform).compressedBytes })
+      expect(o.size).toMatchObject({
+        size: engine.docker.built(ref, o.platform).uncompressedBytes,
+        compressedSize: engine.docker.built(ref, o.platform).compressedBytes
+      })
       expect(platformVerdict(o, { sizeGated: false }).status).toBe('passed')
       expectReportedOnce(reporter, o.platform, ['build', 'check', 'size'])
     }
@@ -181,14 +194,21 @@ describe('pipeline() start checks', () => {
   it('fails a crash with the tail of its output, and a start the runtime refuses as a start failure', async () => {
     script('containerd', {
       'linux/amd64': { start: { exitCode: 3, output: 'starting\nconfig: /etc/app.toml not found\npanic: no config\n' } },
-      'linux/arm64': { start: { startError: 'failed to create task for container: OCI runtime create failed: runc create failed: unable to start container process: exec: "/app": stat /app: no such file or directory: unknown' } }
+      'linux/arm64': {
+        start: {
+          startError:
+            'failed to create task for container: OCI runtime create failed: runc create failed: unable to start container process: exec: "/app": stat /app: no such file or directory: unknown'
+        }
+      }
     })
     const { result, reporter } = await runPipeline({})
     const [amd64, arm64, armv7] = result.platforms.map((o) => ({ o, verdict: platformVerdict(o, { sizeGated: false }) }))
 
     expect(amd64.verdict).toMatchObject({ status: 'failed', reason: { kind: 'crashed', message: 'exited with code 3' } })
     expect(amd64.verdict.reason?.kind === 'crashed' && amd64.verdict.reason.outputTail).toContain('panic: no config')
-    expect(reporter.stepLog('linux/amd64', 'check')).toEqual(expect.arrayContaining(['Start: crashed — exited with code 3', 'Last lines of its output:', '  panic: no config']))
+    expect(reporter.stepLog('linux/amd64', 'check')).toEqual(
+      expect.arrayContaining(['Start: crashed — exited with code 3', 'Last lines of its output:', '  panic: no config'])
+    )
     expect(arm64.verdict).toMatchObject({ status: 'failed', reason: { kind: 'start-failed', message: 'exec /app: no such file or directory' } })
     expect(armv7.verdict.status).toBe('passed')
     // The failures are the platforms' own: each was measured, and reported done once.
@@ -199,7 +219,10 @@ describe('pipeline() start checks', () => {
   })
 
   it('passes a server still running at the timeout, stops it with a grace period, then removes it', async () => {
-    script('containerd', { 'linux/amd64': { start: { running: true, output: 'listening on :8080\n' } }, 'linux/arm64': { start: { running: true, ignoresSigterm: true } } })
+    script('containerd', {
+      'linux/amd64': { start: { running: true, output: 'listening on :8080\n' } },
+      'linux/arm64': { start: { running: true, ignoresSigterm: true } }
+    })
     const { result } = await runPipeline({ platforms: 'linux/amd64,linux/arm64', 'smoke-timeout': '3s' })
     const [amd64, arm64] = result.platforms
     expect(amd64.check?.start).toMatchObject({ outcome: 'running', passed: true, exitCode: null })
@@ -207,7 +230,16 @@ describe('pipeline() start checks', () => {
     expect(arm64.check?.start?.message).toMatch(/it ignored SIGTERM, so it was killed and removed$/)
     for (const name of ['smokestack-run1-linux-amd64', 'smokestack-run1-linux-arm64']) {
       const mine = engine.commands((a) => a.at(-1) === name || a[2] === name).map((a) => a.slice(0, 2).join(' '))
-      expect(mine).toEqual(['create --name', 'start ' + name, 'wait ' + name, 'container inspect', 'stop --time', 'container inspect', 'logs --tail', 'rm --force'])
+      expect(mine).toEqual([
+        'create --name',
+        'start ' + name,
+        'wait ' + name,
+        'container inspect',
+        'stop --time',
+        'container inspect',
+        'logs --tail',
+        'rm --force'
+      ])
     }
   })
 })

@@ -8,7 +8,12 @@ const L = `sha256:${'1'.repeat(64)}`
 
 function docker(): SourceManifest {
   const bytes = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.dockerManifest, config: { mediaType: MEDIA.dockerConfig, size: 10, digest: C }, layers: [{ mediaType: MEDIA.dockerLayerGzip, size: 20, digest: L }] })
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.dockerManifest,
+      config: { mediaType: MEDIA.dockerConfig, size: 10, digest: C },
+      layers: [{ mediaType: MEDIA.dockerLayerGzip, size: 20, digest: L }]
+    })
   )
   return { digest: sha(bytes), mediaType: MEDIA.dockerManifest, bytes, platform: 'linux/arm64', configDigest: C, blobs: [C, L], compressedSize: 30 }
 }
@@ -16,8 +21,17 @@ function docker(): SourceManifest {
 describe('a tested image as an OCI manifest', () => {
   it('names the same config and layers with OCI media types; the config digest stays the tested one', () => {
     const oci = asOciManifest(docker())
-    const doc = JSON.parse(oci.bytes.toString()) as { mediaType: string; config: { mediaType: string; digest: string; size: number }; layers: { mediaType: string; digest: string; size: number }[] }
-    expect(doc).toEqual({ schemaVersion: 2, mediaType: MEDIA.ociManifest, config: { mediaType: MEDIA.ociConfig, size: 10, digest: C }, layers: [{ mediaType: MEDIA.ociLayerGzip, size: 20, digest: L }] })
+    const doc = JSON.parse(oci.bytes.toString()) as {
+      mediaType: string
+      config: { mediaType: string; digest: string; size: number }
+      layers: { mediaType: string; digest: string; size: number }[]
+    }
+    expect(doc).toEqual({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      config: { mediaType: MEDIA.ociConfig, size: 10, digest: C },
+      layers: [{ mediaType: MEDIA.ociLayerGzip, size: 20, digest: L }]
+    })
     expect(oci).toMatchObject({ mediaType: MEDIA.ociManifest, configDigest: C, blobs: [C, L], compressedSize: 30, platform: 'linux/arm64' })
     expect(oci.digest).toBe(sha(oci.bytes))
     expect(oci.digest).not.toBe(docker().digest)

@@ -55,7 +55,9 @@ beforeAll(async () => {
         const alice = auth === `Basic ${b64('alice:secret1')}` || form.get('refresh_token') === 'refresh-alice'
         if (auth.startsWith('Basic') && !alice) return void res.writeHead(401).end('{"errors":[{"code":"UNAUTHORIZED"}]}')
         const scope = url.searchParams.get('scope') ?? form.get('scope') ?? ''
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: alice && scope.endsWith(':pull,push') ? `push:${scope}` : 'pull-only' }))
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ token: alice && scope.endsWith(':pull,push') ? `push:${scope}` : 'pull-only' }))
       } else if (req.method === 'POST' && /^\/v2\/.+\/blobs\/uploads\/$/.test(url.pathname)) {
         if (!auth.startsWith('Bearer push:repository:')) return void res.writeHead(401).end('{"errors":[{"code":"DENIED"}]}')
         const id = `u${open.size + log.length}`
@@ -124,12 +126,18 @@ describe('checkDestinations: every destination before anything is pushed', () =>
 
   it('asks a credential helper through the exec layer', async () => {
     const bin = fs.mkdtempSync(path.join(dir, 'bin-'))
-    fs.writeFileSync(path.join(bin, 'docker-credential-fake'), `#!/bin/sh\nread host\n[ "$host" = "${host}" ] && echo '{"Username":"alice","Secret":"secret1"}' && exit 0\necho "credentials not found in native keychain"; exit 1\n`, { mode: 0o755 })
+    fs.writeFileSync(
+      path.join(bin, 'docker-credential-fake'),
+      `#!/bin/sh\nread host\n[ "$host" = "${host}" ] && echo '{"Username":"alice","Secret":"secret1"}' && exit 0\necho "credentials not found in native keychain"; exit 1\n`,
+      { mode: 0o755 }
+    )
     const saved = process.env.PATH
     process.env.PATH = `${bin}:${saved}`
     try {
       await checkDestinations([`${host}/o/app:1`], setup({ credHelpers: { [host]: 'fake' } }))
-      expect(await failure([`${host}/o/app:1`], setup({ credsStore: 'missing-helper' }))).toMatch(/the login for registry\.test:\d+ cannot be read: docker-credential-missing-helper was not found on PATH/)
+      expect(await failure([`${host}/o/app:1`], setup({ credsStore: 'missing-helper' }))).toMatch(
+        /the login for registry\.test:\d+ cannot be read: docker-credential-missing-helper was not found on PATH/
+      )
     } finally {
       process.env.PATH = saved
     }
@@ -137,7 +145,11 @@ describe('checkDestinations: every destination before anything is pushed', () =>
 
   it('fails naming the registry and saying to log in, with no login or a wrong one', async () => {
     const none = await failure([`${host}/o/app:1`], setup(undefined))
-    expect(none).toMatch(new RegExp(`^Nothing was pushed: its destination cannot be pushed to\\.\\n- ${host.replace('.', '\\.')}/o/app: not authorised to push without a login \\(none for ${host.replace('.', '\\.')} in .*config\\.json\\); log in first \\(docker login ${host.replace('.', '\\.')}, or docker/login-action`))
+    expect(none).toMatch(
+      new RegExp(
+        `^Nothing was pushed: its destination cannot be pushed to\\.\\n- ${host.replace('.', '\\.')}/o/app: not authorised to push without a login \\(none for ${host.replace('.', '\\.')} in .*config\\.json\\); log in first \\(docker login ${host.replace('.', '\\.')}, or docker/login-action`
+      )
+    )
     const wrong = await failure([`${host}/o/app:1`], setup({ auths: { [host]: { auth: b64('alice:wrong') } } }))
     expect(wrong).toMatch(/not authorised: the token service of registry\.test:\d+ refused the login with the login of alice from config\.json; log in first/)
     // A token service that hands out a pull-only token: the upload is refused.
@@ -147,20 +159,32 @@ describe('checkDestinations: every destination before anything is pushed', () =>
 
   it('fails when TLS is not trusted, naming certs.d', async () => {
     const msg = await failure([`${host}/o/app:1`], setup({ auths: { [host]: { auth: b64('alice:secret1') } } }, false))
-    expect(msg).toMatch(new RegExp(`TLS: the certificate of ${host.replace('.', '\\.')} is not trusted \\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)`))
+    expect(msg).toMatch(
+      new RegExp(
+        `TLS: the certificate of ${host.replace('.', '\\.')} is not trusted \\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)`
+      )
+    )
     expect(msg).toContain(`certs.d/${host}/ (ca.crt)`)
   })
 
   it('skips verification for a registry the engine treats as insecure, as the engine does', async () => {
-    const options = { ...setup({ auths: { [host]: { auth: b64('alice:secret1') } } }, false), engine: { insecureCidrs: ['127.0.0.0/8'], insecureRegistries: [] } }
+    const options = {
+      ...setup({ auths: { [host]: { auth: b64('alice:secret1') } } }, false),
+      engine: { insecureCidrs: ['127.0.0.0/8'], insecureRegistries: [] }
+    }
     await checkDestinations([`${host}/o/app:1`], options)
     await checkDestinations([`${host}/o/app:1`], { ...options, engine: { insecureCidrs: [], insecureRegistries: [host] } })
-    await expect(checkDestinations([`${host}/o/app:1`], { ...options, engine: { insecureCidrs: ['10.0.0.0/8'], insecureRegistries: ['other:5000'] } })).rejects.toThrow(/is not trusted/)
+    await expect(
+      checkDestinations([`${host}/o/app:1`], { ...options, engine: { insecureCidrs: ['10.0.0.0/8'], insecureRegistries: ['other:5000'] } })
+    ).rejects.toThrow(/is not trusted/)
   })
 
   it('names every destination that fails, and only those', async () => {
     const msg = await failure([`${host}/o/app:1`, '127.0.0.1:1/o/app:1', `${host}/o/other:1`], setup({ auths: { [host]: { auth: b64('alice:secret1') } } }))
-    expect(msg.split('\n')).toEqual(['Nothing was pushed: 1 of 3 destinations cannot be pushed to.', '- 127.0.0.1:1/o/app: 127.0.0.1:1 is unreachable: connect ECONNREFUSED 127.0.0.1:1'])
+    expect(msg.split('\n')).toEqual([
+      'Nothing was pushed: 1 of 3 destinations cannot be pushed to.',
+      '- 127.0.0.1:1/o/app: 127.0.0.1:1 is unreachable: connect ECONNREFUSED 127.0.0.1:1'
+    ])
   })
 })
 
@@ -195,7 +219,13 @@ describe('what the preflight reads', () => {
     const home = fs.mkdtempSync(path.join(dir, 'cfg-'))
     fs.writeFileSync(
       path.join(home, 'config.json'),
-      JSON.stringify({ auths: { 'https://index.docker.io/v1/': { auth: b64('hub:pw') }, 'https://ghcr.io': { auth: b64('gh:tok:with:colons') }, 'r.example': { identitytoken: 'rt' } } })
+      JSON.stringify({
+        auths: {
+          'https://index.docker.io/v1/': { auth: b64('hub:pw') },
+          'https://ghcr.io': { auth: b64('gh:tok:with:colons') },
+          'r.example': { identitytoken: 'rt' }
+        }
+      })
     )
     expect(await registryCredentials('docker.io', home)).toEqual({ username: 'hub', password: 'pw', source: 'config.json' })
     expect(await registryCredentials('ghcr.io', home)).toEqual({ username: 'gh', password: 'tok:with:colons', source: 'config.json' })

@@ -41,12 +41,14 @@ describe('registry client decisions', () => {
     expect(parseChallenge('Basic realm="Registry Realm"')).toEqual({ scheme: 'basic', params: { realm: 'Registry Realm' } })
     expect(parseChallenge(undefined)).toBeUndefined()
   })
-  it('speaks plain HTTP to loopback, tries HTTPS unverified then HTTP for the engine\'s insecure registries, and verifies the rest', async () => {
+  it("speaks plain HTTP to loopback, tries HTTPS unverified then HTTP for the engine's insecure registries, and verifies the rest", async () => {
     expect(isLoopbackHost('127.0.0.1:5000')).toBe(true)
     expect(isLoopbackHost('LOCALHOST:5000')).toBe(true)
     expect(isLoopbackHost('[::1]:5000')).toBe(true)
     const ways = async (host: string, insecureCidrs: string[] = [], insecureRegistries: string[] = []): Promise<string[]> =>
-      (await transportsFor(host, { engine: { insecureCidrs, insecureRegistries }, certsDir: '/nonexistent', env: {} })).transports.map((t) => `${t.scheme}${t.verify ? '' : ' unverified'}`)
+      (await transportsFor(host, { engine: { insecureCidrs, insecureRegistries }, certsDir: '/nonexistent', env: {} })).transports.map(
+        (t) => `${t.scheme}${t.verify ? '' : ' unverified'}`
+      )
     expect(await ways('127.0.0.1:5000')).toEqual(['http unverified'])
     expect(await ways('10.1.2.3:5000')).toEqual(['https'])
     expect(await ways('10.1.2.3:5000', ['10.0.0.0/8'])).toEqual(['https unverified', 'http unverified'])

@@ -19,7 +19,10 @@ describe('platform verdict', () => {
     const start = platformVerdict(missingLoaderArm64, gated).reason
     expect(start?.kind).toBe('start-failed')
     if (start?.kind === 'start-failed') expect(start.explanation.cause?.code).toBe('missing-loader')
-    const finding: PlatformOutcome = { ...passedAmd64, check: { ...passedAmd64.check!, findings: [{ severity: 'error', code: 'arch-mismatch', message: 'built for aarch64' }] } }
+    const finding: PlatformOutcome = {
+      ...passedAmd64,
+      check: { ...passedAmd64.check!, findings: [{ severity: 'error', code: 'arch-mismatch', message: 'built for aarch64' }] }
+    }
     expect(platformVerdict(finding, gated).reason).toMatchObject({ kind: 'finding', finding: { code: 'arch-mismatch' } })
     const over = { severity: 'error' as const, code: 'size-budget' as const, message: 'too big' }
     expect(platformVerdict({ ...passedAmd64, size: { ...passedAmd64.size!, overBudget: over } }, gated).reason).toEqual({ kind: 'budget', finding: over })
@@ -27,14 +30,24 @@ describe('platform verdict', () => {
   it('fails an unmeasured image only when a size gate needs the figure', () => {
     const unmeasured = { ...passedAmd64, size: { largestLayers: [], durationMs: 5, error: 'docker save failed' } }
     expect(platformVerdict(unmeasured, gated).status).toBe('passed')
-    expect(platformVerdict(unmeasured, { sizeGated: true }).reason).toEqual({ kind: 'unmeasured', message: 'the size gate could not be applied: docker save failed' })
+    expect(platformVerdict(unmeasured, { sizeGated: true }).reason).toEqual({
+      kind: 'unmeasured',
+      message: 'the size gate could not be applied: docker save failed'
+    })
   })
   it('fails a platform whose check could not run, saying so', () => {
     const broken = { ...passedAmd64, check: { findings: [], durationMs: 1, error: 'engine went away' } }
     expect(platformVerdict(broken, gated).reason).toEqual({ kind: 'check-error', message: 'the image could not be checked: engine went away' })
   })
   it('passes a non-zero exit code that was accepted, and fails a crash', () => {
-    const crashed = { ...passedAmd64, check: { findings: [], durationMs: 1, start: { outcome: 'crashed' as const, passed: false, exitCode: 3, durationMs: 1, message: 'exited with code 3', outputTail: 'boom' } } }
+    const crashed = {
+      ...passedAmd64,
+      check: {
+        findings: [],
+        durationMs: 1,
+        start: { outcome: 'crashed' as const, passed: false, exitCode: 3, durationMs: 1, message: 'exited with code 3', outputTail: 'boom' }
+      }
+    }
     expect(platformVerdict(crashed, gated).reason).toEqual({ kind: 'crashed', message: 'exited with code 3', outputTail: 'boom' })
   })
 })
@@ -61,7 +74,9 @@ describe('report', () => {
     expect(computeOutputs(buildReport(result([passedAmd64]), gated)).imageid).toBe('sha256:a')
   })
   it('renders a summary with the verdict, the table and the details', () => {
-    const md = renderSummary(buildReport({ ...run, advice: [{ severity: 'warning', code: 'cgo-on-musl', message: 'go build with cgo', file: 'Dockerfile', line: 4 }] }, gated))
+    const md = renderSummary(
+      buildReport({ ...run, advice: [{ severity: 'warning', code: 'cgo-on-musl', message: 'go build with cgo', file: 'Dockerfile', line: 4 }] }, gated)
+    )
     expect(md).toContain('1 of 2 platforms failed')
     expect(md).toMatch(/\| `linux\/amd64` \| ✅ passed \| 5\.1 MB \| 2 MB \|/)
     expect(md).toContain('did not start')
@@ -73,7 +88,14 @@ describe('report', () => {
     expect(md).not.toContain('Last lines of its output')
   })
   it('keeps the results and says what was published when publishing fails midway', () => {
-    const publish = { ok: false, platformDigests: {}, compressedSizes: {}, published: ['r1/app:1'], restored: [], error: 'push to r2/app:1 failed: connection refused' }
+    const publish = {
+      ok: false,
+      platformDigests: {},
+      compressedSizes: {},
+      published: ['r1/app:1'],
+      restored: [],
+      error: 'push to r2/app:1 failed: connection refused'
+    }
     const report = buildReport(result([passedAmd64], { publish }), gated)
     expect(report.passed).toBe(false)
     const out = computeOutputs(report)
@@ -93,7 +115,14 @@ describe('report', () => {
     expect(b.message).toMatch(/^linux\/arm64: m/)
   })
   it('annotates a failed start once, with its explanation, and a crash with its output', () => {
-    const crashed: PlatformOutcome = { ...passedAmd64, check: { findings: [], durationMs: 1, start: { outcome: 'crashed', passed: false, exitCode: 3, durationMs: 1, message: 'exited with code 3', outputTail: 'line 1\ncompile error' } } }
+    const crashed: PlatformOutcome = {
+      ...passedAmd64,
+      check: {
+        findings: [],
+        durationMs: 1,
+        start: { outcome: 'crashed', passed: false, exitCode: 3, durationMs: 1, message: 'exited with code 3', outputTail: 'line 1\ncompile error' }
+      }
+    }
     const all = annotationsOf(buildReport(result([missingLoaderArm64, crashed]), gated), '/ws')
     expect(all.filter((a) => a.props.title === 'smokestack: missing-loader')).toEqual([])
     const arm = all.find((a) => a.props.title === 'smokestack: linux/arm64 failed')!

@@ -58,6 +58,11 @@ describe('checkGrowth', () => {
   it('never fails added, removed or shrunk platforms', () => {
     const shrunk = diffSizes(new Map([['linux/amd64', 1]]), new Map([['linux/amd64', 2]]))
     expect(checkGrowth(shrunk, { percent: 0 })).toEqual([])
-    expect(checkGrowth(deltas.filter((d) => d.change !== 'changed'), { bytes: 0 })).toEqual([])
+    expect(
+      checkGrowth(
+        deltas.filter((d) => d.change !== 'changed'),
+        { bytes: 0 }
+      )
+    ).toEqual([])
   })
 })

@@ -17,9 +17,7 @@ describe('checkBudget', () => {
     expect(checkBudget(arm64, { maxSize: 30_000_000, metric: 'compressed' })).toBeUndefined()
   })
   it('measures the size on disk when asked', () => {
-    expect(checkBudget(arm64, { maxSize: 30_000_000, metric: 'disk' })!.message).toBe(
-      'linux/arm64: size on disk 60 MB exceeds max-size 30 MB by 30 MB'
-    )
+    expect(checkBudget(arm64, { maxSize: 30_000_000, metric: 'disk' })!.message).toBe('linux/arm64: size on disk 60 MB exceeds max-size 30 MB by 30 MB')
     expect(checkBudget(arm64, { maxSize: 60_000_000, metric: 'disk' })).toBeUndefined()
   })
   it('has nothing to say without a budget', () => {

@@ -3,16 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
 import * as tar from 'tar-stream'
-import {
-  describeInstruction,
-  gunzipSize,
-  gzipSize,
-  largestLayers,
-  layerOrigins,
-  savedImage,
-  scanArchive,
-  uncompressedSize
-} from '../../../src/size/measure.js'
+import { describeInstruction, gunzipSize, gzipSize, largestLayers, layerOrigins, savedImage, scanArchive, uncompressedSize } from '../../../src/size/measure.js'
 
 type File = { name: string; body?: Buffer; linkname?: string; type?: 'symlink' | 'directory' }
 
@@ -58,7 +49,12 @@ describe('scanArchive and savedImage', () => {
     const gzippedLayer = gzipSync(await layerTar(3))
     const config = Buffer.from(
       JSON.stringify({
-        history: [{ created_by: 'ADD rootfs.tar / # buildkit' }, { created_by: 'ENV A=1', empty_layer: true }, { created_by: 'COPY x / # buildkit' }, { created_by: 'RUN y' }],
+        history: [
+          { created_by: 'ADD rootfs.tar / # buildkit' },
+          { created_by: 'ENV A=1', empty_layer: true },
+          { created_by: 'COPY x / # buildkit' },
+          { created_by: 'RUN y' }
+        ],
         rootfs: { diff_ids: ['a', 'b', 'c'] }
       })
     )
@@ -176,7 +172,12 @@ describe('layer origins', () => {
     expect(describeInstruction('/bin/sh -c go build ./...')).toBe('RUN go build ./...')
   })
   it('sums uncompressed sizes only when all are known', () => {
-    expect(uncompressedSize([{ size: 1, compressedSize: 1, compressed: false, uncompressedSize: 10 }, { size: 2, compressedSize: 2, compressed: true, uncompressedSize: 5 }])).toBe(15)
+    expect(
+      uncompressedSize([
+        { size: 1, compressedSize: 1, compressed: false, uncompressedSize: 10 },
+        { size: 2, compressedSize: 2, compressed: true, uncompressedSize: 5 }
+      ])
+    ).toBe(15)
     expect(uncompressedSize([{ size: 2, compressedSize: 2, compressed: true }])).toBeUndefined()
   })
 })

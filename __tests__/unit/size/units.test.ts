@@ -49,7 +49,9 @@ describe('parseSize', () => {
     '5.',
     '9999999999 TB'
   ])('rejects %j, naming the input and what is accepted', (text) => {
-    expect(() => parseSize(text, 'max-size')).toThrow(`Input "max-size": "${text}" is not a size; use bytes or a number with a unit: kB, MB, GB (1000-based) or KiB, MiB, GiB (1024-based), e.g. 20MB`)
+    expect(() => parseSize(text, 'max-size')).toThrow(
+      `Input "max-size": "${text}" is not a size; use bytes or a number with a unit: kB, MB, GB (1000-based) or KiB, MiB, GiB (1024-based), e.g. 20MB`
+    )
   })
 })
 

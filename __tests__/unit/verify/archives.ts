@@ -24,8 +24,10 @@ export async function packTar(items: readonly TarItem[]): Promise<Buffer> {
     const type = item.type ?? (item.linkname !== undefined ? 'symlink' : item.content !== undefined ? 'file' : 'directory')
     const body = item.content === undefined ? undefined : Buffer.isBuffer(item.content) ? item.content : Buffer.from(item.content)
     await new Promise<void>((resolve, reject) =>
-      pack.entry({ name: item.name, type, mode: item.mode ?? (type === 'directory' ? 0o755 : 0o644), linkname: item.linkname, size: body?.length ?? 0 }, body ?? Buffer.alloc(0), (err) =>
-        err ? reject(err) : resolve()
+      pack.entry(
+        { name: item.name, type, mode: item.mode ?? (type === 'directory' ? 0o755 : 0o644), linkname: item.linkname, size: body?.length ?? 0 },
+        body ?? Buffer.alloc(0),
+        (err) => (err ? reject(err) : resolve())
       )
     )
   }
@@ -74,12 +76,31 @@ export async function ociArchive(spec: ImageSpec, options: { gzip?: boolean; wit
   const config = Buffer.from(JSON.stringify(spec.config))
   blobs.push({ name: `blobs/sha256/${sha(config)}`, content: config })
   const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length }, layers: layerDescs })
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
+      layers: layerDescs
+    })
   )
   blobs.push({ name: `blobs/sha256/${sha(manifest)}`, content: manifest })
-  const index = { schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length }] }
-  const items: TarItem[] = [{ name: 'blobs/', type: 'directory' }, { name: 'blobs/sha256/', type: 'directory' }, ...blobs, { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' }, { name: 'index.json', content: JSON.stringify(index) }]
+  const index = {
+    schemaVersion: 2,
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length }]
+  }
+  const items: TarItem[] = [
+    { name: 'blobs/', type: 'directory' },
+    { name: 'blobs/sha256/', type: 'directory' },
+    ...blobs,
+    { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
+    { name: 'index.json', content: JSON.stringify(index) }
+  ]
   if (options.withManifestJson)
-    items.push({ name: 'manifest.json', content: JSON.stringify([{ Config: `blobs/sha256/${sha(config)}`, RepoTags: ['test:latest'], Layers: layerDescs.map((l) => `blobs/sha256/${l.digest.slice(7)}`) }]) })
+    items.push({
+      name: 'manifest.json',
+      content: JSON.stringify([
+        { Config: `blobs/sha256/${sha(config)}`, RepoTags: ['test:latest'], Layers: layerDescs.map((l) => `blobs/sha256/${l.digest.slice(7)}`) }
+      ])
+    })
   return packTar(items)
 }

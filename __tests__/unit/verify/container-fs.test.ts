@@ -10,7 +10,10 @@ const bin = useSampleBinaries('container-fs-test-')
 describe('engineEndpoint', () => {
   it('uses the default socket, unix:// and tcp://, and refuses what it cannot speak', () => {
     expect(engineEndpoint({})).toEqual({ ok: true, endpoint: { kind: 'unix', socketPath: '/var/run/docker.sock' } })
-    expect(engineEndpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).toEqual({ ok: true, endpoint: { kind: 'unix', socketPath: '/run/user/1000/docker.sock' } })
+    expect(engineEndpoint({ DOCKER_HOST: 'unix:///run/user/1000/docker.sock' })).toEqual({
+      ok: true,
+      endpoint: { kind: 'unix', socketPath: '/run/user/1000/docker.sock' }
+    })
     expect(engineEndpoint({ DOCKER_HOST: 'tcp://127.0.0.1:2375' })).toEqual({ ok: true, endpoint: { kind: 'tcp', host: '127.0.0.1', port: 2375 } })
     expect(engineEndpoint({ DOCKER_HOST: 'ssh://me@host' }).ok).toBe(false)
     expect(engineEndpoint({ DOCKER_HOST: 'tcp://127.0.0.1:2376', DOCKER_TLS_VERIFY: '1' }).ok).toBe(false)
@@ -71,11 +74,7 @@ describe('analyzeWithPrefetch', () => {
           { path: '/etc/ld.so.conf.d/extra.conf', content: '/opt/lib\n', mode: 0o644 },
           { path: '/opt/lib/libm.so.6', content: 'not elf' }
         ],
-        [
-          { path: '/opt/app/hello', content: '' },
-          { path: '/usr/local/bin/app', target: '../../../opt/app/hello' },
-          { path: '/opt/lib/.wh.libm.so.6' }
-        ]
+        [{ path: '/opt/app/hello', content: '' }, { path: '/usr/local/bin/app', target: '../../../opt/app/hello' }, { path: '/opt/lib/.wh.libm.so.6' }]
       ]
     }
   ]

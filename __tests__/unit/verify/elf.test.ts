@@ -35,7 +35,15 @@ function parsed(name: string): ElfInfo {
 describe('parseElf on real toolchain output', () => {
   it('reads a gcc dynamic executable', () => {
     const e = parsed('gccDynamic')
-    expect(e).toMatchObject({ bits: 64, endian: 'little', machine: 'x86-64', platform: 'linux/amd64', interpreter: '/lib64/ld-linux-x86-64.so.2', linkage: 'dynamic', go: false })
+    expect(e).toMatchObject({
+      bits: 64,
+      endian: 'little',
+      machine: 'x86-64',
+      platform: 'linux/amd64',
+      interpreter: '/lib64/ld-linux-x86-64.so.2',
+      linkage: 'dynamic',
+      go: false
+    })
     expect(e.needed).toEqual(['libc.so.6'])
     expect(e.type).toBe('shared') // Debian's gcc builds PIE by default
     expect(e.pie).toBe(true)
@@ -80,11 +88,26 @@ describe('parseElf on real toolchain output', () => {
     expect(arm.platform?.startsWith('linux/arm')).toBe(true)
   })
   it('reads aarch64-linux-gnu-gcc and arm-linux-gnueabihf-gcc output', () => {
-    expect(parsed('aarch64')).toMatchObject({ bits: 64, machine: 'aarch64', platform: 'linux/arm64', interpreter: '/lib/ld-linux-aarch64.so.1', needed: ['libc.so.6'] })
-    expect(parsed('armhf')).toMatchObject({ bits: 32, machine: 'arm', armFloat: 'hard', platform: 'linux/arm/v7', interpreter: '/lib/ld-linux-armhf.so.3', needed: ['libc.so.6'] })
+    expect(parsed('aarch64')).toMatchObject({
+      bits: 64,
+      machine: 'aarch64',
+      platform: 'linux/arm64',
+      interpreter: '/lib/ld-linux-aarch64.so.1',
+      needed: ['libc.so.6']
+    })
+    expect(parsed('armhf')).toMatchObject({
+      bits: 32,
+      machine: 'arm',
+      armFloat: 'hard',
+      platform: 'linux/arm/v7',
+      interpreter: '/lib/ld-linux-armhf.so.3',
+      needed: ['libc.so.6']
+    })
   })
   it('describes a binary in one line', () => {
-    expect(describeElf(parsed('goCgo'))).toMatch(/^ELF 64-bit LSB executable, x86-64, dynamically linked \(interpreter \/lib64\/ld-linux-x86-64.so.2\), needs .*libc.so.6.*, Go$/)
+    expect(describeElf(parsed('goCgo'))).toMatch(
+      /^ELF 64-bit LSB executable, x86-64, dynamically linked \(interpreter \/lib64\/ld-linux-x86-64.so.2\), needs .*libc.so.6.*, Go$/
+    )
   })
 })
 

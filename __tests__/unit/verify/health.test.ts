@@ -67,7 +67,12 @@ describe('the health log', () => {
     expect(healthProbes({ Log: [{ Start: 's', ExitCode: 1, Output: '::warning::boo' }] })[0]!.output).toBe(': :warning::boo')
     const a = probe(1, 'x', '1')
     expect(mergeProbes([a], [a, probe(0, 'ok', '2')]).map((x) => x.start)).toEqual(['1', '2'])
-    expect(mergeProbes([], Array.from({ length: 40 }, (_, i) => probe(1, '', String(i))))).toHaveLength(10)
+    expect(
+      mergeProbes(
+        [],
+        Array.from({ length: 40 }, (_, i) => probe(1, '', String(i)))
+      )
+    ).toHaveLength(10)
     expect(healthLogText([probe(1, 'refused\nreally'), probe(0, '')])).toBe('exit 1: really\nexit 0: (no output)')
   })
   it('reads engine times with nanoseconds', () => {
@@ -78,7 +83,10 @@ describe('the health log', () => {
 
 describe('why a probe failed', () => {
   const table: Array<[HealthProbe, ReturnType<typeof probeCause>]> = [
-    [probe(-1, 'OCI runtime exec failed: exec failed: unable to start container process: exec: "curl": executable file not found in $PATH: unknown'), { kind: 'command-missing', program: 'curl' }],
+    [
+      probe(-1, 'OCI runtime exec failed: exec failed: unable to start container process: exec: "curl": executable file not found in $PATH: unknown'),
+      { kind: 'command-missing', program: 'curl' }
+    ],
     [probe(127, '/bin/sh: curl: not found\n'), { kind: 'command-missing', program: 'curl' }],
     [probe(127, 'sh: 1: wget: not found'), { kind: 'command-missing', program: 'wget' }],
     [probe(1, "wget: can't connect to remote host (127.0.0.1): Connection refused"), { kind: 'refused', port: 5000 }],
@@ -153,8 +161,30 @@ describe('the Node probe script, for real against local servers', () => {
     listener.close()
   })
   it('passes 2xx and 3xx, fails other statuses, a closed port and a non-HTTP answer; connects over TCP', async () => {
-    const args = ['1000', 'http', String(PORT), '/healthz', 'http', String(PORT), '/moved', 'http', String(PORT), '/fail', 'tcp', String(PORT), '-', 'tcp', String(CLOSED), '-', 'http', String(TCP_ONLY), '/']
-    const stdout = await new Promise<string>((resolve, reject) => execFile(process.execPath, ['-e', PROBE_NODE_SCRIPT, ...args], (err, out) => (err ? reject(err) : resolve(out))))
+    const args = [
+      '1000',
+      'http',
+      String(PORT),
+      '/healthz',
+      'http',
+      String(PORT),
+      '/moved',
+      'http',
+      String(PORT),
+      '/fail',
+      'tcp',
+      String(PORT),
+      '-',
+      'tcp',
+      String(CLOSED),
+      '-',
+      'http',
+      String(TCP_ONLY),
+      '/'
+    ]
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['-e', PROBE_NODE_SCRIPT, ...args], (err, out) => (err ? reject(err) : resolve(out)))
+    )
     expect(parseProbeOutput(stdout, 6)).toEqual([
       { ok: true, detail: 'HTTP 200' },
       { ok: true, detail: 'HTTP 302' },

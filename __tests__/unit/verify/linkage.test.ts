@@ -75,7 +75,14 @@ describe('loaders', () => {
     expect(f.fix).toContain('gcompat')
     expect(f.fix).toContain('-static')
     expect(f).toMatchObject({ platform: 'linux/amd64', file: '/app/hello' })
-    expect(r.entry).toMatchObject({ path: '/app/hello', kind: 'elf', machine: 'x86-64', linkage: 'dynamic', interpreter: '/lib64/ld-linux-x86-64.so.2', needed: ['libc.so.6'] })
+    expect(r.entry).toMatchObject({
+      path: '/app/hello',
+      kind: 'elf',
+      machine: 'x86-64',
+      linkage: 'dynamic',
+      interpreter: '/lib64/ld-linux-x86-64.so.2',
+      needed: ['libc.so.6']
+    })
   })
   it('calls a loader that is simply absent absent, and a dangling link a link', () => {
     const absent = only(check({ entrypoint: ['/app/hello'] }, [alpineBase(), [{ path: '/app/hello', content: bin.glibc! }]]).findings, 'missing-loader')
@@ -117,11 +124,23 @@ describe('libraries', () => {
     expect(f.fix).toContain('apt-get install')
   })
   it('finds it in the multiarch directory', () => {
-    const r = check({ entrypoint: ['/hello'] }, [debianBase(), [{ path: '/hello', content: bin.glibcLibm! }, { path: '/lib/x86_64-linux-gnu/libm.so.6', content: host('/lib/x86_64-linux-gnu/libm.so.6') }]])
+    const r = check({ entrypoint: ['/hello'] }, [
+      debianBase(),
+      [
+        { path: '/hello', content: bin.glibcLibm! },
+        { path: '/lib/x86_64-linux-gnu/libm.so.6', content: host('/lib/x86_64-linux-gnu/libm.so.6') }
+      ]
+    ])
     expect(errors(r.findings)).toEqual([])
   })
   it('skips a library built for another machine, as the loader does', () => {
-    const r = check({ entrypoint: ['/hello'] }, [debianBase(), [{ path: '/hello', content: bin.glibcLibm! }, { path: '/usr/lib/libm.so.6', content: host('/usr/aarch64-linux-gnu/lib/libm.so.6') }]])
+    const r = check({ entrypoint: ['/hello'] }, [
+      debianBase(),
+      [
+        { path: '/hello', content: bin.glibcLibm! },
+        { path: '/usr/lib/libm.so.6', content: host('/usr/aarch64-linux-gnu/lib/libm.so.6') }
+      ]
+    ])
     expect(only(r.findings, 'missing-library').evidence).toContain('skipped for the wrong machine: /usr/lib/libm.so.6 (aarch64, 64-bit)')
   })
   it('expands $ORIGIN in RUNPATH', () => {
@@ -142,7 +161,9 @@ describe('libraries', () => {
     const muslUsesFoo = compileC(dir, 'musl-uses-foo', 'musl-gcc', [`-L${dir}`], USES_FOO, ['-lfoo'])
     const base = [...alpineBase(), { path: '/app', content: fs.readFileSync(muslUsesFoo) }, { path: '/opt/m/libfoo.so', content: bin.libfoo! }]
     expect(errors(check({ entrypoint: ['/app'] }, [base]).findings)).toEqual(['missing-library'])
-    expect(errors(check({ entrypoint: ['/app'] }, [base, [{ path: '/etc/ld-musl-x86_64.path', content: '/lib:/opt/m\n/usr/lib\n', mode: 0o644 }]]).findings)).toEqual([])
+    expect(
+      errors(check({ entrypoint: ['/app'] }, [base, [{ path: '/etc/ld-musl-x86_64.path', content: '/lib:/opt/m\n/usr/lib\n', mode: 0o644 }]]).findings)
+    ).toEqual([])
   })
 })
 
@@ -157,7 +178,12 @@ describe('architecture', () => {
     expect(errors(b.findings)).toEqual(['arch-mismatch'])
   })
   it('accepts arm hard-float on arm/v7 and flags it on arm64 (32 vs 64 bit)', () => {
-    const layers = [[{ path: '/lib/ld-linux-armhf.so.3', content: 'x' }, { path: '/hello', content: bin.armhf! }]]
+    const layers = [
+      [
+        { path: '/lib/ld-linux-armhf.so.3', content: 'x' },
+        { path: '/hello', content: bin.armhf! }
+      ]
+    ]
     expect(errors(check({ entrypoint: ['/hello'] }, layers, 'linux/arm/v7').findings)).not.toContain('arch-mismatch')
     expect(only(check({ entrypoint: ['/hello'] }, layers, 'linux/arm/v5').findings, 'arch-mismatch').message).toContain('hard-float')
     expect(errors(check({ entrypoint: ['/hello'] }, layers, 'linux/arm64').findings)).toContain('arch-mismatch')
@@ -235,11 +261,22 @@ describe('scripts', () => {
     expect(envProgram('-Snode')).toBe('node')
   })
   it('checks the interpreter itself (a glibc shell on alpine)', () => {
-    const r = check({ entrypoint: ['/start'] }, [alpineBase(), [{ path: '/bin/bash', content: bin.glibc! }, { path: '/start', content: '#!/bin/bash\n' }]])
+    const r = check({ entrypoint: ['/start'] }, [
+      alpineBase(),
+      [
+        { path: '/bin/bash', content: bin.glibc! },
+        { path: '/start', content: '#!/bin/bash\n' }
+      ]
+    ])
     expect(errors(r.findings)).toEqual(['missing-loader'])
   })
   it('stops on an interpreter loop', () => {
-    const r = check({ entrypoint: ['/a'] }, [[{ path: '/a', content: '#!/b\n' }, { path: '/b', content: '#!/a\n' }]])
+    const r = check({ entrypoint: ['/a'] }, [
+      [
+        { path: '/a', content: '#!/b\n' },
+        { path: '/b', content: '#!/a\n' }
+      ]
+    ])
     expect(r.entry?.kind).toBe('script')
   })
 })

@@ -103,7 +103,7 @@ describe('what the entrypoint lookup says', () => {
       config: { entrypoint: ['app'], env: ['PATH=/usr/local/bin:/bin'] },
       files: [{ path: '/usr/local/bin/app', content: '#!/bin/sh\n', mode: 0o644 }],
       code: 'entrypoint-not-executable',
-      says: "`app` on the image's PATH is `/usr/local/bin/app`, which is a file without execute permission (mode 0644), so the runtime finds no executable `app` (\"executable file not found in $PATH\")",
+      says: '`app` on the image\'s PATH is `/usr/local/bin/app`, which is a file without execute permission (mode 0644), so the runtime finds no executable `app` ("executable file not found in $PATH")',
       never: /permission denied/
     },
     {
@@ -133,31 +133,90 @@ describe('what the entrypoint lookup says', () => {
 describe('what the loader and interpreter checks say', () => {
   const loader = '/lib64/ld-linux-x86-64.so.2'
   it('a looping loader link is a loop, and the start fails with ELOOP', () => {
-    const f = one(findings({ entrypoint: ['/hello'] }, [{ path: '/hello', content: bin.glibc }, { path: loader, target: 'ld-linux-x86-64.so.2' }], []), 'missing-loader')
-    expect(f.message).toContain(`needs the glibc loader \`${loader}\`, which cannot be resolved: too many levels of symbolic links (a loop: \`${loader}\` → \`ld-linux-x86-64.so.2\`)`)
+    const f = one(
+      findings(
+        { entrypoint: ['/hello'] },
+        [
+          { path: '/hello', content: bin.glibc },
+          { path: loader, target: 'ld-linux-x86-64.so.2' }
+        ],
+        []
+      ),
+      'missing-loader'
+    )
+    expect(f.message).toContain(
+      `needs the glibc loader \`${loader}\`, which cannot be resolved: too many levels of symbolic links (a loop: \`${loader}\` → \`ld-linux-x86-64.so.2\`)`
+    )
     expect(f.message).toContain('Starting it fails with "too many levels of symbolic links".')
     expect(f.message).not.toContain('not in the image')
   })
   it('a link of the loader directory to a missing directory says which link', () => {
-    const f = one(findings({ entrypoint: ['/hello'] }, [{ path: '/hello', content: bin.glibc }, { path: '/usr', type: 'dir' }, { path: '/lib64', target: '/usr/lib64' }], []), 'missing-loader')
+    const f = one(
+      findings(
+        { entrypoint: ['/hello'] },
+        [
+          { path: '/hello', content: bin.glibc },
+          { path: '/usr', type: 'dir' },
+          { path: '/lib64', target: '/usr/lib64' }
+        ],
+        []
+      ),
+      'missing-loader'
+    )
     expect(f.message).toContain(`which is not in the image (\`/lib64\` is a link to the missing \`/usr/lib64\`)`)
-    const deeper = one(findings({ entrypoint: ['/hello'] }, [{ path: '/hello', content: bin.glibc }, { path: '/lib64', target: '/usr/lib64' }], []), 'missing-loader')
+    const deeper = one(
+      findings(
+        { entrypoint: ['/hello'] },
+        [
+          { path: '/hello', content: bin.glibc },
+          { path: '/lib64', target: '/usr/lib64' }
+        ],
+        []
+      ),
+      'missing-loader'
+    )
     expect(deeper.message).toContain('which is not in the image (following `/lib64` → `/usr/lib64`: `/usr` does not exist)')
   })
   it('a loader that is simply absent is absent, with no link named; its missing directory is named', () => {
-    const f = one(findings({ entrypoint: ['/hello'] }, [{ path: '/hello', content: bin.glibc }, { path: '/lib64', type: 'dir' }], []), 'missing-loader')
+    const f = one(
+      findings(
+        { entrypoint: ['/hello'] },
+        [
+          { path: '/hello', content: bin.glibc },
+          { path: '/lib64', type: 'dir' }
+        ],
+        []
+      ),
+      'missing-loader'
+    )
     expect(f.message).toContain(`\`${loader}\`, which is not in the image; the image has no dynamic loader at all`)
     expect(f.message).not.toContain('link')
     const noDir = one(findings({ entrypoint: ['/hello'] }, [{ path: '/hello', content: bin.glibc }], []), 'missing-loader')
     expect(noDir.message).toContain(`\`${loader}\`, which is not in the image (\`/lib64\` does not exist); the image has no dynamic loader at all`)
   })
   it('a directory where the loader should be is a directory, and no runtime error is claimed', () => {
-    const f = one(findings({ entrypoint: ['/hello'] }, [{ path: '/hello', content: bin.glibc }, { path: loader, type: 'dir' }], []), 'missing-loader')
+    const f = one(
+      findings(
+        { entrypoint: ['/hello'] },
+        [
+          { path: '/hello', content: bin.glibc },
+          { path: loader, type: 'dir' }
+        ],
+        []
+      ),
+      'missing-loader'
+    )
     expect(f.message).toContain(`but \`${loader}\` is a directory, not the loader`)
     expect(f.message).not.toContain('Starting it fails')
   })
   it('an interpreter behind a looping link is a loop', () => {
-    const f = one(findings({ entrypoint: ['/start'] }, [{ path: '/start', content: '#!/opt/sh\necho\n' }, { path: '/opt/sh', target: '/opt/sh' }]), 'interpreter-missing')
+    const f = one(
+      findings({ entrypoint: ['/start'] }, [
+        { path: '/start', content: '#!/opt/sh\necho\n' },
+        { path: '/opt/sh', target: '/opt/sh' }
+      ]),
+      'interpreter-missing'
+    )
     expect(f.message).toContain('starts with `#!/opt/sh`, but `/opt/sh` cannot be resolved: too many levels of symbolic links')
     expect(f.message).toContain('fails with "too many levels of symbolic links"')
   })
@@ -184,7 +243,10 @@ describe('what the loader and interpreter checks say', () => {
     expect(f.message).toContain("`/usr/bin/env` looks for a program named `bash\\r`, which is not on the image's PATH")
   })
   it('CRLF with an interpreter whose name really ends in CR: no finding, it starts', () => {
-    const fs = findings({ entrypoint: ['/start'] }, [{ path: '/start', content: '#!/bin/sh\r\necho\r\n' }, { path: '/bin/sh\r', target: '/bin/busybox' }])
+    const fs = findings({ entrypoint: ['/start'] }, [
+      { path: '/start', content: '#!/bin/sh\r\necho\r\n' },
+      { path: '/bin/sh\r', target: '/bin/busybox' }
+    ])
     expect(fs.filter((x) => x.code === 'shebang-crlf')).toEqual([])
   })
 })
@@ -195,7 +257,9 @@ describe('the runtime words and their explanation', () => {
       `docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${path}": stat ${path}: ${err}: unknown`
     expect(runtimeMessage(runc('/loop-b', 'too many levels of symbolic links'))).toBe('exec /loop-b: too many levels of symbolic links')
     expect(runtimeMessage(runc('/dangling-dir/y', 'no such file or directory'))).toBe('exec /dangling-dir/y: no such file or directory')
-    expect(runtimeMessage(runc('/etc/passwd/x', 'not a directory') + ': Are you trying to mount a directory onto a file (or vice-versa)?')).toBe('exec /etc/passwd/x: not a directory')
+    expect(runtimeMessage(runc('/etc/passwd/x', 'not a directory') + ': Are you trying to mount a directory onto a file (or vice-versa)?')).toBe(
+      'exec /etc/passwd/x: not a directory'
+    )
   })
   it('explains a loop as a loop, with the finding', () => {
     const fs = findings({ entrypoint: ['/loop-a'] }, [{ path: '/loop-a', target: '/loop-a' }])

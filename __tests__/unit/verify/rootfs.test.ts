@@ -41,9 +41,11 @@ const layered: ImageSpec = {
 
 function readerOf(buf: Buffer, chunk = 7919): Readable {
   // Small, odd-sized chunks exercise the stream boundaries.
-  return Readable.from((function* () {
-    for (let i = 0; i < buf.length; i += chunk) yield buf.subarray(i, i + chunk)
-  })())
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < buf.length; i += chunk) yield buf.subarray(i, i + chunk)
+    })()
+  )
 }
 
 describe('readImageArchive', () => {
@@ -55,7 +57,15 @@ describe('readImageArchive', () => {
     it(`reads the config, applies layers and whiteouts: ${format}`, async () => {
       const image = await readImageArchive(readerOf(await make()), { tempDir: os.tmpdir() })
       try {
-        expect(image.config).toMatchObject({ entrypoint: ['/app/run'], cmd: ['--serve'], env: ['PATH=/usr/bin:/bin'], workingDir: '/app', user: 'nobody', architecture: 'amd64', os: 'linux' })
+        expect(image.config).toMatchObject({
+          entrypoint: ['/app/run'],
+          cmd: ['--serve'],
+          env: ['PATH=/usr/bin:/bin'],
+          workingDir: '/app',
+          user: 'nobody',
+          architecture: 'amd64',
+          os: 'linux'
+        })
         expect(image.lstat('/bin/old')).toBeUndefined()
         expect(image.lstat('/bin/sh')).toMatchObject({ type: 'file', mode: 0o755, layer: 0 })
         expect(image.readdir('/etc/conf.d')).toEqual(['c.conf'])

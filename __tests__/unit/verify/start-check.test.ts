@@ -9,27 +9,54 @@ const raw = { exitCode: 0, stillRunning: false, output: '', durationMs: 120 }
 describe('a crash is judged by its exit code, and says what it printed', () => {
   it('carries a safe, bounded output tail and a one-line detail', () => {
     const r = classifySmoke({ ...raw, exitCode: 3, output: 'starting\nboom\n' }, [])
-    expect(r).toMatchObject({ outcome: 'crashed', passed: false, message: 'exited with code 3', outputTail: 'starting\nboom', detail: 'exited with code 3; its last output: boom' })
+    expect(r).toMatchObject({
+      outcome: 'crashed',
+      passed: false,
+      message: 'exited with code 3',
+      outputTail: 'starting\nboom',
+      detail: 'exited with code 3; its last output: boom'
+    })
   })
   it('an exit before a server is ready is a crash, even with code 0', () => {
-    expect(classifySmoke({ ...raw, exitCode: 0, mustRun: 'healthy' }, [])).toMatchObject({ outcome: 'crashed', passed: false, message: expect.stringContaining('exited with code 0 before it was healthy') })
-    expect(classifySmoke({ ...raw, exitCode: 2, mustRun: 'probed' }, [])).toMatchObject({ outcome: 'crashed', message: 'exited with code 2 before it was probed' })
+    expect(classifySmoke({ ...raw, exitCode: 0, mustRun: 'healthy' }, [])).toMatchObject({
+      outcome: 'crashed',
+      passed: false,
+      message: expect.stringContaining('exited with code 0 before it was healthy')
+    })
+    expect(classifySmoke({ ...raw, exitCode: 2, mustRun: 'probed' }, [])).toMatchObject({
+      outcome: 'crashed',
+      message: 'exited with code 2 before it was probed'
+    })
   })
   it('an image with nothing to run is not started, cleanly', () => {
     expect(hasNoCommand({ Entrypoint: null, Cmd: null })).toBe(true)
     expect(hasNoCommand({ Entrypoint: [], Cmd: ['x'] })).toBe(false)
     expect(hasNoCommand({}, ['--version'])).toBe(false)
     expect(hasNoCommand({ Entrypoint: null, Cmd: ['sh'] }, [])).toBe(true)
-    expect(notStarted('no command')).toEqual({ outcome: 'not-started', passed: false, exitCode: null, durationMs: 0, message: 'not started: no command', detail: 'not started: no command' })
+    expect(notStarted('no command')).toEqual({
+      outcome: 'not-started',
+      passed: false,
+      exitCode: null,
+      durationMs: 0,
+      message: 'not started: no command',
+      detail: 'not started: no command'
+    })
   })
   it('creates the container with the health options before the user’s, and names its probe container', () => {
-    const args = smokeCreateArgs({ image: 'img', platform: 'linux/amd64', containerName: 'c', timeoutMs: 1000, acceptedExitCodes: [], network: 'none', runArgs: ['--user=1'] }, ['--no-healthcheck'])
+    const args = smokeCreateArgs(
+      { image: 'img', platform: 'linux/amd64', containerName: 'c', timeoutMs: 1000, acceptedExitCodes: [], network: 'none', runArgs: ['--user=1'] },
+      ['--no-healthcheck']
+    )
     expect(args.slice(-3)).toEqual(['--no-healthcheck', '--user=1', 'img'])
     expect(args[args.indexOf('--network') + 1]).toBe('none')
     expect(smokeContainerNames('c')).toEqual(['c', 'c-probe'])
   })
   it('advises a readiness check for a server that EXPOSEs a port and has none', () => {
-    expect(readinessAdvice({ ExposedPorts: { '8080/tcp': {} } }, 0, 'linux/amd64')).toMatchObject({ severity: 'notice', code: 'no-readiness-check', fix: expect.stringContaining('smoke-probe: http://:8080/') })
+    expect(readinessAdvice({ ExposedPorts: { '8080/tcp': {} } }, 0, 'linux/amd64')).toMatchObject({
+      severity: 'notice',
+      code: 'no-readiness-check',
+      fix: expect.stringContaining('smoke-probe: http://:8080/')
+    })
     expect(readinessAdvice({ ExposedPorts: { '8080/tcp': {} } }, 1, 'linux/amd64')).toBeUndefined()
     expect(readinessAdvice({ ExposedPorts: { '8080/tcp': {} }, Healthcheck: { Test: ['CMD', '/app', '-health'] } }, 0, 'linux/amd64')).toBeUndefined()
     expect(readinessAdvice({}, 0, 'linux/amd64')).toBeUndefined()
@@ -41,7 +68,9 @@ describe('container output made safe', () => {
     expect(safeText('\x1b[31mred\x1b[0m\tok\x07\x00\r\nnext\x1b]0;title\x07')).toBe('red\tok\nnext')
   })
   it('defuses workflow commands, so the runner does not act on a container’s line', () => {
-    expect(safeText('::error file=x::pwned\n  ::add-mask::x\n##[set-output name=a;]b')).toBe(': :error file=x::pwned\n  : :add-mask::x\n# #[set-output name=a;]b')
+    expect(safeText('::error file=x::pwned\n  ::add-mask::x\n##[set-output name=a;]b')).toBe(
+      ': :error file=x::pwned\n  : :add-mask::x\n# #[set-output name=a;]b'
+    )
   })
   it('bounds the tail in lines and characters, whatever the output', () => {
     const many = Array.from({ length: 1000 }, (_, i) => `line ${i}`).join('\n')
@@ -74,7 +103,7 @@ describe('a network failure without a network', () => {
     ['panic: dial tcp: lookup api.example.com on [::1]:53: read udp [::1]:40001->[::1]:53: read: connection refused', 'name lookup'],
     ['java.net.UnknownHostException: db', 'name lookup'],
     ['ping: bad address', undefined],
-    ['nslookup: can\'t resolve \'x\': Name does not resolve', 'name lookup'],
+    ["nslookup: can't resolve 'x': Name does not resolve", 'name lookup'],
     ['dial tcp 10.0.0.5:5432: connect: network is unreachable', 'unreachable network'],
     ['Error: connect ENETUNREACH 1.2.3.4:443', 'unreachable network'],
     ['curl: (7) Failed to connect to 10.0.0.1 port 80: No route to host', 'unreachable network'],

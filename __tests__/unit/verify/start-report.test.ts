@@ -7,7 +7,9 @@ import type { SmokeResult } from '../../../src/types.js'
 import { built, result } from '../../fixtures/outcomes.js'
 
 const report = (smoke: SmokeResult): RunReport =>
-  buildReport(result([{ platform: 'linux/arm64', build: built({ ref: 'smokestack-local/x:arm64' }), check: { findings: [], durationMs: 1, start: smoke } }]), { sizeGated: false })
+  buildReport(result([{ platform: 'linux/arm64', build: built({ ref: 'smokestack-local/x:arm64' }), check: { findings: [], durationMs: 1, start: smoke } }]), {
+    sizeGated: false
+  })
 
 const healthy: SmokeResult = {
   outcome: 'healthy',
