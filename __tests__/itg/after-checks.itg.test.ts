@@ -5,7 +5,8 @@
  */
 import { describe, it, expect, afterAll } from '@jest/globals'
 import { errorsOf, runAction } from '../support/action.js'
-import { dockerOut, leftoverCheck, REGISTRY, registryStatus, uniqueName } from '../support/docker.js'
+import { dockerOut, REGISTRY, registryStatus, uniqueName } from '../support/docker.js'
+import { leftoverCheck } from '../support/leftovers.js'
 
 const expectClean = leftoverCheck()
 const loadedTags: string[] = []

@@ -9,7 +9,8 @@ import * as http from 'node:http'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { errorsOf, runAction } from '../support/action.js'
-import { leftoverCheck, registryStatus, uniqueName } from '../support/docker.js'
+import { registryStatus, uniqueName } from '../support/docker.js'
+import { leftoverCheck } from '../support/leftovers.js'
 
 const expectClean = leftoverCheck()
 

@@ -4,7 +4,8 @@
  */
 import { describe, it, expect } from '@jest/globals'
 import { runAction, type ActionRun } from '../support/action.js'
-import { leftoverCheck, REGISTRY, uniqueName } from '../support/docker.js'
+import { REGISTRY, uniqueName } from '../support/docker.js'
+import { leftoverCheck } from '../support/leftovers.js'
 
 const expectClean = leftoverCheck()
 

@@ -5,7 +5,8 @@
 import { describe, it, expect, afterAll } from '@jest/globals'
 import * as fs from 'node:fs'
 import { runAction, type ActionRun } from '../support/action.js'
-import { dockerOut, imageStore, leftoverCheck, localConfigDigest, registryJson, registryStatus, REGISTRY, uniqueName } from '../support/docker.js'
+import { dockerOut, imageStore, localConfigDigest, registryJson, registryStatus, REGISTRY, uniqueName } from '../support/docker.js'
+import { leftoverCheck } from '../support/leftovers.js'
 
 const store = imageStore()
 

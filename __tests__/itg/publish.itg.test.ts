@@ -6,7 +6,8 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
 import { errorsOf, runAction } from '../support/action.js'
 import { registryProxy, type RegistryProxy } from '../support/registry-proxy.js'
-import { catalogHas, dockerOut, imageStore, leftoverCheck, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
+import { catalogHas, dockerOut, imageStore, REGISTRY, registryJson, registryStatus, uniqueName } from '../support/docker.js'
+import { leftoverCheck } from '../support/leftovers.js'
 
 const expectClean = leftoverCheck()
 

@@ -1,5 +1,4 @@
-/** Small, synchronous Docker look-ups for integration tests. */
-import { beforeAll, expect } from '@jest/globals'
+/** Small, synchronous Docker look-ups for integration tests and the benchmarks (so: no Jest here). */
 import { execFileSync, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
@@ -81,20 +80,4 @@ export function catalogHas(repo: string): boolean {
     last = repositories[repositories.length - 1]
   }
   throw new Error('the catalog did not end')
-}
-
-/**
- * Counts the engine's smokestack containers and temporary tags when a suite starts (call it at the top of the
- * file), and returns the check that a run (and its post step) left none behind and no file in its RUNNER_TEMP.
- */
-export function leftoverCheck(): (run: { leftoverFiles: string[]; post?: { exitCode: number } }) => void {
-  let before: ReturnType<typeof leftovers> | undefined
-  beforeAll(() => {
-    before = leftovers()
-  })
-  return (run) => {
-    if (run.post) expect(run.post.exitCode).toBe(0)
-    expect(leftovers()).toEqual(before)
-    expect(run.leftoverFiles).toEqual([])
-  }
 }

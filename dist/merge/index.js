@@ -35992,11 +35992,19 @@ function publish_messageOf(error) {
 function failed(error, published = [], restored = []) {
     return { ok: false, platformDigests: {}, compressedSizes: {}, published, restored, error };
 }
-/** Runs `work` with a registry client per registry host, closed afterwards, and the spool directory removed. */
-async function withClients(options, work) {
+/**
+ * Checks every destination, then runs `work` with a registry client per registry host; the clients are closed
+ * and the spool directory removed afterwards. An error becomes a failed outcome, said with `stopped` before it.
+ */
+async function publishing(tags, reporter, options, stopped, work) {
     const pool = clientPool(options.registryConfig);
     try {
+        await checkDestinations(tags, pool.clientFor);
         return await work(pool.clientFor);
+    }
+    catch (error) {
+        reporter.warning(stopped(publish_messageOf(error)));
+        return failed(publish_messageOf(error));
     }
     finally {
         pool.close();
@@ -36010,27 +36018,24 @@ function digestsOf(manifests) {
         compressedSizes: Object.fromEntries(images.map((m) => [m.platform, m.compressedSize]))
     };
 }
+function listed(digests) {
+    return Object.entries(digests)
+        .map(([p, d]) => `${p}=${d}`)
+        .join(', ');
+}
 async function publishVerified(platforms, tags, reporter, options) {
-    return withClients(options, async (clientFor) => {
-        try {
-            await checkDestinations(tags, clientFor);
-            const source = await readTested(platforms, options.spoolDir);
-            const pushed = await pushToTags(source, tags, clientFor, (line) => reporter.info(line));
-            if (pushed.error) {
-                const stays = pushed.left.length ? `; still published: ${pushed.left.join(', ')}` : '; nothing stays published';
-                reporter.warning(`Publishing stopped: ${pushed.error}${pushed.restored.length ? `; put back: ${pushed.restored.join(', ')}` : ''}${stays}`);
-                return failed(pushed.error, pushed.left, pushed.restored);
-            }
-            const digests = digestsOf(source.manifests);
-            reporter.info(`Published ${tags.join(', ')} (${source.index.digest}): ${Object.entries(digests.platformDigests)
-                .map(([p, d]) => `${p}=${d}`)
-                .join(', ')}`);
-            return { ok: true, digest: source.index.digest, ...digests, published: [...tags], restored: [] };
+    const stopped = (message) => `Publishing stopped: ${message}; nothing was published`;
+    return publishing(tags, reporter, options, stopped, async (clientFor) => {
+        const source = await readTested(platforms, options.spoolDir);
+        const pushed = await pushToTags(source, tags, clientFor, (line) => reporter.info(line));
+        if (pushed.error) {
+            const stays = pushed.left.length ? `; still published: ${pushed.left.join(', ')}` : '; nothing stays published';
+            reporter.warning(`Publishing stopped: ${pushed.error}${pushed.restored.length ? `; put back: ${pushed.restored.join(', ')}` : ''}${stays}`);
+            return failed(pushed.error, pushed.left, pushed.restored);
         }
-        catch (error) {
-            reporter.warning(`Publishing stopped: ${publish_messageOf(error)}; nothing was published`);
-            return failed(publish_messageOf(error));
-        }
+        const digests = digestsOf(source.manifests);
+        reporter.info(`Published ${tags.join(', ')} (${source.index.digest}): ${listed(digests.platformDigests)}`);
+        return { ok: true, digest: source.index.digest, ...digests, published: [...tags], restored: [] };
     });
 }
 /**
@@ -36039,23 +36044,15 @@ async function publishVerified(platforms, tags, reporter, options) {
  * config and layers, however the engine keeps it, so that the merge joins manifests of one kind.
  */
 async function publishByDigest(platforms, tags, reporter, options) {
-    return withClients(options, async (clientFor) => {
-        try {
-            await checkDestinations(tags, clientFor);
-            const repository = parseImageRef(tags[0]);
-            const tested = platformImages(await readTested(platforms, options.spoolDir));
-            const images = { ...tested, manifests: tested.manifests.map(asOciManifest) };
-            await uploadImages(images, [repository], clientFor, (line) => reporter.info(line));
-            const digests = digestsOf(images.manifests);
-            reporter.info(`Pushed by digest to ${repositoryName(repository)}: ${Object.entries(digests.platformDigests)
-                .map(([p, d]) => `${p}=${d}`)
-                .join(', ')}`);
-            return { ok: true, ...digests, published: [], restored: [], byDigest: repositoryName(repository) };
-        }
-        catch (error) {
-            reporter.warning(`Pushing by digest stopped: ${publish_messageOf(error)}`);
-            return failed(publish_messageOf(error));
-        }
+    const stopped = (message) => `Pushing by digest stopped: ${message}`;
+    return publishing(tags, reporter, options, stopped, async (clientFor) => {
+        const repository = parseImageRef(tags[0]);
+        const tested = platformImages(await readTested(platforms, options.spoolDir));
+        const images = { ...tested, manifests: tested.manifests.map(asOciManifest) };
+        await uploadImages(images, [repository], clientFor, (line) => reporter.info(line));
+        const digests = digestsOf(images.manifests);
+        reporter.info(`Pushed by digest to ${repositoryName(repository)}: ${listed(digests.platformDigests)}`);
+        return { ok: true, ...digests, published: [], restored: [], byDigest: repositoryName(repository) };
     });
 }
 

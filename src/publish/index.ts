@@ -76,11 +76,24 @@ export function failed(error: string, published: string[] = [], restored: string
   return { ok: false, platformDigests: {}, compressedSizes: {}, published, restored, error }
 }
 
-/** Runs `work` with a registry client per registry host, closed afterwards, and the spool directory removed. */
-async function withClients<T>(options: PublishOptions, work: (clientFor: ClientFor) => Promise<T>): Promise<T> {
+/**
+ * Checks every destination, then runs `work` with a registry client per registry host; the clients are closed
+ * and the spool directory removed afterwards. An error becomes a failed outcome, said with `stopped` before it.
+ */
+async function publishing(
+  tags: readonly string[],
+  reporter: Reporter,
+  options: PublishOptions,
+  stopped: (message: string) => string,
+  work: (clientFor: ClientFor) => Promise<PublishOutcome>
+): Promise<PublishOutcome> {
   const pool = clientPool(options.registryConfig)
   try {
+    await checkDestinations(tags, pool.clientFor)
     return await work(pool.clientFor)
+  } catch (error) {
+    reporter.warning(stopped(messageOf(error)))
+    return failed(messageOf(error))
   } finally {
     pool.close()
     fs.rmSync(options.spoolDir, { recursive: true, force: true })
@@ -95,33 +108,30 @@ function digestsOf(manifests: readonly SourceManifest[]): Pick<PublishOutcome, '
   }
 }
 
+function listed(digests: Record<string, string>): string {
+  return Object.entries(digests)
+    .map(([p, d]) => `${p}=${d}`)
+    .join(', ')
+}
+
 export async function publishVerified(
   platforms: readonly PlatformOutcome[],
   tags: readonly string[],
   reporter: Reporter,
   options: PublishOptions
 ): Promise<PublishOutcome> {
-  return withClients(options, async (clientFor) => {
-    try {
-      await checkDestinations(tags, clientFor)
-      const source = await readTested(platforms, options.spoolDir)
-      const pushed = await pushToTags(source, tags, clientFor, (line) => reporter.info(line))
-      if (pushed.error) {
-        const stays = pushed.left.length ? `; still published: ${pushed.left.join(', ')}` : '; nothing stays published'
-        reporter.warning(`Publishing stopped: ${pushed.error}${pushed.restored.length ? `; put back: ${pushed.restored.join(', ')}` : ''}${stays}`)
-        return failed(pushed.error, pushed.left, pushed.restored)
-      }
-      const digests = digestsOf(source.manifests)
-      reporter.info(
-        `Published ${tags.join(', ')} (${source.index.digest}): ${Object.entries(digests.platformDigests)
-          .map(([p, d]) => `${p}=${d}`)
-          .join(', ')}`
-      )
-      return { ok: true, digest: source.index.digest, ...digests, published: [...tags], restored: [] }
-    } catch (error) {
-      reporter.warning(`Publishing stopped: ${messageOf(error)}; nothing was published`)
-      return failed(messageOf(error))
+  const stopped = (message: string): string => `Publishing stopped: ${message}; nothing was published`
+  return publishing(tags, reporter, options, stopped, async (clientFor) => {
+    const source = await readTested(platforms, options.spoolDir)
+    const pushed = await pushToTags(source, tags, clientFor, (line) => reporter.info(line))
+    if (pushed.error) {
+      const stays = pushed.left.length ? `; still published: ${pushed.left.join(', ')}` : '; nothing stays published'
+      reporter.warning(`Publishing stopped: ${pushed.error}${pushed.restored.length ? `; put back: ${pushed.restored.join(', ')}` : ''}${stays}`)
+      return failed(pushed.error, pushed.left, pushed.restored)
     }
+    const digests = digestsOf(source.manifests)
+    reporter.info(`Published ${tags.join(', ')} (${source.index.digest}): ${listed(digests.platformDigests)}`)
+    return { ok: true, digest: source.index.digest, ...digests, published: [...tags], restored: [] }
   })
 }
 
@@ -136,23 +146,14 @@ export async function publishByDigest(
   reporter: Reporter,
   options: PublishOptions
 ): Promise<PublishOutcome> {
-  return withClients(options, async (clientFor) => {
-    try {
-      await checkDestinations(tags, clientFor)
-      const repository = parseImageRef(tags[0])!
-      const tested = platformImages(await readTested(platforms, options.spoolDir))
-      const images = { ...tested, manifests: tested.manifests.map(asOciManifest) }
-      await uploadImages(images, [repository], clientFor, (line) => reporter.info(line))
-      const digests = digestsOf(images.manifests)
-      reporter.info(
-        `Pushed by digest to ${repositoryName(repository)}: ${Object.entries(digests.platformDigests)
-          .map(([p, d]) => `${p}=${d}`)
-          .join(', ')}`
-      )
-      return { ok: true, ...digests, published: [], restored: [], byDigest: repositoryName(repository) }
-    } catch (error) {
-      reporter.warning(`Pushing by digest stopped: ${messageOf(error)}`)
-      return failed(messageOf(error))
-    }
+  const stopped = (message: string): string => `Pushing by digest stopped: ${message}`
+  return publishing(tags, reporter, options, stopped, async (clientFor) => {
+    const repository = parseImageRef(tags[0])!
+    const tested = platformImages(await readTested(platforms, options.spoolDir))
+    const images = { ...tested, manifests: tested.manifests.map(asOciManifest) }
+    await uploadImages(images, [repository], clientFor, (line) => reporter.info(line))
+    const digests = digestsOf(images.manifests)
+    reporter.info(`Pushed by digest to ${repositoryName(repository)}: ${listed(digests.platformDigests)}`)
+    return { ok: true, ...digests, published: [], restored: [], byDigest: repositoryName(repository) }
   })
 }
