@@ -4,12 +4,13 @@
  * Every case counts leftovers before and after.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { errorsOf, runAction } from '../support/action.js'
-import { registryStatus, uniqueName } from '../support/docker.js'
+import { REGISTRY, registryStatus, uniqueName } from '../support/docker.js'
 import { leftoverCheck } from '../support/leftovers.js'
 
 const expectClean = leftoverCheck()
@@ -121,6 +122,44 @@ describe('faults', () => {
       expect(registryStatus(`/v2/${repo}/manifests/1.0.0`)).toBe(404)
       expectClean(run)
     })
+  })
+
+  it('publishes nothing when the engine fails to save a tested image for publishing, and names its error', async () => {
+    // A docker in front of the real one: the second `image save` of the arm64 image (or of the one image of all
+    // platforms) fails; the first is the size step's, the second the publishing's.
+    const real = execFileSync('sh', ['-c', 'command -v docker'], { encoding: 'utf8' }).trim()
+    const shim = fs.mkdtempSync(path.join(os.tmpdir(), 'failing-save-'))
+    fs.writeFileSync(
+      path.join(shim, 'docker'),
+      [
+        '#!/bin/sh',
+        'if [ "$1" = image ] && [ "$2" = save ]; then',
+        '  case "$3" in *:linux-arm64|*:all)',
+        `    if [ -e "${shim}/saved" ]; then echo "Error response from daemon: simulated failure of the save" >&2; exit 1; fi`,
+        `    touch "${shim}/saved";;`,
+        '  esac',
+        'fi',
+        `exec ${real} "$@"`,
+        ''
+      ].join('\n'),
+      { mode: 0o755 }
+    )
+    const repo = uniqueName('smokestack-itg/failing-save')
+    const run = await runAction({
+      inputs: { context: 'examples/cross-compile', platforms: 'linux/amd64,linux/arm64', push: 'true', tags: `${REGISTRY}/${repo}:1.0.0` },
+      env: { PATH: `${shim}:${process.env.PATH}` }
+    })
+    const saved = fs.existsSync(path.join(shim, 'saved'))
+    fs.rmSync(shim, { recursive: true })
+    expect(saved).toBe(true)
+    expect(run.exitCode).toBe(1)
+    expect(failure(run)).toMatch(
+      /docker image save smokestack-local\/[0-9a-f]+:(linux-arm64|all) failed \(exit 1\): Error response from daemon: simulated failure of the save/
+    )
+    expect(JSON.parse(run.outputs.results)['linux/arm64'].smoke.outcome).toBe('exited')
+    expect(registryStatus(`/v2/${repo}/manifests/1.0.0`)).toBe(404)
+    expect(registryStatus(`/v2/${repo}/tags/list`)).toBe(404)
+    expectClean(run)
   })
 
   it('kills a start check that ignores SIGTERM at the timeout, and removes it', async () => {

@@ -35221,7 +35221,17 @@ async function preflight_checkDestinations(tags, clientFor) {
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/concurrency.ts
-/** Running work for many items at once, at most `limit` at a time, results in the items' order. */
+/** Running work for many items at once, bounded. */
+
+/**
+ * How many platforms are looked inside and started at once. The work is mostly the engine's (creating, starting,
+ * waiting for containers), not this process's, so it is not held to the core count: at least 4, more on a
+ * bigger machine.
+ */
+function checksAtOnce() {
+    return Math.max(4, os.availableParallelism());
+}
+/** Runs `work` for every item, at most `limit` at a time; results in the items' order. */
 async function mapLimit(items, limit, work) {
     const results = new Array(items.length);
     let next = 0;
@@ -35959,13 +35969,16 @@ async function readTested(platforms, spoolDir) {
         source = fromOciIndex(dir);
     }
     else {
-        const parts = [];
-        for (const [i, o] of platforms.entries()) {
+        // Saved at once; every save has ended (none still writing into the spool) before a failure is told.
+        const parts = await Promise.allSettled(platforms.map(async (o, i) => {
             const dir = path.join(spoolDir, String(i));
             await saveImage(o.build.ref, dir);
-            parts.push(fromOciLayout(dir, o.platform) ?? (await fromSavedImage(dir, o.platform).then(({ manifest, blobs }) => ({ manifests: [manifest], blobs }))));
-        }
-        source = joinPlatforms(parts);
+            return fromOciLayout(dir, o.platform) ?? (await fromSavedImage(dir, o.platform).then(({ manifest, blobs }) => ({ manifests: [manifest], blobs })));
+        }));
+        const refused = parts.find((p) => p.status === 'rejected');
+        if (refused)
+            throw refused.reason;
+        source = joinPlatforms(parts.map((p) => p.value));
     }
     const images = source.manifests.filter((m) => m.platform !== 'unknown/unknown');
     const wanted = platforms.map((o) => o.platform).sort();

@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Inputs } from '../context.js'
 import { buildAll, sharedSolve } from '../build/index.js'
@@ -24,7 +23,7 @@ import { CancelledError, docker, isCancelled, lastErrorLine } from '../docker/ex
 import { platformSlug } from '../docker/platform.js'
 import { checkGrowth, compareToBaseline } from '../size/index.js'
 import { publishByDigest, publishVerified } from '../publish/index.js'
-import { mapLimit } from './concurrency.js'
+import { checksAtOnce, mapLimit } from './concurrency.js'
 import type { BaselineOutcome, BuildOutcome, PipelineResult, PlatformOutcome, PublishOutcome } from './outcomes.js'
 import type { Reporter, RunEnv } from './reporter.js'
 import { setUp } from './setup.js'
@@ -135,7 +134,7 @@ export async function pipeline(inputs: Inputs, env: RunEnv, reporter: Reporter):
       reporter.stepFinished(p, 'test', log, outcomes.get(p)!)
     }))
   await Promise.all([
-    mapLimit(built, Math.max(2, os.availableParallelism()), async (p) => {
+    mapLimit(built, checksAtOnce(), async (p) => {
       reporter.stepStarted(p, 'check')
       const { outcome, log } = await checkPlatform(p, builds.get(p)!, inputs, env)
       outcomes.set(p, { ...outcomes.get(p)!, check: outcome })

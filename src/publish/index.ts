@@ -40,13 +40,17 @@ async function readTested(platforms: readonly PlatformOutcome[], spoolDir: strin
     await saveImage(platforms[0].build.ref, dir)
     source = fromOciIndex(dir)
   } else {
-    const parts = []
-    for (const [i, o] of platforms.entries()) {
-      const dir = path.join(spoolDir, String(i))
-      await saveImage(o.build.ref, dir)
-      parts.push(fromOciLayout(dir, o.platform) ?? (await fromSavedImage(dir, o.platform).then(({ manifest, blobs }) => ({ manifests: [manifest], blobs }))))
-    }
-    source = joinPlatforms(parts)
+    // Saved at once; every save has ended (none still writing into the spool) before a failure is told.
+    const parts = await Promise.allSettled(
+      platforms.map(async (o, i) => {
+        const dir = path.join(spoolDir, String(i))
+        await saveImage(o.build.ref, dir)
+        return fromOciLayout(dir, o.platform) ?? (await fromSavedImage(dir, o.platform).then(({ manifest, blobs }) => ({ manifests: [manifest], blobs })))
+      })
+    )
+    const refused = parts.find((p) => p.status === 'rejected')
+    if (refused) throw refused.reason
+    source = joinPlatforms(parts.map((p) => (p as PromiseFulfilledResult<PushSource>).value))
   }
   const images = source.manifests.filter((m) => m.platform !== 'unknown/unknown')
   const wanted = platforms.map((o) => o.platform).sort()

@@ -29,8 +29,8 @@ const isBuild = is('buildx', 'build')
 const isWait = is('wait')
 const isSizeSave = is('image', 'save')
 const forPlatform = (platform: string) => (c: Call) => c.args.some((a) => a.endsWith(platform.replace(/\//g, '-')))
-/** Checks run at once up to the machine's parallelism, but never fewer than two (concurrency.ts, index.ts). */
-const CHECKS_AT_ONCE = Math.min(PLATFORMS.length, Math.max(2, os.availableParallelism()))
+/** Checks run at once up to the machine's parallelism, but never fewer than four (concurrency.ts). */
+const CHECKS_AT_ONCE = Math.min(PLATFORMS.length, Math.max(4, os.availableParallelism()))
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Waits until `cond` holds, for at most `ms` (a hold that would deadlock a sequential pipeline ends instead). */
