@@ -18,6 +18,9 @@
 #   - a registry that needs a login over TLS, registry.smokestack.test:5443 on 127.0.0.1
 #     (provision/registry-tls.sh)
 #   - Node 24 in /opt/smokestack/node24
+#   - two users in the group docker (which owns the engine's socket), as runners have them:
+#     smokestack-runner, whom sudo lets do anything without a password (GitHub's hosted runners),
+#     and smokestack-nosudo, whom sudo asks for a password
 #   - /var/lib/smokestack/env with SMOKESTACK_NODE24, SMOKESTACK_REGISTRY, SMOKESTACK_STORE and
 #     SMOKESTACK_TLS_REGISTRY{,_USER,_PASSWORD,_CA,_CA_BUNDLE}
 # Logs: /var/log/smokestack/{containerd,dockerd,registry,registry-tls,fixtures}.log
@@ -55,6 +58,9 @@ CONTAINERD_SOCK=$CONTAINERD_STATE/containerd.sock
 CONTAINERD_PIDFILE=$SS_RUN/containerd.pid
 
 DOCKER_SOCK=/var/run/docker.sock
+DOCKER_GROUP=docker
+RUNNER_USER=smokestack-runner   # passwordless sudo, like a hosted runner's user
+NOSUDO_USER=smokestack-nosudo   # sudo asks for a password
 DOCKERD_PIDFILE=$SS_RUN/dockerd.pid
 DOCKER_START_TIMEOUT=90
 
@@ -71,7 +77,7 @@ HOST_PACKAGES=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 	file curl ca-certificates xz-utils zstd tar util-linux
-	openssl apache2-utils openssh-client
+	openssl apache2-utils openssh-client sudo
 )
 # Packages from trixie, downloaded and unpacked only. tini provides docker-init.
 TRIXIE_PACKAGES=(docker.io docker-cli containerd docker-buildx tini)
@@ -249,6 +255,24 @@ ensure_host_packages() {
 	apt_update_once
 	log "apt-get install ${missing[*]}"
 	retry 2 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Users that run the action without being root, as a runner's user does.
+ensure_runner_users() {
+	getent group "$DOCKER_GROUP" >/dev/null || groupadd --system "$DOCKER_GROUP"
+	local u
+	for u in "$RUNNER_USER" "$NOSUDO_USER"; do
+		id "$u" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$u"
+		usermod -a -G "$DOCKER_GROUP" "$u"
+	done
+	local rule="$RUNNER_USER ALL=(ALL) NOPASSWD:ALL"
+	if [[ $(cat /etc/sudoers.d/smokestack-runner 2>/dev/null) != "$rule" ]]; then
+		printf '%s\n' "$rule" >/etc/sudoers.d/smokestack-runner.tmp
+		chmod 0440 /etc/sudoers.d/smokestack-runner.tmp
+		visudo -cqf /etc/sudoers.d/smokestack-runner.tmp || die "the sudoers rule for $RUNNER_USER does not parse"
+		mv /etc/sudoers.d/smokestack-runner.tmp /etc/sudoers.d/smokestack-runner
+	fi
+	log "users: $RUNNER_USER (sudo without a password), $NOSUDO_USER (no sudo), both in the group $DOCKER_GROUP"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -470,6 +494,7 @@ write_dockerd_config() {
   "containerd": "$CONTAINERD_SOCK",
   "containerd-namespace": "$namespace",
   "containerd-plugins-namespace": "$namespace-plugins",
+  "group": "$DOCKER_GROUP",
   $features
   "registry-mirrors": ["http://$REGISTRY"]
 }
@@ -559,6 +584,8 @@ write_env_file() {
 SMOKESTACK_NODE24=$NODE24_BIN
 SMOKESTACK_REGISTRY=$REGISTRY
 SMOKESTACK_STORE=$STORE
+SMOKESTACK_RUNNER_USER=$RUNNER_USER
+SMOKESTACK_NOSUDO_USER=$NOSUDO_USER
 $(tls_registry_env)
 EOF
 	mv "$ENV_FILE.tmp" "$ENV_FILE"
@@ -584,6 +611,7 @@ main() {
 	find_mirror
 	ensure_binfmt_misc_mounted # before apt: binfmt-support registers formats when installed
 	ensure_host_packages
+	ensure_runner_users
 	ensure_trixie_tree
 	ensure_docker_client
 	ensure_buildx

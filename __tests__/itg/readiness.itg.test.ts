@@ -206,6 +206,46 @@ describe('smoke-probe reaches a container that keeps --network none', () => {
     }, 900_000)
   }
 
+  // A runner's user is not root: on GitHub's hosted runners sudo needs no password; elsewhere it may ask for one.
+  // Both users are made by scripts/provision.sh, members of the group that owns the engine's socket.
+  for (const [user, way, line] of [
+    ['smokestack-runner', 'nsenter', "from inside its network namespace (sudo -n nsenter --net, the runner's Node): sudo -n works;"],
+    [
+      'smokestack-nosudo',
+      'container',
+      'from a probe container (busybox:stable) joined to its network namespace: entering the namespace needs root, and sudo asks for a password;'
+    ]
+  ] as const) {
+    it(`probes as a user who is not root (${user}: ${way})`, async () => {
+      const env = { GITHUB_RUN_ID: `user${Date.now().toString(36)}` }
+      const watch = watchNetworks(env.GITHUB_RUN_ID)
+      const platforms = ['linux/amd64', 'linux/arm64']
+      const ok = await runAction({
+        inputs: { context: EXAMPLE, file: variant('no-healthcheck'), platforms: platforms.join(','), 'smoke-probe': PROBES },
+        env,
+        user
+      })
+      const networks = await watch.stop()
+      expect(ok.exitCode).toBe(0)
+      expect(ok.post?.exitCode).toBe(0)
+      for (const p of platforms) {
+        const r = results(ok)[p]!
+        expect([p, r.smoke.outcome, r.smoke.probes!.map((x) => [x.passed, x.via])]).toEqual([
+          p,
+          'probe-ok',
+          [
+            [true, way],
+            [true, way]
+          ]
+        ])
+      }
+      expect(ok.stdout).toContain(line)
+      expect(networks.size).toBe(platforms.length)
+      for (const mode of networks.values()) expect(mode).toBe('none none')
+      expect(ok.leftoverFiles).toEqual([])
+    }, 600_000)
+  }
+
   it('advises a readiness check for a server that EXPOSEs a port and has none', async () => {
     const run = await runAction({ inputs: { context: EXAMPLE, file: variant('no-healthcheck'), 'smoke-timeout': '1s' } })
     expect(run.exitCode).toBe(0)

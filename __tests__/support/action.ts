@@ -117,6 +117,11 @@ export interface RunActionOptions {
   runnerTemp?: string
   /** A command that main runs under, e.g. `unshare -m …` to hide something from it. */
   wrap?: string[]
+  /**
+   * A user (not root) that main and post run as, with that user's groups and home, as a runner's user does;
+   * RUNNER_TEMP and the command files are theirs.
+   */
+  user?: string
   /** Called after main, before post: look at what main left in the engine. */
   beforePost?: (run: ActionRun) => void
 }
@@ -150,8 +155,19 @@ export async function runAction(options: RunActionOptions & { script?: string })
     fs.writeFileSync(env[k] as string, '')
   }
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.toUpperCase()}`] = value
+  let asUser: string[] = []
+  if (options.user) {
+    const home = execFileSync('getent', ['passwd', options.user], { encoding: 'utf8' }).split(':')[5]
+    if (!home) throw new Error(`no user ${options.user}: run "bash scripts/provision.sh"`)
+    execFileSync('chown', ['-R', `${options.user}:`, dir])
+    env.HOME = home
+    asUser = ['setpriv', `--reuid=${options.user}`, `--regid=${options.user}`, '--init-groups', '--']
+  }
   const started = Date.now()
-  const main = await spawnNode(path.join(ROOT, options.script ?? 'dist/index.js'), env, env.GITHUB_WORKSPACE as string, options.cancelAfterMs, options.wrap)
+  const main = await spawnNode(path.join(ROOT, options.script ?? 'dist/index.js'), env, env.GITHUB_WORKSPACE as string, options.cancelAfterMs, [
+    ...asUser,
+    ...(options.wrap ?? [])
+  ])
   const durationMs = Date.now() - started
   const state = parseCommandFile(fs.readFileSync(env.GITHUB_STATE as string, 'utf8'))
   const result: ActionRun = {
@@ -168,7 +184,7 @@ export async function runAction(options: RunActionOptions & { script?: string })
   if (!options.noPost) {
     const postEnv = { ...env }
     for (const [k, v] of Object.entries(state)) postEnv[`STATE_${k}`] = v
-    result.post = await spawnNode(path.join(ROOT, 'dist/post/index.js'), postEnv, env.GITHUB_WORKSPACE as string)
+    result.post = await spawnNode(path.join(ROOT, 'dist/post/index.js'), postEnv, env.GITHUB_WORKSPACE as string, undefined, asUser)
   }
   result.leftoverFiles = fs.readdirSync(dir).filter((f) => !Object.values(files).includes(f))
   fs.rmSync(dir, { recursive: true, force: true })
