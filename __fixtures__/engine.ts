@@ -8,10 +8,10 @@
 import { jest } from '@jest/globals'
 import { PassThrough } from 'node:stream'
 import type * as exec from '../src/docker/exec.js'
-import { CancelledError, CommandError } from '../src/docker/exec.js'
+import { CancelledError, CommandError, readStreamed } from '../src/docker/exec.js'
 import { DockerEngine, defaultScript, type Answer, type EngineScript } from './docker-engine.js'
 
-export { CancelledError, CommandError, lastErrorLine, TailBuffer } from '../src/docker/exec.js'
+export { CancelledError, CommandError, lastErrorLine, readStreamed, TailBuffer } from '../src/docker/exec.js'
 export type { RunOptions, RunResult, StreamedProcess } from '../src/docker/exec.js'
 
 /** One command as the fake saw it. */
@@ -252,6 +252,10 @@ export const runStreaming = jest.fn<typeof exec.runStreaming>((command, args) =>
     }
   }
 })
+
+/** The real reading and failure rules, over the fake process. */
+export const readStreaming: typeof exec.readStreaming = (command, args, read, discard) =>
+  readStreamed(runStreaming(command, args), command, args, read, discard)
 
 export const observeCommands: typeof exec.observeCommands = (fn) => {
   engine.observer = fn

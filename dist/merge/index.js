@@ -34401,7 +34401,7 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
  */
 
 /** A failing command, carrying the tool's own last error line. */
-class CommandError extends Error {
+class exec_CommandError extends Error {
     command;
     args;
     result;
@@ -34554,11 +34554,11 @@ async function run(command, args, options = {}) {
         child.stdin.end(options.input ?? '');
     });
     if (result.exitCode !== 0 && !options.allowFailure)
-        throw new CommandError(command, args, result);
+        throw new exec_CommandError(command, args, result);
     return result;
 }
 /** Starts `command args…` and hands back its stdout as a stream, for output too large to buffer (`docker save`). */
-function exec_runStreaming(command, args, options = {}) {
+function runStreaming(command, args, options = {}) {
     const child = start(command, args, ['ignore', 'pipe', 'pipe'], options);
     const stderr = new TailBuffer(16384);
     child.stderr.on('data', (chunk) => stderr.push(chunk));
@@ -34574,6 +34574,36 @@ function exec_runStreaming(command, args, options = {}) {
                 killGroup(child, 'SIGKILL');
         }
     };
+}
+/**
+ * Runs `command args…` and hands its stdout to `read`, for output too large to buffer (`docker save`). A failing
+ * command is a `CommandError` with its own last error line, also when `read` gave up first on what the failing
+ * command left half-written; an error of `read` while the command said nothing wrong is thrown as it is.
+ * `discard` releases what `read` made when the command fails after all.
+ */
+function exec_readStreaming(command, args, read, discard) {
+    return readStreamed(runStreaming(command, args), command, args, read, discard);
+}
+/** `readStreaming` of a process already started as `command args…`. */
+async function readStreamed(streamed, command, args, read, discard) {
+    const failure = (ended) => new exec_CommandError(command, args, { ...ended, stdout: '', timedOut: false, durationMs: 0 });
+    let value;
+    try {
+        value = await read(streamed.stdout);
+    }
+    catch (error) {
+        streamed.kill();
+        const ended = await streamed.finished.catch(() => undefined);
+        if (ended && ended.exitCode !== 0 && ended.stderr.trim())
+            throw failure(ended);
+        throw error;
+    }
+    const ended = await streamed.finished;
+    if (ended.exitCode !== 0) {
+        discard?.(value);
+        throw failure(ended);
+    }
+    return value;
 }
 function signalNumber(signal) {
     const table = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -35699,31 +35729,31 @@ function sha256(bytes) {
 /** Saves `ref` from the engine into `dir` (created), unpacking only the archive's own files. */
 async function source_saveImage(ref, dir) {
     fs.mkdirSync(dir, { recursive: true });
-    const save = runStreaming('docker', ['image', 'save', ref]);
-    const extract = tar.extract();
-    const feeding = pipeline(save.stdout, extract);
-    feeding.catch(() => undefined);
     try {
-        for await (const entry of extract) {
-            const name = path.posix.normalize(entry.header.name);
-            if (entry.header.type !== 'file' || name.startsWith('..') || path.posix.isAbsolute(name) || !/^[\w./-]+$/.test(name)) {
-                entry.resume();
-                continue;
-            }
-            const target = path.join(dir, name);
-            fs.mkdirSync(path.dirname(target), { recursive: true });
-            await pipeline(entry, fs.createWriteStream(target));
-        }
-        await feeding;
+        await readStreaming('docker', ['image', 'save', ref], (archive) => extractInto(archive, dir));
     }
     catch (error) {
-        save.kill();
-        const ended = await save.finished.catch(() => undefined);
-        throw new Error(`docker image save ${ref} failed: ${ended?.stderr.trim().split('\n').at(-1) || error.message}`, { cause: error });
+        if (error instanceof CommandError)
+            throw error;
+        throw new Error(`docker image save ${ref} failed: ${error.message}`, { cause: error });
     }
-    const { exitCode, stderr } = await save.finished;
-    if (exitCode !== 0)
-        throw new Error(`docker image save ${ref} failed (exit ${exitCode}): ${stderr.trim().split('\n').at(-1) || 'no output'}`);
+}
+/** Writes the plain files of a tar stream under `dir`; any other entry, or a name that could leave `dir`, is skipped. */
+async function extractInto(archive, dir) {
+    const extract = tar.extract();
+    const feeding = pipeline(archive, extract);
+    feeding.catch(() => undefined);
+    for await (const entry of extract) {
+        const name = path.posix.normalize(entry.header.name);
+        if (entry.header.type !== 'file' || name.startsWith('..') || path.posix.isAbsolute(name) || !/^[\w./-]+$/.test(name)) {
+            entry.resume();
+            continue;
+        }
+        const target = path.join(dir, name);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        await pipeline(entry, fs.createWriteStream(target));
+    }
+    await feeding;
 }
 function platformKey(p) {
     if (!p || !p.os || !p.architecture)

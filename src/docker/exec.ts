@@ -227,6 +227,43 @@ export function runStreaming(command: string, args: readonly string[], options: 
   }
 }
 
+/**
+ * Runs `command args…` and hands its stdout to `read`, for output too large to buffer (`docker save`). A failing
+ * command is a `CommandError` with its own last error line, also when `read` gave up first on what the failing
+ * command left half-written; an error of `read` while the command said nothing wrong is thrown as it is.
+ * `discard` releases what `read` made when the command fails after all.
+ */
+export function readStreaming<T>(command: string, args: readonly string[], read: (stdout: Readable) => Promise<T>, discard?: (value: T) => void): Promise<T> {
+  return readStreamed(runStreaming(command, args), command, args, read, discard)
+}
+
+/** `readStreaming` of a process already started as `command args…`. */
+export async function readStreamed<T>(
+  streamed: StreamedProcess,
+  command: string,
+  args: readonly string[],
+  read: (stdout: Readable) => Promise<T>,
+  discard?: (value: T) => void
+): Promise<T> {
+  const failure = (ended: { exitCode: number; stderr: string }): CommandError =>
+    new CommandError(command, args, { ...ended, stdout: '', timedOut: false, durationMs: 0 })
+  let value: T
+  try {
+    value = await read(streamed.stdout)
+  } catch (error) {
+    streamed.kill()
+    const ended = await streamed.finished.catch(() => undefined)
+    if (ended && ended.exitCode !== 0 && ended.stderr.trim()) throw failure(ended)
+    throw error
+  }
+  const ended = await streamed.finished
+  if (ended.exitCode !== 0) {
+    discard?.(value)
+    throw failure(ended)
+  }
+  return value
+}
+
 function signalNumber(signal: NodeJS.Signals): number {
   const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
   return table[signal] ?? 0

@@ -9,10 +9,10 @@ import { createHash } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { pipeline } from 'node:stream/promises'
-import { Transform } from 'node:stream'
+import { Transform, type Readable } from 'node:stream'
 import { createGzip } from 'node:zlib'
 import * as tar from 'tar-stream'
-import { runStreaming } from '../docker/exec.js'
+import { CommandError, readStreaming } from '../docker/exec.js'
 import { canonicalPlatform } from '../docker/platform.js'
 
 export const MEDIA = {
@@ -61,29 +61,30 @@ function sha256(bytes: Buffer): string {
 /** Saves `ref` from the engine into `dir` (created), unpacking only the archive's own files. */
 export async function saveImage(ref: string, dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true })
-  const save = runStreaming('docker', ['image', 'save', ref])
-  const extract = tar.extract()
-  const feeding = pipeline(save.stdout, extract)
-  feeding.catch(() => undefined)
   try {
-    for await (const entry of extract) {
-      const name = path.posix.normalize(entry.header.name)
-      if (entry.header.type !== 'file' || name.startsWith('..') || path.posix.isAbsolute(name) || !/^[\w./-]+$/.test(name)) {
-        entry.resume()
-        continue
-      }
-      const target = path.join(dir, name)
-      fs.mkdirSync(path.dirname(target), { recursive: true })
-      await pipeline(entry, fs.createWriteStream(target))
-    }
-    await feeding
+    await readStreaming('docker', ['image', 'save', ref], (archive) => extractInto(archive, dir))
   } catch (error) {
-    save.kill()
-    const ended = await save.finished.catch(() => undefined)
-    throw new Error(`docker image save ${ref} failed: ${ended?.stderr.trim().split('\n').at(-1) || (error as Error).message}`, { cause: error })
+    if (error instanceof CommandError) throw error
+    throw new Error(`docker image save ${ref} failed: ${(error as Error).message}`, { cause: error })
   }
-  const { exitCode, stderr } = await save.finished
-  if (exitCode !== 0) throw new Error(`docker image save ${ref} failed (exit ${exitCode}): ${stderr.trim().split('\n').at(-1) || 'no output'}`)
+}
+
+/** Writes the plain files of a tar stream under `dir`; any other entry, or a name that could leave `dir`, is skipped. */
+async function extractInto(archive: Readable, dir: string): Promise<void> {
+  const extract = tar.extract()
+  const feeding = pipeline(archive, extract)
+  feeding.catch(() => undefined)
+  for await (const entry of extract) {
+    const name = path.posix.normalize(entry.header.name)
+    if (entry.header.type !== 'file' || name.startsWith('..') || path.posix.isAbsolute(name) || !/^[\w./-]+$/.test(name)) {
+      entry.resume()
+      continue
+    }
+    const target = path.join(dir, name)
+    fs.mkdirSync(path.dirname(target), { recursive: true })
+    await pipeline(entry, fs.createWriteStream(target))
+  }
+  await feeding
 }
 
 interface Descriptor {

@@ -21,7 +21,7 @@ import { pipeline } from 'node:stream/promises'
 import { constants as zlibConstants, createGunzip, createGzip } from 'node:zlib'
 import * as tar from 'tar-stream'
 import { inspectEngine } from '../docker/engine.js'
-import { docker, runStreaming } from '../docker/exec.js'
+import { CommandError, docker, readStreaming } from '../docker/exec.js'
 import { getPlatformManifests } from '../docker/registry.js'
 import { canonicalPlatform } from '../docker/platform.js'
 import { sameTag } from '../docker/reference.js'
@@ -396,20 +396,11 @@ function usesContainerdStore(): Promise<boolean> {
 
 /** Streams `docker image save` of the image through one pass of `scanArchive`. */
 async function scanSavedImage(ref: string): Promise<ArchiveSummary> {
-  const save = runStreaming('docker', ['image', 'save', ref])
-  const failure = (exitCode: number, stderr: string): Error =>
-    new Error(`docker image save ${ref} failed (exit ${exitCode}): ${stderr.trim().split('\n').at(-1) || 'no output'}`)
-  let summary: ArchiveSummary
   try {
-    summary = await scanArchive(save.stdout)
+    return await readStreaming('docker', ['image', 'save', ref], (archive) => scanArchive(archive))
   } catch (error) {
-    save.kill()
-    const ended = await save.finished.catch(() => undefined)
-    // A broken archive is most often the tool failing half-way: its own message says more.
-    if (ended && ended.exitCode !== 0 && ended.stderr.trim()) throw failure(ended.exitCode, ended.stderr)
+    // A broken archive is most often the tool failing half-way: its own message (a CommandError) says more.
+    if (error instanceof CommandError) throw error
     throw new Error(`docker image save ${ref} gave an archive that could not be read: ${(error as Error).message}`, { cause: error })
   }
-  const { exitCode, stderr } = await save.finished
-  if (exitCode !== 0) throw failure(exitCode, stderr)
-  return summary
 }

@@ -6,7 +6,7 @@
  * network; which way was used is said in the log.
  */
 import * as fs from 'node:fs'
-import { docker, run } from '../docker/exec.js'
+import { docker, lastErrorLine, run } from '../docker/exec.js'
 import { engineEndpoint } from '../docker/api.js'
 import { PROBE_NODE_SCRIPT, PROBE_SH_SCRIPT, parseProbeOutput } from './probe-scripts.js'
 import type { Probe } from '../inputs/probes.js'
@@ -85,7 +85,7 @@ export function probeContainerName(containerName: string): string {
 export async function ensureProbeImage(image: string): Promise<string | undefined> {
   if ((await docker(['image', 'inspect', '--format', '{{.Id}}', image], { allowFailure: true, timeoutMs: 30_000 })).exitCode === 0) return undefined
   const pulled = await docker(['pull', '--quiet', image], { allowFailure: true, timeoutMs: 300_000 })
-  return pulled.exitCode === 0 ? undefined : `the probe image ${image} could not be pulled: ${pulled.stderr.trim().split('\n').at(-1) ?? ''}`
+  return pulled.exitCode === 0 ? undefined : `the probe image ${image} could not be pulled: ${lastErrorLine(pulled.stderr)}`
 }
 
 /** True when process `pid` is in the cgroup of container `id`: the id the engine gave is the container's. */
@@ -150,7 +150,7 @@ async function containerProber(target: string, image: string, lifetimeMs: number
     ],
     { allowFailure: true, timeoutMs: 60_000 }
   )
-  if (started.exitCode !== 0) return `the probe container could not start: ${started.stderr.trim().split('\n').at(-1) ?? ''}`
+  if (started.exitCode !== 0) return `the probe container could not start: ${lastErrorLine(started.stderr)}`
   return {
     way: 'container',
     description: `from a probe container (${image}) joined to its network namespace`,

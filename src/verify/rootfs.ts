@@ -13,7 +13,7 @@ import * as path from 'node:path'
 import type { Readable, Writable } from 'node:stream'
 import * as zlib from 'node:zlib'
 import * as tar from 'tar-stream'
-import { runStreaming } from '../docker/exec.js'
+import { CommandError, readStreaming } from '../docker/exec.js'
 
 /** The parts of an image's config that decide what starts. */
 export interface ImageConfig {
@@ -668,20 +668,15 @@ export function toImageConfig(raw: unknown): ImageConfig {
 
 /** Stream `docker save <ref>` into an ImageFs. */
 export async function openImage(ref: string, options: Omit<ReadArchiveOptions, 'ref'> = {}): Promise<ArchiveImageFs> {
-  const save = runStreaming('docker', ['save', ref])
-  let image: ArchiveImageFs | undefined
   try {
-    image = await readImageArchive(save.stdout, { ...options, ref })
-  } catch (err) {
-    save.kill()
-    const { exitCode, stderr } = await save.finished.catch(() => ({ exitCode: 1, stderr: '' }))
-    if (exitCode !== 0 && stderr.trim()) throw new ImageArchiveError(`docker save ${ref} failed: ${stderr.trim().split('\n').at(-1)}`)
-    throw err
+    return await readStreaming(
+      'docker',
+      ['save', ref],
+      (archive) => readImageArchive(archive, { ...options, ref }),
+      (image) => image.close()
+    )
+  } catch (error) {
+    if (error instanceof CommandError) throw new ImageArchiveError(error.message)
+    throw error
   }
-  const { exitCode, stderr } = await save.finished
-  if (exitCode !== 0) {
-    image.close()
-    throw new ImageArchiveError(`docker save ${ref} failed (exit ${exitCode}): ${stderr.trim().split('\n').at(-1) ?? ''}`)
-  }
-  return image
 }

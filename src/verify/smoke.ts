@@ -5,7 +5,7 @@
  * any probe container) is removed on every path, and nothing here throws for the image's sake.
  */
 import type { Finding, SmokeResult } from '../types.js'
-import { docker } from '../docker/exec.js'
+import { docker, lastErrorLine } from '../docker/exec.js'
 import { Inspector } from './container-state.js'
 import { healthcheckOf, planHealth, type HealthMode } from './health.js'
 import { chooseProbeWay, ensureProbeImage, probeContainerName, probeViaFromEnv, readPrivilege, type ProbeVia } from './probe.js'
@@ -143,7 +143,7 @@ async function check(r: SmokeRequest, inspector: Inspector): Promise<SmokeResult
         outcome: 'start-failed',
         exitCode: null,
         durationMs: 0,
-        message: `the container could not be created: ${created.stderr.trim().split('\n').at(-1) ?? ''}`
+        message: `the container could not be created: ${lastErrorLine(created.stderr)}`
       },
       ''
     )
