@@ -1,6 +1,7 @@
 /** The post step: removes everything the main step left, even after a failure or a cancellation. */
 import * as core from '@actions/core'
 import { STATE_KEY, parseLeftovers, removeLeftovers } from './cleanup.js'
+import { messageOf } from './errors.js'
 
 export async function post(): Promise<void> {
   const leftovers = parseLeftovers(core.getState(STATE_KEY) || '{}')
@@ -14,4 +15,4 @@ export async function post(): Promise<void> {
   core.info(`Cleaned up ${leftovers.containers.length} container(s), ${leftovers.images.length} temporary tag(s), ${leftovers.dirs.length} directory(ies).`)
 }
 
-post().catch((e: unknown) => core.warning(`Cleanup failed: ${e instanceof Error ? e.message : String(e)}`))
+post().catch((e: unknown) => core.warning(`Cleanup failed: ${messageOf(e)}`))

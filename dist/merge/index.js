@@ -31421,7 +31421,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7991:
+/***/ 8380:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35381,7 +35381,7 @@ function destinationsOf(tags) {
         return { ref, tag: tagOf(ref), text };
     });
 }
-function messageOf(error) {
+function push_messageOf(error) {
     return error instanceof PushError || error instanceof RegistryError ? error.message : String(error.message ?? error);
 }
 function repositoriesOf(destinations) {
@@ -35432,7 +35432,7 @@ async function publishIndex(index, tags, clientFor) {
     }
     catch (error) {
         const { restored, left } = await rollBack(published, destinations, previous, index.digest, clientFor);
-        return { published: left, restored, left, error: messageOf(error) };
+        return { published: left, restored, left, error: push_messageOf(error) };
     }
 }
 /** Uploads `source` to every repository of `tags`, then points every tag at its index. Never throws. */
@@ -35441,7 +35441,7 @@ async function push_pushToTags(source, tags, clientFor, say) {
         await push_uploadImages(source, repositoriesOf(destinationsOf(tags)), clientFor, say);
     }
     catch (error) {
-        return { published: [], restored: [], left: [], error: messageOf(error) };
+        return { published: [], restored: [], left: [], error: push_messageOf(error) };
     }
     return publishIndex(source.index, tags, clientFor);
 }
@@ -35989,6 +35989,7 @@ function source_joinPlatforms(parts) {
 
 
 
+
 /** The saved images of the tested platforms, checked against what was tested. */
 async function readTested(platforms, spoolDir) {
     const shared = platforms.length > 1 && platforms.every((o) => o.build.shared);
@@ -36028,9 +36029,6 @@ async function readTested(platforms, spoolDir) {
     }
     return source;
 }
-function publish_messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
 /** A publish that stopped: nothing pushed but what `published` names. */
 function failed(error, published = [], restored = []) {
     return { ok: false, platformDigests: {}, compressedSizes: {}, published, restored, error };
@@ -36046,8 +36044,8 @@ async function publishing(tags, reporter, options, stopped, work) {
         return await work(pool.clientFor);
     }
     catch (error) {
-        reporter.warning(stopped(publish_messageOf(error)));
-        return failed(publish_messageOf(error));
+        reporter.warning(stopped(messageOf(error)));
+        return failed(messageOf(error));
     }
     finally {
         pool.close();
@@ -36747,6 +36745,12 @@ function indexOf(manifests, annotations) {
     return { digest: verify_sha256(bytes), mediaType: doc.mediaType, bytes };
 }
 
+;// CONCATENATED MODULE: ./src/errors.ts
+/** The message of anything thrown. */
+function errors_messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: ./src/merge/index.ts
 /**
  * The merge: per-platform records in, one verified list out, or nothing. The records are read strictly, judged
@@ -36766,9 +36770,7 @@ function indexOf(manifests, annotations) {
 
 
 
-function merge_messageOf(error) {
-    return error instanceof Error ? error.message : String(error);
-}
+
 /** The engine's insecure registries when an engine answers (else the engine's defaults); the merge itself needs no engine. */
 async function engineInsecureRegistries() {
     try {
@@ -36813,7 +36815,7 @@ async function merge(inputs, options) {
                 return { ...p, verified: await verifyRecord(clientFor(repo.registry), repo, p.record) };
             }
             catch (error) {
-                return { ...p, problem: merge_messageOf(error) };
+                return { ...p, problem: errors_messageOf(error) };
             }
         }));
         if (checked.some((p) => p.problem))
@@ -36832,7 +36834,7 @@ async function merge(inputs, options) {
             }
         }
         catch (error) {
-            return mergeReport(checked, failed(merge_messageOf(error)), []);
+            return mergeReport(checked, failed(errors_messageOf(error)), []);
         }
         const pushed = await publishIndex(index, inputs.tags, clientFor);
         const publish = {
@@ -40059,6 +40061,7 @@ function publishLines(report) {
 
 
 
+
 async function runMerge(vars = process.env) {
     const workspace = vars.GITHUB_WORKSPACE ?? process.cwd();
     const stopListening = stopTagsOnSignal((line) => error(line));
@@ -40083,7 +40086,7 @@ async function runMerge(vars = process.env) {
             info(printable(verdictLine(report)));
     }
     catch (e) {
-        setFailed(printable(e instanceof Error ? e.message : String(e)));
+        setFailed(printable(errors_messageOf(e)));
     }
     finally {
         stopListening();
@@ -40122,7 +40125,7 @@ async function exitWhenFlushed(code) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _action_merge_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7991);
+/* harmony import */ var _action_merge_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8380);
 /* harmony import */ var _exit_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3139);
 /** The merge action's entry (dist/merge/index.js). */
 

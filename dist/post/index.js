@@ -31871,8 +31871,15 @@ async function cancelRun(l) {
     return removeLeftovers(l);
 }
 
+;// CONCATENATED MODULE: ./src/errors.ts
+/** The message of anything thrown. */
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: ./src/post.ts
 /** The post step: removes everything the main step left, even after a failure or a cancellation. */
+
 
 
 async function post() {
@@ -31887,7 +31894,7 @@ async function post() {
         warning(`Cleanup: could not remove ${p}`);
     info(`Cleaned up ${leftovers.containers.length} container(s), ${leftovers.images.length} temporary tag(s), ${leftovers.dirs.length} directory(ies).`);
 }
-post().catch((e) => warning(`Cleanup failed: ${e instanceof Error ? e.message : String(e)}`));
+post().catch((e) => warning(`Cleanup failed: ${messageOf(e)}`));
 
 var __webpack_exports__post = __webpack_exports__.b;
 export { __webpack_exports__post as post };

@@ -22,6 +22,7 @@ import { emitRecords } from '../record/record.js'
 import { version } from '../version.js'
 import { actionsCacheStore } from './cache-store.js'
 import { ActionsReporter } from './reporter.js'
+import { messageOf } from '../errors.js'
 
 export interface RunOptions {
   /** Reads an input; defaults to the Actions runner's INPUT_* variables. */
@@ -34,10 +35,6 @@ export interface RunOptions {
 function newRunId(vars: NodeJS.ProcessEnv): string {
   const parts = [vars.GITHUB_RUN_ID, vars.GITHUB_RUN_ATTEMPT].filter(Boolean)
   return [...parts, randomBytes(4).toString('hex')].join('-')
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
 }
 
 function sizeGated(inputs: Inputs): boolean {
@@ -95,12 +92,12 @@ export async function run(options: RunOptions = {}): Promise<void> {
   } catch (e) {
     reporter.flush(true)
     try {
-      records({ error: errorText(e) })
+      records({ error: messageOf(e) })
     } catch (recordError) {
-      core.warning(`The failed run's records could not be written: ${errorText(recordError)}`)
+      core.warning(`The failed run's records could not be written: ${messageOf(recordError)}`)
     }
     // Bad input and an unusable Dockerfile carry messages written for the user, as does every other failure here.
-    core.setFailed(errorText(e))
+    core.setFailed(messageOf(e))
   } finally {
     observeCommands(undefined)
     process.removeListener('SIGINT', onSignal)

@@ -12,6 +12,7 @@ import { computeOutputs } from '../report/outputs.js'
 import { printable } from '../report/quote.js'
 import { renderSummary } from '../report/summary.js'
 import { verdictLine } from '../report/model.js'
+import { messageOf } from '../errors.js'
 
 export async function runMerge(vars: NodeJS.ProcessEnv = process.env): Promise<void> {
   const workspace = vars.GITHUB_WORKSPACE ?? process.cwd()
@@ -29,7 +30,7 @@ export async function runMerge(vars: NodeJS.ProcessEnv = process.env): Promise<v
     if (failure) core.setFailed(printable(failure))
     else core.info(printable(verdictLine(report)))
   } catch (e) {
-    core.setFailed(printable(e instanceof Error ? e.message : String(e)))
+    core.setFailed(printable(messageOf(e)))
   } finally {
     stopListening()
   }

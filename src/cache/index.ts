@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { CachePlan, EnabledCachePlan } from './plan.js'
+import { messageOf } from '../errors.js'
 
 export * from './plan.js'
 export { hashBuildInputs, findLockFiles, LOCK_FILES } from './files.js'
@@ -194,8 +195,4 @@ export async function directorySize(dir: string): Promise<number> {
 
 function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

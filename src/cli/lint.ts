@@ -13,6 +13,7 @@ import { FAIL_LEVELS, failsAt, lintFiles, LintInputError, type FailLevel, type L
 import { printable, renderJson, renderText } from '../lint/render.js'
 import { renderSarif } from '../lint/sarif.js'
 import { painter, useColor } from './paint.js'
+import { messageOf } from '../errors.js'
 
 export interface LintIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean }
@@ -77,7 +78,7 @@ export async function lintMain(argv: string[], io: LintIo): Promise<number> {
       }
     })
   } catch (e) {
-    return fail(e instanceof Error ? e.message : String(e))
+    return fail(messageOf(e))
   }
   const { values, positionals } = parsed
   if (values.help) {

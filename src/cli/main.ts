@@ -25,6 +25,7 @@ import { mergeMain } from './merge.js'
 import { Progress } from './progress.js'
 import { CliReporter } from './reporter.js'
 import { painter, renderReport, useColor } from './render.js'
+import { messageOf } from '../errors.js'
 
 /** Log lines shown after a failure (without --verbose). */
 const TAIL_LINES = 30
@@ -124,7 +125,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   if (!result) {
     showTail()
-    const message = reporter.redact(failure instanceof Error ? failure.message : String(failure))
+    const message = reporter.redact(messageOf(failure))
     if (failure instanceof DockerfileError) say(`smokestack: ${failure.file}${failure.line ? `:${failure.line}` : ''}: ${message}`)
     else say(`smokestack: ${message}`)
     const emitted = emitRecords(inputs, { error: message }, { version: version(), vars: io.env })

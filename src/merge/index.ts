@@ -19,15 +19,12 @@ import type { MergeInputs } from './inputs.js'
 import { planMerge, planProblems } from './plan.js'
 import { mergeReport, type MergedPlatform } from './report.js'
 import { indexOf, verifyRecord } from './verify.js'
+import { messageOf } from '../errors.js'
 
 export interface MergeOptions {
   /** Registries reached over plain HTTP besides loopback (the engine's insecure registries). */
   registryConfig: EngineRegistryConfig
   say: (line: string) => void
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 /** The engine's insecure registries when an engine answers (else the engine's defaults); the merge itself needs no engine. */

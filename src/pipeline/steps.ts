@@ -11,14 +11,11 @@ import { run } from '../docker/exec.js'
 import { tail } from '../verify/output.js'
 import type { BuildOutcome, CheckOutcome, SizeOutcome, TestOutcome } from './outcomes.js'
 import type { RunEnv } from './reporter.js'
+import { messageOf } from '../errors.js'
 
 export interface StepResult<T> {
   outcome: T
   log: string[]
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 /** Output lines shown in the log under a failed start, indented. */

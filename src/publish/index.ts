@@ -23,6 +23,7 @@ import {
   type PushSource,
   type SourceManifest
 } from './source.js'
+import { messageOf } from '../errors.js'
 
 export interface PublishOptions {
   /** A directory of the run's own for the saved images. */
@@ -69,10 +70,6 @@ async function readTested(platforms: readonly PlatformOutcome[], spoolDir: strin
     if (m.configDigest !== tested) throw new Error(`the engine now holds config ${m.configDigest} for ${o.platform}, not the tested ${tested}`)
   }
   return source
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 /** A publish that stopped: nothing pushed but what `published` names. */
